@@ -1,0 +1,121 @@
+"""Random stream chunking: reproducible parallel sampling with joblib.
+
+A job of M samples is cut into fixed chunks. Each chunk owns one independent random
+stream (a child of ``SeedSequence(root).spawn`` or a user seed per chunk) and draws all of
+its samples from that stream, in order. Chunks are independent tasks, so they can run
+through any joblib backend -- serially, in loky processes, in threads, or on a Dask
+cluster via ``joblib.parallel_config(backend="dask")`` -- and the concatenated result
+depends only on the seeds and the chunk sizes, never on the number of workers or their
+scheduling. Inside a chunk BLAS/LAPACK run with one thread (threadpoolctl): workers do not
+oversubscribe the cores, and a chunk computes the same bits wherever it runs.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from ._streams import RandomState, describe_seed_sequence, seed_sequences_from_seeds, spawn_seed_sequences
+from ._validation import check_int
+
+#: Number of chunks used when neither ``chunk_size`` nor ``seeds`` is given.
+DEFAULT_N_CHUNKS = 8
+
+Sampler = Callable[[int, np.random.Generator], np.ndarray]
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """How a job is cut into chunks, and the stream of each chunk."""
+
+    sizes: Tuple[int, ...]
+    seed_sequences: Tuple[np.random.SeedSequence, ...]
+
+    @property
+    def n_samples(self) -> int:
+        return sum(self.sizes)
+
+    def describe(self) -> List[dict]:
+        """JSON-friendly record (size, entropy, spawn key) from which every chunk can be redrawn."""
+        return [dict(size=s, **describe_seed_sequence(q)) for s, q in zip(self.sizes, self.seed_sequences)]
+
+
+@dataclass(frozen=True)
+class ChunkedSample:
+    """Samples of a chunked job, concatenated in chunk order, with the plan that made them."""
+
+    values: np.ndarray
+    plan: ChunkPlan
+
+
+def plan_chunks(
+    n_samples: int,
+    *,
+    chunk_size: Optional[int] = None,
+    random_state: RandomState = None,
+    seeds: Optional[Sequence[int]] = None,
+) -> ChunkPlan:
+    """Cut ``n_samples`` into chunks and bind one independent stream to each.
+
+    * ``seeds`` given: one chunk per seed (``SeedSequence(seed)``), sizes as equal as
+      possible (earlier chunks one larger); ``chunk_size`` must then be None or consistent.
+    * otherwise: chunks of ``chunk_size`` (last one shorter), default ``ceil(M / 8)``, with
+      streams ``spawn``-ed from ``random_state`` (int, SeedSequence, Generator or None).
+    """
+    n_samples = check_int("n_samples", n_samples, minimum=1)
+    if seeds is not None:
+        seeds = list(seeds)
+        if not seeds:
+            raise ValueError("seeds must hold one integer per chunk, got an empty list")
+        n_chunks = len(seeds)
+        if n_chunks > n_samples:
+            raise ValueError(f"len(seeds) = {n_chunks} exceeds n_samples = {n_samples}: chunks would be empty")
+        base, extra = divmod(n_samples, n_chunks)
+        sizes = tuple(base + (i < extra) for i in range(n_chunks))
+        if chunk_size is not None and check_int("chunk_size", chunk_size) != sizes[0]:
+            raise ValueError(f"chunk_size = {chunk_size} does not match {n_samples} samples in {n_chunks} seeded chunks")
+        return ChunkPlan(sizes, tuple(seed_sequences_from_seeds(seeds)))
+    if chunk_size is None:
+        chunk_size = math.ceil(n_samples / DEFAULT_N_CHUNKS)
+    chunk_size = check_int("chunk_size", chunk_size)
+    full, rest = divmod(n_samples, chunk_size)
+    sizes = (chunk_size,) * full + ((rest,) if rest else ())
+    return ChunkPlan(sizes, tuple(spawn_seed_sequences(random_state, len(sizes))))
+
+
+def _run_chunk(sampler: Sampler, size: int, seed_sequence: np.random.SeedSequence) -> np.ndarray:
+    with threadpool_limits(limits=1):
+        return np.asarray(sampler(size, np.random.default_rng(seed_sequence)))
+
+
+def run_chunks(
+    sampler: Sampler,
+    plan: ChunkPlan,
+    *,
+    n_jobs: Optional[int] = None,
+    backend: Optional[str] = None,
+    progress: bool = False,
+    desc: Optional[str] = None,
+) -> ChunkedSample:
+    """Run ``sampler(size, rng)`` once per chunk of ``plan`` and concatenate the results.
+
+    ``sampler`` must return an array with a leading axis of length ``size`` and must be
+    picklable for process backends (a module-level function or a ``functools.partial``).
+    ``n_jobs`` and ``backend`` go to :class:`joblib.Parallel` (None: joblib's defaults or the
+    active ``joblib.parallel_config``). ``progress`` shows a tqdm bar on stderr.
+    A failing chunk or a lost worker raises; a partial result is never returned.
+    """
+    tasks = (delayed(_run_chunk)(sampler, s, q) for s, q in zip(plan.sizes, plan.seed_sequences))
+    with threadpool_limits(limits=1):
+        runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
+        chunks = list(tqdm(runner(tasks), total=len(plan.sizes), disable=not progress, desc=desc, file=sys.stderr))
+    for size, chunk in zip(plan.sizes, chunks):
+        if chunk.shape[:1] != (size,):
+            raise RuntimeError(f"a chunk of {size} samples returned shape {chunk.shape}")
+    return ChunkedSample(np.concatenate(chunks, axis=0), plan)
