@@ -30,6 +30,7 @@ setup(
     python_requires=">=3.9",
     install_requires=["numpy>=1.25", "scipy>=1.10", "joblib>=1.3", "tqdm>=4.60", "threadpoolctl>=3.1"],
     extras_require=EXTRAS,
+    entry_points={"console_scripts": ["bristol = bristol.cli:main"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "License :: OSI Approved :: MIT License",

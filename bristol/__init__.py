@@ -7,7 +7,7 @@ import importlib
 
 __version__ = "0.3.0"
 
-_SUBMODULES = ("cmv", "data", "ensembles", "haar", "parallel", "stats", "spectral", "cPSE")
+_SUBMODULES = ("cli", "cmv", "data", "ensembles", "haar", "parallel", "stats", "spectral", "cPSE", "theory")
 
 
 def __getattr__(name):
