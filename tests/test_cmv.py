@@ -161,17 +161,6 @@ def test_cmv_form_factor_banded_path():
     assert_chi2(samples, circular_form_factor(n, ks, 2))
 
 
-@pytest.mark.parametrize("beta, expected", [(1, 0.5307), (2, 0.5996), (4, 0.6744)])
-def test_mean_gap_ratio_large_n(beta, expected):
-    """<r~> against the large-N values of Atas et al. (2013); tolerance 0.005 (theory.md 3.4)."""
-    phases = circular_eigphases(128, beta, size=600, random_state=50)
-    gaps = np.diff(np.concatenate([phases, phases[:, :1] + 2 * np.pi], axis=1), axis=1)
-    r = gaps / np.roll(gaps, 1, axis=1)
-    rt = np.minimum(r, 1 / r)
-    assert 5 * rt.std() / np.sqrt(rt.size) < 0.005
-    assert abs(rt.mean() - expected) < 0.005
-
-
 @pytest.mark.parametrize("kwargs, exc, match", [
     (dict(n=0), ValueError, "n must be"),
     (dict(n=4.0), TypeError, "n must be"),
