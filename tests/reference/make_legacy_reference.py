@@ -5,9 +5,10 @@ bristol 0.2.14 is installed into a side folder, never next to this package:
     pip install --no-deps --target /tmp/bristol0214 bristol==0.2.14
     python tests/reference/make_legacy_reference.py /tmp/bristol0214
 
-It writes tests/reference/legacy_0214.json with the inputs' recipes, the outputs and the
-versions of numpy/torch/torchvision used (legacy numbers depend on them: float32 weights,
-LAPACK's general eigen-solver and its output order).
+It writes tests/reference/legacy_0214.json with the inputs' recipes, the outputs, the versions
+of numpy/torch/torchvision and the BLAS thread count used (legacy numbers depend on them:
+float32 weights, LAPACK's general eigen-solver and its output order; float32 BLAS results
+change with the number of threads). Run it with the default thread count of a 2-core machine.
 """
 import contextlib
 import io
@@ -79,10 +80,15 @@ def main(side_folder):
     import torch
     import torchvision
 
+    from threadpoolctl import threadpool_info
+
+    blas_threads = max(d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas")
     with contextlib.redirect_stdout(io.StringIO()):  # 0.2.14 prints from d_layers_pse
         payload = {
             "versions": {"bristol": "0.2.14", "numpy": np.__version__, "torch": torch.__version__,
                          "torchvision": torchvision.__version__},
+            # float32 BLAS/LAPACK results depend on the thread count: the tests use the same one
+            "blas_threads": blas_threads,
             "spectral": spectral_cases(Ergodicity),
             "vanilla": vanilla_cases(cPSE),
             "models": model_cases(cPSE),

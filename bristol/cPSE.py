@@ -1,0 +1,291 @@
+"""Cascading periodic spectral ergodicity (cPSE) of deep networks (Suezen, arXiv:1911.07831).
+
+For the weight matrices W_1 .. W_L of a network (layer policy: :mod:`bristol.layers`):
+
+1. spectra: a model layer contributes the eigenvalues of (W W^T)^2 (sigma_i(W)^4), a matrix
+   given to :func:`cpse_measure_vanilla` the eigenvalues of M M^T (sigma_i(M)^2) -- both as
+   in bristol 0.2.14; each layer has as many eigenvalues as W has rows;
+2. periodic extension of every layer's list to the largest layer's length U (:mod:`bristol.periodic`);
+3. d_l = D(Omega_l, Omega_{l+1}), l = 1 .. L - 2, with Omega_l the Thirumalai-Mountain metric of
+   the first l layers (:mod:`bristol.pse`); cpse = mean_l log10 d_l.
+
+Default (``legacy=False``): the result is a function of the spectra alone. Eigenvalues come from
+the smaller Gram matrix with a symmetric solver in float64, in descending order before the
+periodic extension, so permuting rows or columns of a matrix does not change d_layers.
+``legacy=True`` reproduces bristol 0.2.14 exactly on the same numpy: float32 weights, the
+general eigen-solver ``np.linalg.eigvals`` of (W W^T)(W W^T)^T, and its output order (which
+decides which eigenvalues the periodic extension repeats when the largest size is not a
+multiple of a layer's size). Where it is a multiple of every size (VGG-style), the two agree
+up to the float32 rounding of the legacy eigenvalues. Nothing is printed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ._validation import check_finite_array
+from .periodic import periodic_extension
+from .pse import cpse_from_d_layers, d_layers as _d_layers, gram_spectra
+
+__all__ = [
+    "get_layer_matrix_set",
+    "get_eigenvals_layer_matrix_set",
+    "list2plist",
+    "eigenvals_set_to_periodic",
+    "d_layers_pse",
+    "cpse_measure",
+    "cpse_measure_vanilla",
+    "cpse_report",
+    "CPSEReport",
+    "LayerRecord",
+    "plot_d_layers",
+]
+
+#: Models with at least this many layer matrices show a progress bar unless told otherwise.
+PROGRESS_MIN_LAYERS = 50
+
+
+# --- the bristol 0.2.14 pipeline, step by step ---------------------------------------------
+
+def get_layer_matrix_set(pmodel, legacy: bool = False) -> Tuple[list, list, list]:
+    """(A_set, A_set_N, A_set_types): the Gram matrices A = W W^T of the model's layers,
+    their shapes and the layer types, as bristol 0.2.14 returns them.
+
+    Default: the layer policy of :mod:`bristol.layers`, float64. ``legacy=True``: 0.2.14's
+    selection and float32 arithmetic.
+    """
+    from .layers import extract_layer_matrices, legacy_weight_matrices, resolve_model
+
+    model = resolve_model(pmodel)
+    if legacy:
+        weights, types = legacy_weight_matrices(model, with_types=True)
+        grams = [np.matmul(w, w.T) for w in weights]
+    else:
+        mats, _ = extract_layer_matrices(model)
+        grams = [_as_float64(m.matrix) @ _as_float64(m.matrix).T for m in mats]
+        types = [m.layer_type for m in mats]
+    return grams, [a.shape for a in grams], types
+
+
+def get_eigenvals_layer_matrix_set(A_set: Sequence, legacy: bool = False) -> List[np.ndarray]:
+    """Eigenvalues of A A^T for every matrix A of ``A_set`` (n values for an n x m matrix).
+
+    Default: symmetric solver on the smaller Gram matrix, float64, descending. ``legacy=True``:
+    ``np.linalg.eigvals(A @ A.T)`` in the dtype and output order of bristol 0.2.14.
+    """
+    mats = _check_matrices(A_set, legacy)
+    if legacy:
+        return [np.linalg.eigvals(np.matmul(a, a.T)) for a in mats]
+    return gram_spectra(mats, power=1)
+
+
+def list2plist(lst, upper_bound: int) -> list:
+    """The absolute values of ``lst`` cycled to ``upper_bound`` entries (0.2.14 semantics: a
+    complex64 value contributes |real part|, any other value its absolute value)."""
+    values = np.asarray(lst)
+    values = np.abs(values.real) if values.dtype == np.complex64 else np.abs(values)
+    return list(periodic_extension([values], upper_bound)[0])
+
+
+def eigenvals_set_to_periodic(layer_eigens: Sequence) -> List[list]:
+    """Every layer's eigenvalues cycled (:func:`list2plist`) to the largest layer's count."""
+    if len(layer_eigens) == 0:
+        raise ValueError("layer_eigens must not be empty")
+    upper = max(len(e) for e in layer_eigens)
+    return [list2plist(e, upper) for e in layer_eigens]
+
+
+def d_layers_pse(eset_per: Sequence) -> list:
+    """d_l = D(Omega_l, Omega_{l+1}) for l = 1 .. L - 2 from the periodic set (L layers)."""
+    return _d_layers(np.array(eset_per)).tolist()
+
+
+# --- measures -------------------------------------------------------------------------------
+
+def cpse_measure(pmodel, legacy: bool = False, device: Optional[str] = None,
+                 progress: Optional[bool] = None) -> Tuple[list, float]:
+    """(d_layers, cpse) of a PyTorch model (or a torchvision name, state_dict or file; see
+    :func:`bristol.layers.resolve_model`). Layer spectra are sigma^4 (eigenvalues of (W W^T)^2).
+
+    ``device`` ("cpu", "cuda", ...) runs the Gram matrices and eigen-solves in torch on that
+    device (float64); None uses numpy. ``progress``: tqdm bar on stderr (default: for models
+    with at least 50 layer matrices).
+    """
+    report = cpse_report(pmodel, legacy=legacy, device=device, progress=progress)
+    return report.d_layers.tolist(), report.cpse
+
+
+def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, device: Optional[str] = None) -> Tuple[list, float]:
+    """(d_layers, cpse) of a list of weight matrices; spectra sigma^2 (eigenvalues of M M^T)."""
+    mats = _check_matrices(matrices, legacy)
+    if len(mats) < 3:
+        raise ValueError(f"cPSE needs at least 3 matrices (L matrices give L - 2 values), got {len(mats)}")
+    if legacy:
+        spectra = [list2plist(e, max(m.shape[0] for m in mats)) for e in get_eigenvals_layer_matrix_set(mats, legacy=True)]
+        values = _d_layers(np.array(spectra))
+    else:
+        values = _d_layers(periodic_extension(gram_spectra(mats, power=1, solver=_solver(device))))
+    return values.tolist(), cpse_from_d_layers(values)
+
+
+@dataclass
+class LayerRecord:
+    """One row of the per-layer report."""
+
+    name: str
+    layer_type: str
+    weight_shape: Tuple[int, ...]
+    matrix_shape: Optional[Tuple[int, int]]
+    status: str  # "used" or "skipped"
+    reason: str = ""
+    d_layer: Optional[float] = None  # d_l for the layer whose addition it measures
+
+
+@dataclass
+class CPSEReport:
+    """Per-layer report, d_layers and cPSE of a model.
+
+    ``d_layers[l - 1]`` compares the ensembles of the first l and l + 1 used layers, so it is
+    attached to the (l + 1)-th used layer; the first and the last used layer carry none.
+    """
+
+    layers: List[LayerRecord]
+    d_layers: np.ndarray
+    cpse: float
+    legacy: bool = False
+    definition: str = field(default="sigma^4: eigenvalues of (W W^T)^2, periodic to the largest layer")
+
+    @property
+    def used(self) -> List[LayerRecord]:
+        return [r for r in self.layers if r.status == "used"]
+
+    @property
+    def skipped(self) -> List[LayerRecord]:
+        return [r for r in self.layers if r.status == "skipped"]
+
+    def to_records(self) -> List[dict]:
+        return [dict(r.__dict__) for r in self.layers]
+
+    def to_dataframe(self):
+        """The report as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as err:
+            raise ImportError("to_dataframe needs pandas (pip install pandas); use to_records() otherwise") from err
+        return pd.DataFrame(self.to_records())
+
+
+def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device: Optional[str] = None,
+                progress: Optional[bool] = None) -> CPSEReport:
+    """Per-layer report with d_layers and cPSE for a model, a torchvision model name (with
+    ``weights`` passed through; pretrained weights need network access), a state_dict (with
+    ``arch``) or a saved file. See :func:`cpse_measure` for ``legacy``, ``device``, ``progress``."""
+    from .layers import extract_layer_matrices, legacy_weight_matrices, resolve_model
+
+    net = resolve_model(model, weights=weights, arch=arch)
+    if legacy:
+        weights_f32, types, names = legacy_weight_matrices(net, with_types=True, with_names=True)
+        _check_layer_count(len(weights_f32))
+        eigen = [np.linalg.eigvals(np.matmul(a, a.T)) for a in (np.matmul(w, w.T) for w in weights_f32)]
+        upper = max(len(e) for e in eigen)
+        values = _d_layers(np.array([list2plist(e, upper) for e in eigen]))
+        records = [LayerRecord(n, t, None, w.shape, "used") for n, t, w in zip(names, types, weights_f32)]
+    else:
+        mats, skipped = extract_layer_matrices(net)
+        _check_layer_count(len(mats))
+        for m in mats:
+            if not bool(_torch_isfinite(m.matrix)):
+                raise ValueError(f"layer {m.name} ({m.layer_type}) has NaN or Inf weights")
+        show = len(mats) >= PROGRESS_MIN_LAYERS if progress is None else progress
+        spectra = gram_spectra([m.matrix for m in mats], power=2, solver=_solver(device), progress=show)
+        values = _d_layers(periodic_extension(spectra))
+        records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used") for m in mats]
+        records += [LayerRecord(s.name, s.layer_type, s.weight_shape, None, "skipped", s.reason) for s in skipped]
+    for rec, d in zip(records[1:], values):
+        rec.d_layer = float(d)
+    return CPSEReport(records, values, cpse_from_d_layers(values), legacy)
+
+
+def plot_d_layers(report, ax=None, path=None):
+    """Plot the d_layers curve (log scale) of a :class:`CPSEReport` or a sequence of values.
+
+    Needs matplotlib (``pip install 'bristol[plot]'``). Saves to ``path`` when given; returns
+    the axes.
+    """
+    try:
+        import matplotlib
+
+        if ax is None and path is not None:
+            matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise ImportError("plot_d_layers needs matplotlib: pip install 'bristol[plot]'") from err
+    values = np.asarray(report.d_layers if isinstance(report, CPSEReport) else report, dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    ax.semilogy(np.arange(1, values.size + 1), values, marker="o", ms=3)
+    ax.set_xlabel("layers in the ensemble, l")
+    ax.set_ylabel("d_l = D(Omega_l, Omega_l+1)")
+    if isinstance(report, CPSEReport):
+        ax.set_title(f"cPSE = {report.cpse:.3f}")
+    if path is not None:
+        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+    return ax
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _check_layer_count(n: int) -> None:
+    if n < 3:
+        raise ValueError(f"cPSE needs at least 3 layer matrices (L layers give L - 2 values), found {n}")
+
+
+def _check_matrices(matrices, legacy: bool) -> list:
+    if isinstance(matrices, np.ndarray) and matrices.ndim != 3:
+        raise ValueError(f"matrices must be a list of 2-D arrays, got an array of shape {matrices.shape}")
+    try:
+        items = list(matrices)
+    except TypeError:
+        raise TypeError(f"matrices must be a list of 2-D arrays, got {type(matrices).__name__}") from None
+    if not items:
+        raise ValueError("matrices must not be empty")
+    out = []
+    for i, m in enumerate(items):
+        if hasattr(m, "detach"):
+            m = m.detach().cpu().numpy()
+        arr = check_finite_array(f"matrices[{i}]", m)
+        if arr.ndim != 2:
+            raise ValueError(f"matrices[{i}] must be a 2-D array, got shape {arr.shape}")
+        out.append(arr if legacy else arr.astype(np.float64, copy=False))
+    return out
+
+
+def _as_float64(tensor) -> np.ndarray:
+    return tensor.detach().cpu().double().numpy()
+
+
+def _torch_isfinite(tensor):
+    import torch
+
+    return torch.isfinite(tensor).all()
+
+
+def _solver(device: Optional[str]):
+    """The Gram eigen-solver for ``device`` (None: numpy on the CPU)."""
+    if device is None:
+        return None
+    import torch
+
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device={device!r} needs CUDA, but torch.cuda.is_available() is False on this machine")
+
+    def solve(mats):
+        stack = torch.stack([torch.as_tensor(m).to(dev, torch.float64) for m in mats])
+        n, m = stack.shape[1:]
+        gram = stack @ stack.transpose(1, 2) if n <= m else stack.transpose(1, 2) @ stack
+        return torch.linalg.eigvalsh(gram).cpu().numpy()
+
+    return solve
