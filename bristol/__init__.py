@@ -7,7 +7,7 @@ import importlib
 
 __version__ = "0.3.0"
 
-_SUBMODULES = ("cli", "cmv", "data", "ensembles", "haar", "parallel", "stats", "spectral", "cPSE", "theory")
+_SUBMODULES = ("cli", "cmv", "data", "ensembles", "ergodicity", "gaussian", "haar", "layers", "periodic", "pse", "spectral_stats", "parallel", "stats", "spectral", "cPSE", "theory")
 
 
 def __getattr__(name):

@@ -7,7 +7,10 @@ Functional core (re-exported here):
   beta-ensemble for any beta > 0 from the Killip-Nenciu CMV model (:mod:`bristol.cmv`);
 * :func:`circular_ensemble_eigphases` -- the same, for M matrices cut into chunks with
   independent streams and run through joblib (:mod:`bristol.parallel`), reproducible bit
-  for bit whatever ``n_jobs`` or backend.
+  for bit whatever ``n_jobs`` or backend;
+* :func:`goe`, :func:`gue`, :func:`gse`, :func:`gaussian_eigvals` (any beta > 0, tridiagonal),
+  :func:`gaussian_ensemble_eigvals` (chunked) and :func:`mixed_ensemble_eigvals`
+  (:mod:`bristol.gaussian`).
 
 :class:`Circular` keeps the public names of bristol 0.2.14 as thin wrappers over the core.
 """
@@ -19,11 +22,20 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ._streams import RandomState
 from ._validation import check_choice, check_int, check_positive_real
 from .cmv import circular_eigphases, circular_eigvals, verblunsky_coefficients, cmv_eigphases
+from .gaussian import (
+    GAUSSIAN_BETA,
+    gaussian_eigvals,
+    gaussian_ensemble_eigvals,
+    goe,
+    gse,
+    gue,
+    mixed_ensemble_eigvals,
+    mixed_ensemble_orders,
+)
 from .haar import coe, cse, cue, kramers_phases, quaternion_dual, unitary_eigphases
-from .parallel import ChunkedSample, plan_chunks, run_chunks
+from .parallel import ChunkedSample, sample_in_chunks
 
 __all__ = [
     "cue",
@@ -36,6 +48,14 @@ __all__ = [
     "ensemble_beta",
     "ENSEMBLE_BETA",
     "Circular",
+    "goe",
+    "gue",
+    "gse",
+    "gaussian_eigvals",
+    "gaussian_ensemble_eigvals",
+    "mixed_ensemble_eigvals",
+    "mixed_ensemble_orders",
+    "GAUSSIAN_BETA",
 ]
 
 #: Dyson index of each named circular ensemble.
@@ -51,25 +71,15 @@ def _cmv_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float, me
     return cmv_eigphases(verblunsky_coefficients(n, beta, (size,), rng), method=method)
 
 
-def circular_ensemble_eigphases(
-    n: int,
-    n_matrices: int,
-    beta: float = 2,
-    *,
-    chunk_size: Optional[int] = None,
-    random_state: RandomState = None,
-    seeds: Optional[Sequence[int]] = None,
-    n_jobs: Optional[int] = None,
-    backend: Optional[str] = None,
-    progress: bool = False,
-    method: str = "auto",
-) -> ChunkedSample:
+def circular_ensemble_eigphases(n: int, n_matrices: int, beta: float = 2, *, method: str = "auto",
+                                **chunking) -> ChunkedSample:
     """Eigenphases of ``n_matrices`` members of the circular beta-ensemble, in chunks.
 
-    The job is cut by :func:`bristol.parallel.plan_chunks` (``chunk_size`` or one chunk per
-    entry of ``seeds``; streams spawned from ``random_state`` otherwise) and run by
-    :func:`bristol.parallel.run_chunks`. The result depends only on the seeds and the chunk
-    sizes: any ``n_jobs`` and any joblib backend give identical bits.
+    ``chunking`` goes to :func:`bristol.parallel.sample_in_chunks`: ``chunk_size`` or one
+    chunk per entry of ``seeds`` (streams spawned from ``random_state`` otherwise), ``n_jobs``,
+    ``backend``, ``progress``. The result depends only on the seeds and the chunk sizes: any
+    ``n_jobs`` and any joblib backend give identical bits. ``method`` as in
+    :func:`bristol.cmv.cmv_eigphases`.
 
     Returns a :class:`~bristol.parallel.ChunkedSample` whose ``values`` has shape
     (n_matrices, n): sorted phases in (-pi, pi] per matrix (N distinct phases for CSE).
@@ -77,9 +87,8 @@ def circular_ensemble_eigphases(
     n = check_int("n", n)
     beta = check_positive_real("beta", beta)
     check_choice("method", method, ("auto", "banded", "dense"))
-    plan = plan_chunks(n_matrices, chunk_size=chunk_size, random_state=random_state, seeds=seeds)
     sampler = functools.partial(_cmv_sampler, n=n, beta=beta, method=method)
-    return run_chunks(sampler, plan, n_jobs=n_jobs, backend=backend, progress=progress, desc=f"beta={beta:g} N={n}")
+    return sample_in_chunks(sampler, n_matrices, desc=f"beta={beta:g} N={n}", **chunking)
 
 
 def _legacy_random_state(set_seed: bool, seed: int) -> Optional[int]:

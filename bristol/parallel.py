@@ -119,3 +119,26 @@ def run_chunks(
         if chunk.shape[:1] != (size,):
             raise RuntimeError(f"a chunk of {size} samples returned shape {chunk.shape}")
     return ChunkedSample(np.concatenate(chunks, axis=0), plan)
+
+
+def sample_in_chunks(
+    sampler: Sampler,
+    n_samples: int,
+    *,
+    chunk_size: Optional[int] = None,
+    random_state: RandomState = None,
+    seeds: Optional[Sequence[int]] = None,
+    n_jobs: Optional[int] = None,
+    backend: Optional[str] = None,
+    progress: bool = False,
+    desc: Optional[str] = None,
+) -> ChunkedSample:
+    """:func:`plan_chunks` then :func:`run_chunks`: the chunked job behind every ensemble sampler.
+
+    Chunking: ``chunk_size`` (default ceil(M / 8)) with streams spawned from ``random_state``,
+    or one chunk per entry of ``seeds``. Execution: ``n_jobs``, ``backend`` (any joblib
+    backend, or the active ``joblib.parallel_config``), ``progress`` (tqdm on stderr). The
+    result depends only on the seeds and the chunk sizes.
+    """
+    plan = plan_chunks(n_samples, chunk_size=chunk_size, random_state=random_state, seeds=seeds)
+    return run_chunks(sampler, plan, n_jobs=n_jobs, backend=backend, progress=progress, desc=desc)

@@ -150,3 +150,23 @@ def semicircle_density(x, n: int, beta: float = 1) -> np.ndarray:
 def circle_density(theta) -> np.ndarray:
     """Eigenphase density of every rotation-invariant circular ensemble: 1/(2 pi) on the circle."""
     return np.full(np.shape(theta), 1.0 / (2 * np.pi))
+
+
+# --- Gaussian beta-ensembles (normalisation of bristol.gaussian, theory.md 4.1-4.2) ----------
+
+def gaussian_trace_moment(n: int, beta: float, power: int) -> float:
+    """Exact E sum_j lambda_j^power (power 2 or 4) of the Gaussian beta-ensemble with N levels:
+    E sum lambda^2 = N + beta N (N - 1) / 2;
+    E sum lambda^4 = (beta^2/2) N^3 - (5 beta (beta - 2)/4) N^2 + ((3 beta^2 - 10 beta + 12)/4) N."""
+    n = check_int("n", n)
+    beta = check_positive_real("beta", beta)
+    if power == 2:
+        return n + beta * n * (n - 1) / 2
+    if power == 4:
+        return beta**2 / 2 * n**3 - 5 * beta * (beta - 2) / 4 * n**2 + (3 * beta**2 - 10 * beta + 12) / 4 * n
+    raise ValueError(f"power must be 2 or 4, got {power!r}")
+
+
+def semicircle_radius(n: int, beta: float) -> float:
+    """Edge R = sqrt(2 beta N) of the Gaussian beta-ensemble spectrum (large N)."""
+    return float(np.sqrt(2 * check_positive_real("beta", beta) * check_int("n", n)))

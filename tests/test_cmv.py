@@ -10,7 +10,6 @@ from bristol.cmv import (
     circular_eigphases,
     circular_eigvals,
     cmv_diagonals,
-    cmv_eigphases,
     cmv_matrix,
     matrix_from_diagonals,
     pentadiagonal_unitary_eigphases,

@@ -1,0 +1,189 @@
+"""Gaussian beta-ensembles (GOE, GUE, GSE and any beta > 0) and mixed ensembles.
+
+Normalisation (theory.md 4.1): every real component of a seed matrix A is standard normal
+and H = (A + A^*)/2, so that
+
+* GOE (beta = 1): A real N x N; H_ii ~ N(0, 1), H_ij ~ N(0, 1/2);
+* GUE (beta = 2): A complex; H_ii ~ N(0, 1), Re/Im H_ij ~ N(0, 1/2);
+* GSE (beta = 4): A = [[X, Y], [-conj(Y), conj(X)]] with X, Y complex N x N, laid out in 2 x 2
+  quaternion blocks (rows 2j, 2j+1 belong to quaternion j), so H is a 2N x 2N Hermitian
+  self-dual matrix (``quaternion_dual(H) == H``) whose eigenvalues are doubly degenerate;
+
+all with eigenvalue density proportional to prod |lambda_i - lambda_j|^beta exp(-sum lambda^2 / 2)
+over the N distinct eigenvalues. The spectrum fills [-R, R], R = sqrt(2 beta N).
+
+Eigenvalues for any beta > 0 come from the Dumitriu-Edelman tridiagonal model (J. Math. Phys.
+43, 5830 (2002)): diagonal N(0, 1), off-diagonal chi_{beta k} / sqrt(2) for k = N-1, ..., 1, all
+independent -- the same law -- solved by LAPACK's tridiagonal eigenvalue routine in O(N^2).
+
+Mixed ensembles (Suezen, hal-03464130): M orders n_i ~ Binomial(N, mu) (conditioned on
+n_i >= 1), one matrix of order n_i each, its spectrum extended periodically to N values and all
+members pooled. The order of each spectrum before the periodic extension decides which
+eigenvalues are repeated and changes the pooled density (theory.md 5.3), so it is a parameter.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from scipy.linalg import eigvalsh_tridiagonal
+
+from ._streams import RandomState, as_generator
+from ._validation import SizeLike, check_choice, check_int, check_positive_real, check_size
+from .parallel import ChunkedSample, sample_in_chunks
+from .periodic import ORDERS, order_values, periodic_extension
+
+GAUSSIAN_BETA = {"GOE": 1.0, "GUE": 2.0, "GSE": 4.0}
+
+
+def _complex_normal(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return rng.standard_normal(shape + (2,)).view(np.complex128)[..., 0]
+
+
+def _hermitian_part(a: np.ndarray) -> np.ndarray:
+    return 0.5 * (a + np.conj(np.swapaxes(a, -1, -2)))
+
+
+def goe(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.ndarray:
+    """Gaussian orthogonal ensemble: H = (A + A^T)/2, A with i.i.d. N(0, 1) entries.
+    Returns real symmetric matrices of shape ``size + (n, n)``."""
+    n = check_int("n", n)
+    a = as_generator(random_state).standard_normal(check_size(size) + (n, n))
+    return 0.5 * (a + np.swapaxes(a, -1, -2))
+
+
+def gue(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.ndarray:
+    """Gaussian unitary ensemble: H = (A + A^H)/2, A with i.i.d. standard normal real and
+    imaginary parts. Returns complex Hermitian matrices of shape ``size + (n, n)``."""
+    n = check_int("n", n)
+    return _hermitian_part(_complex_normal(as_generator(random_state), check_size(size) + (n, n)))
+
+
+def gse(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.ndarray:
+    """Gaussian symplectic ensemble of size N as 2N x 2N Hermitian self-dual matrices.
+
+    H = (A + A^H)/2 with A the quaternion-real matrix [[X, Y], [-conj(Y), conj(X)]] (X, Y with
+    standard normal real and imaginary parts), in 2 x 2 quaternion blocks. Every eigenvalue is
+    doubly degenerate (Kramers). Returns shape ``size + (2n, 2n)``.
+    """
+    n = check_int("n", n)
+    shape = check_size(size)
+    rng = as_generator(random_state)
+    x, y = _complex_normal(rng, shape + (n, n)), _complex_normal(rng, shape + (n, n))
+    a = np.empty(shape + (2 * n, 2 * n), dtype=complex)
+    a[..., 0::2, 0::2] = x
+    a[..., 0::2, 1::2] = y
+    a[..., 1::2, 0::2] = -np.conj(y)
+    a[..., 1::2, 1::2] = np.conj(x)
+    return _hermitian_part(a)
+
+
+def tridiagonal_model(n: int, beta: float, shape: tuple, rng: np.random.Generator):
+    """Diagonal (shape + (n,)) and off-diagonal (shape + (n - 1,)) of the Dumitriu-Edelman
+    beta-Hermite matrix: N(0, 1) and chi_{beta k}/sqrt(2), k = n-1, ..., 1."""
+    diag = rng.standard_normal(shape + (n,))
+    dof = beta * np.arange(n - 1, 0, -1)
+    off = np.sqrt(rng.chisquare(np.broadcast_to(dof, shape + (n - 1,))) / 2.0) if n > 1 else np.zeros(shape + (0,))
+    return diag, off
+
+
+def gaussian_eigvals(n: int, beta: float = 1, size: SizeLike = None, random_state: RandomState = None) -> np.ndarray:
+    """Eigenvalues of the Gaussian beta-ensemble (any beta > 0), ascending, exact in distribution.
+
+    From the Dumitriu-Edelman tridiagonal model with LAPACK's ``sterf`` (O(N^2)); for beta = 1,
+    2, 4 the same law as the N distinct eigenvalues of :func:`goe`, :func:`gue`, :func:`gse`.
+    Returns shape ``size + (n,)``.
+    """
+    n = check_int("n", n)
+    beta = check_positive_real("beta", beta)
+    shape = check_size(size)
+    diag, off = tridiagonal_model(n, beta, shape, as_generator(random_state))
+    if n == 1:
+        return diag.copy()
+    if diag.size == 0:
+        return diag
+    return eigvalsh_tridiagonal(diag, off, lapack_driver="sterf")
+
+
+def _gaussian_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float) -> np.ndarray:
+    return gaussian_eigvals(n, beta, size, rng)
+
+
+def gaussian_ensemble_eigvals(n: int, n_matrices: int, beta: float = 1, **chunking) -> ChunkedSample:
+    """Eigenvalues of ``n_matrices`` Gaussian beta-ensemble members in chunks.
+
+    ``chunking`` goes to :func:`bristol.parallel.sample_in_chunks` (``chunk_size``,
+    ``random_state``, ``seeds``, ``n_jobs``, ``backend``, ``progress``): the result depends
+    only on the seeds and chunk sizes, never on ``n_jobs`` or the backend. ``values`` has
+    shape (n_matrices, n), ascending per member.
+    """
+    n = check_int("n", n)
+    beta = check_positive_real("beta", beta)
+    sampler = functools.partial(_gaussian_sampler, n=n, beta=beta)
+    return sample_in_chunks(sampler, n_matrices, desc=f"Gaussian beta={beta:g} N={n}", **chunking)
+
+
+_DENSE = {1.0: goe, 2.0: gue, 4.0: gse}
+
+
+def _solver_order_eigvals(order_n: int, beta: float, rng: np.random.Generator) -> np.ndarray:
+    """Real parts of ``np.linalg.eigvals`` of one dense matrix, in LAPACK's output order (as
+    the mixed-ensemble notebook did); for GSE one of each Kramers pair, in the same order."""
+    values = np.linalg.eigvals(_DENSE[beta](order_n, random_state=rng)).real
+    if beta == 4.0:
+        keep = np.ones(values.size, bool)
+        keep[np.argsort(values, kind="stable")[1::2]] = False
+        values = values[keep]
+    return values
+
+
+def mixed_ensemble_orders(n: int, mu: float, m: int, random_state: RandomState = None) -> np.ndarray:
+    """M matrix orders n_i ~ Binomial(N, mu) conditioned on n_i >= 1 (redrawn when 0)."""
+    n = check_int("n", n)
+    m = check_int("m", m)
+    if isinstance(mu, bool) or not isinstance(mu, (int, float, np.floating, np.integer)) or not 0 <= mu <= 1:
+        raise ValueError(f"mu must be a number in [0, 1], got {mu!r}")
+    if mu == 0:
+        raise ValueError("mu = 0 gives only empty matrices; mu must be in (0, 1]")
+    rng = as_generator(random_state)
+    orders = rng.binomial(n, mu, size=m)
+    while np.any(orders == 0):
+        orders[orders == 0] = rng.binomial(n, mu, size=int(np.sum(orders == 0)))
+    return orders
+
+
+def mixed_ensemble_eigvals(
+    n: int,
+    mu: float,
+    m: int,
+    beta: float = 1,
+    *,
+    order: str = "solver",
+    random_state: RandomState = None,
+    return_orders: bool = False,
+):
+    """Pooled spectrum of a mixed Gaussian ensemble (mGOE for beta = 1; hal-03464130).
+
+    Draws M orders n_i ~ Binomial(N, mu) (:func:`mixed_ensemble_orders`), one matrix of order
+    n_i each, and extends each spectrum periodically to N values. ``order`` is the order of a
+    spectrum before the extension: "solver" (``np.linalg.eigvals`` of the dense matrix, as the
+    original notebook; beta = 1, 2, 4 only), "ascending", "descending" or "random" (these use
+    the tridiagonal model, any beta > 0). Returns an (M, N) array -- every member contributes
+    exactly N values -- and, with ``return_orders``, the orders n_i. mu = 1 gives the plain
+    ensemble.
+    """
+    n = check_int("n", n)
+    beta = check_positive_real("beta", beta)
+    order = check_choice("order", order, ORDERS)
+    if order == "solver" and beta not in _DENSE:
+        raise ValueError(f"order='solver' needs dense matrices: beta must be 1, 2 or 4, got {beta}")
+    rng = as_generator(random_state)
+    orders = mixed_ensemble_orders(n, mu, m, rng)
+    spectra = []
+    for k in orders:
+        if order == "solver":
+            spectra.append(_solver_order_eigvals(int(k), beta, rng))
+        else:
+            spectra.append(order_values(gaussian_eigvals(int(k), beta, random_state=rng), order, rng))
+    pooled = periodic_extension(spectra, n)
+    return (pooled, orders) if return_orders else pooled
