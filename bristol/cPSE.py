@@ -278,9 +278,9 @@ def _solver(device: Optional[str]):
         return None
     import torch
 
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device={device!r} needs CUDA, but torch.cuda.is_available() is False on this machine")
+    from .torch_backend import resolve_device
+
+    dev = resolve_device(device)
 
     def solve(mats):
         stack = torch.stack([torch.as_tensor(m).to(dev, torch.float64) for m in mats])

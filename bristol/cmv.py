@@ -174,27 +174,34 @@ def phases_from_projections(projections: np.ndarray) -> np.ndarray | None:
     return theta
 
 
-def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded") -> np.ndarray:
+def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=None) -> np.ndarray:
     """Sorted eigenphases in (-pi, pi] of (a batch of) pentadiagonal unitary matrices.
 
     ``diags`` maps offsets -2..2 to arrays of shape (..., n - |offset|) holding C[i, i + k]
     (as returned by :func:`cmv_diagonals`). ``method`` is "banded" (three pentadiagonal
     Hermitian eigenvalue problems, O(n^2), see the module docstring; needs n >= 3) or
-    "dense" (``numpy.linalg.eigvals`` on the stacked matrices, O(n^3)).
+    "dense" (``numpy.linalg.eigvals`` on the stacked matrices, O(n^3)). With a torch
+    ``device`` the three Hermitian eigenvalue problems are solved densely there
+    (:mod:`bristol.torch_backend`) and combined as on the banded path.
     """
     method = check_choice("method", method, ("banded", "dense"))
     n = diags[0].shape[-1]
-    if method == "dense" or n < 3:
+    if device is None and (method == "dense" or n < 3):
         return np.sort(np.angle(np.linalg.eigvals(matrix_from_diagonals(diags))), axis=-1)
     batch = diags[0].shape[:-1]
     flat = {k: v.reshape((-1, v.shape[-1])) for k, v in diags.items()}
-    projections = np.stack(
-        [eig_banded(np.moveaxis(_hermitian_part_bands(flat, phi), 0, -2), eigvals_only=True) for phi in DIRECTIONS],
-        axis=1,
-    )  # (b, 3, n), each list sorted ascending by LAPACK
+    if device is not None:
+        from .torch_backend import hermitian_part_eigvalsh
+
+        projections = hermitian_part_eigvalsh(flat, DIRECTIONS, device)
+    else:
+        projections = np.stack(
+            [eig_banded(np.moveaxis(_hermitian_part_bands(flat, phi), 0, -2), eigvals_only=True) for phi in DIRECTIONS],
+            axis=1,
+        )  # (b, 3, n), each list sorted ascending by LAPACK
     out = np.empty(projections[:, 0].shape)
     for i in range(out.shape[0]):
-        theta = phases_from_projections(projections[i])
+        theta = phases_from_projections(projections[i]) if n >= 3 else None
         if theta is None:
             dense = matrix_from_diagonals({k: v[i] for k, v in flat.items()})
             theta = np.sort(np.angle(np.linalg.eigvals(dense)))
@@ -202,16 +209,17 @@ def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded") -> np.n
     return out.reshape(batch + (n,))
 
 
-def cmv_eigphases(alpha: np.ndarray, method: str = "auto") -> np.ndarray:
+def cmv_eigphases(alpha: np.ndarray, method: str = "auto", device=None) -> np.ndarray:
     """Sorted eigenphases in (-pi, pi] of the CMV matrices with coefficients ``alpha``.
 
     ``alpha`` has shape (..., n). ``method`` is "banded", "dense" (see
-    :func:`pentadiagonal_unitary_eigphases`) or "auto" (dense for n <= DENSE_MAX_N).
+    :func:`pentadiagonal_unitary_eigphases`) or "auto" (dense for n <= DENSE_MAX_N);
+    ``device`` (torch) solves the Hermitian parts on that device instead.
     """
     method = check_choice("method", method, ("auto", "banded", "dense"))
     if method == "auto":
         method = "dense" if alpha.shape[-1] <= DENSE_MAX_N else "banded"
-    return pentadiagonal_unitary_eigphases(cmv_diagonals(alpha), method=method)
+    return pentadiagonal_unitary_eigphases(cmv_diagonals(alpha), method=method, device=device)
 
 
 def circular_eigphases(
@@ -221,6 +229,7 @@ def circular_eigphases(
     random_state: RandomState = None,
     *,
     method: str = "auto",
+    device=None,
 ) -> np.ndarray:
     """Eigenphases of the circular beta-ensemble, exact in distribution, without dense matrices.
 
@@ -236,6 +245,9 @@ def circular_eigphases(
         Source of randomness.
     method : {"auto", "banded", "dense"}
         Eigen-solver for the CMV matrices (see :func:`cmv_eigphases`).
+    device : str or None
+        A torch device ("cuda", "cpu") for the eigen-solves (needs torch); the random draws
+        are the same as without it, so results agree with the CPU path to rounding.
 
     Returns
     -------
@@ -245,7 +257,7 @@ def circular_eigphases(
     beta = check_positive_real("beta", beta)
     shape = check_size(size)
     alpha = verblunsky_coefficients(n, beta, shape, as_generator(random_state))
-    return cmv_eigphases(alpha, method=method)
+    return cmv_eigphases(alpha, method=method, device=device)
 
 
 def circular_eigvals(
@@ -255,6 +267,7 @@ def circular_eigvals(
     random_state: RandomState = None,
     *,
     method: str = "auto",
+    device=None,
 ) -> np.ndarray:
     """Eigenvalues exp(i theta_j) of the circular beta-ensemble (see :func:`circular_eigphases`).
 
@@ -262,4 +275,4 @@ def circular_eigvals(
     beta > 0 is allowed. Returns complex unit-modulus values, shape ``size + (n,)``, ordered
     by phase.
     """
-    return np.exp(1j * circular_eigphases(n, beta, size, random_state, method=method))
+    return np.exp(1j * circular_eigphases(n, beta, size, random_state, method=method, device=device))

@@ -46,7 +46,28 @@ def quaternion_dual(a: np.ndarray) -> np.ndarray:
     return (sign[:, None] * sign[None, :]) * at[..., swap[:, None], swap[None, :]]
 
 
-def cue(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.ndarray:
+def _sample(n: int, size: SizeLike, random_state: RandomState, device, kind: str):
+    """U, U^T U or U^R U (kind 'cue', 'coe', 'cse'; U of size n, n, 2n) on the CPU or a device."""
+    n = check_int("n", n)
+    shape = check_size(size)
+    rng = as_generator(random_state)
+    dim = 2 * n if kind == "cse" else n
+    if device is None:
+        u = _haar_unitary(dim, shape, rng)
+        dual = quaternion_dual
+    else:
+        from . import torch_backend
+
+        u = torch_backend.haar_unitary(dim, shape, rng, device)
+        dual = torch_backend.quaternion_dual
+    if kind == "cue":
+        return u
+    if kind == "coe":
+        return u.transpose(-1, -2) @ u if device is not None else np.swapaxes(u, -1, -2) @ u
+    return dual(u) @ u
+
+
+def cue(n: int, size: SizeLike = None, random_state: RandomState = None, device=None) -> np.ndarray:
     """Sample Haar-distributed unitary matrices (the circular unitary ensemble).
 
     Parameters
@@ -57,36 +78,35 @@ def cue(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.n
         Batch shape; ``None`` returns one N x N matrix.
     random_state : int, SeedSequence, Generator or None
         Source of randomness (never the global numpy state).
+    device : str or None
+        A torch device ("cuda", "cpu"): sample there and return a torch tensor (the Ginibre
+        draws then come from a torch generator seeded from ``random_state``; see
+        :mod:`bristol.torch_backend`). None: numpy.
 
     Returns
     -------
-    ndarray, complex, shape ``size + (n, n)``
+    ndarray (or torch tensor with ``device``), complex, shape ``size + (n, n)``
     """
-    n = check_int("n", n)
-    return _haar_unitary(n, check_size(size), as_generator(random_state))
+    return _sample(n, size, random_state, device, "cue")
 
 
-def coe(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.ndarray:
+def coe(n: int, size: SizeLike = None, random_state: RandomState = None, device=None) -> np.ndarray:
     """Sample the circular orthogonal ensemble: S = U^T U with U Haar on U(n).
 
     S is symmetric and unitary; its law is invariant under S -> W^T S W for unitary W.
     Same arguments and output shape as :func:`cue`.
     """
-    n = check_int("n", n)
-    u = _haar_unitary(n, check_size(size), as_generator(random_state))
-    return np.swapaxes(u, -1, -2) @ u
+    return _sample(n, size, random_state, device, "coe")
 
 
-def cse(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.ndarray:
+def cse(n: int, size: SizeLike = None, random_state: RandomState = None, device=None) -> np.ndarray:
     """Sample the circular symplectic ensemble of size N as 2N x 2N matrices Q = U^R U.
 
     U is Haar on U(2N) and U^R its quaternion dual (:func:`quaternion_dual`). Q is unitary
     and self-dual (Q^R = Q); its eigenvalues come in degenerate Kramers pairs, so it has
-    N distinct eigenphases. Returns shape ``size + (2n, 2n)``.
+    N distinct eigenphases. Returns shape ``size + (2n, 2n)``; ``device`` as in :func:`cue`.
     """
-    n = check_int("n", n)
-    u = _haar_unitary(2 * n, check_size(size), as_generator(random_state))
-    return quaternion_dual(u) @ u
+    return _sample(n, size, random_state, device, "cse")
 
 
 def unitary_eigphases(u: np.ndarray) -> np.ndarray:

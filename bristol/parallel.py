@@ -19,7 +19,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import numpy as np
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ._streams import RandomState, describe_seed_sequence, seed_sequences_from_seeds, spawn_seed_sequences
 from ._validation import check_int
@@ -28,6 +28,13 @@ from ._validation import check_int
 DEFAULT_N_CHUNKS = 8
 
 Sampler = Callable[[int, np.random.Generator], np.ndarray]
+
+#: Exceptions by which joblib (loky) and dask.distributed report a worker process that died.
+_LOST_WORKER_ERRORS = ("TerminatedWorkerError", "KilledWorker")
+
+
+class WorkerLostError(RuntimeError):
+    """A worker process died during a chunked job; nothing is returned."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,15 @@ def run_chunks(
     tasks = (delayed(_run_chunk)(sampler, s, q) for s, q in zip(plan.sizes, plan.seed_sequences))
     with threadpool_limits(limits=1):
         runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
-        chunks = list(tqdm(runner(tasks), total=len(plan.sizes), disable=not progress, desc=desc, file=sys.stderr))
+        try:
+            chunks = list(tqdm(runner(tasks), total=len(plan.sizes), disable=not progress, desc=desc, file=sys.stderr))
+        except Exception as err:
+            if type(err).__name__ in _LOST_WORKER_ERRORS:
+                raise WorkerLostError(
+                    f"a worker died while running the {len(plan.sizes)} chunks of this job ({type(err).__name__}: {err}); "
+                    "no partial result is returned"
+                ) from err
+            raise
     for size, chunk in zip(plan.sizes, chunks):
         if chunk.shape[:1] != (size,):
             raise RuntimeError(f"a chunk of {size} samples returned shape {chunk.shape}")

@@ -22,7 +22,7 @@ import sys
 from typing import Callable, List, Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ._validation import check_choice, check_finite_array, check_int
 from .ergodicity import REAL_BINS, _counts_own_range, consecutive_distances

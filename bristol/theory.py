@@ -14,6 +14,7 @@ by quadrature of the joint density:
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import digamma
 
 from ._validation import check_int, check_positive_real
 
@@ -68,13 +69,14 @@ def circular_number_variance(n: int, arc, beta: float = 2, k_max: int | None = N
     k_last = {2: n - 1, 4: 2 * n - 1, 1: k_max or 2000 * n}[beta]
     ks = np.arange(1, k_last + 1)
     if beta == 1:
-        # t_k - N in closed form for k <= N and k >= N (vectorised, see circular_form_factor)
+        # t_k in closed form, vectorised: a cumulative sum for k <= N and, for k > N,
+        # sum_{m=1}^{N} 1/(m + a) = digamma(a + N + 1) - digamma(a + 1) with a = k - (N + 1)/2
         small = ks <= n
         t = np.empty(ks.size)
         csum = np.cumsum(1.0 / (np.arange(1, n + 1) + (n - 1) / 2))
         t[small] = 2 * ks[small] - ks[small] * csum[ks[small] - 1]
-        kb = ks[~small][:, None]
-        t[~small] = 2 * n - ks[~small] * np.sum(1.0 / (np.arange(1, n + 1)[None, :] + kb - (n + 1) / 2), axis=1)
+        a = ks[~small] - (n + 1) / 2
+        t[~small] = 2 * n - ks[~small] * (digamma(a + n + 1) - digamma(a + 1))
     else:
         t = circular_form_factor(n, ks, beta)
     corr = np.sum(((t - n) / ks**2)[None, :] * (1 - np.cos(np.multiply.outer(arc.ravel(), ks))), axis=1)

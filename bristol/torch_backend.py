@@ -1,0 +1,83 @@
+"""Optional torch execution of the heavy linear algebra on a device (``device=`` arguments).
+
+Only imported when a ``device`` is given; bristol never needs torch otherwise.
+
+* Dense circular matrices: the Ginibre draws come from a ``torch.Generator`` on the device,
+  seeded from the caller's numpy stream, then a batched QR with the phase fix (and U^T U or
+  the quaternion dual product) runs there. Exact in law; bit-reproducible for a given seed on
+  a given device (not across devices: the random streams differ).
+* CMV eigenphases: the Verblunsky coefficients are drawn with numpy exactly as on the CPU
+  path; the three Hermitian parts are solved densely on the device (``torch.linalg.eigvalsh``)
+  and combined on the CPU by :func:`bristol.cmv.phases_from_projections`, so the result equals
+  the CPU path up to eigen-solver rounding.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def resolve_device(device):
+    """A ``torch.device``; a clear error when CUDA is asked for and not available."""
+    try:
+        import torch
+    except ImportError as err:
+        raise ImportError(f"device={device!r} needs torch: pip install 'bristol[torch]'") from err
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got {device!r}") from err
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device={device!r} needs CUDA, but torch.cuda.is_available() is False on this machine")
+    return dev
+
+
+def _generator(dev, rng: np.random.Generator):
+    import torch
+
+    gen = torch.Generator(device=dev)
+    gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
+    return gen
+
+
+def haar_unitary(n: int, shape: tuple, rng: np.random.Generator, device):
+    """Haar unitaries (torch, complex128) of shape ``shape + (n, n)`` on ``device``."""
+    import torch
+
+    dev = resolve_device(device)
+    z = torch.randn(shape + (n, n), dtype=torch.complex128, device=dev, generator=_generator(dev, rng))
+    q, r = torch.linalg.qr(z)
+    d = torch.diagonal(r, dim1=-2, dim2=-1)
+    return q * (d / d.abs()).unsqueeze(-2)
+
+
+def quaternion_dual(a):
+    """Z a^T Z^T for a torch tensor of 2N x 2N matrices (see :func:`bristol.haar.quaternion_dual`)."""
+    import torch
+
+    m = a.shape[-1]
+    swap = torch.arange(m, device=a.device) ^ 1
+    sign = torch.where(torch.arange(m, device=a.device) % 2 == 0, 1.0, -1.0).to(a.dtype)
+    at = a.transpose(-1, -2)[..., swap, :][..., :, swap]
+    return sign[:, None] * sign[None, :] * at
+
+
+def hermitian_part_eigvalsh(diags: dict, phis, device, max_entries: int = 2**27) -> np.ndarray:
+    """Sorted eigenvalues of H_phi = (e^{-i phi} C + h.c.)/2 for every phi and every matrix of
+    a batch of pentadiagonal C given by its diagonals: numpy array (batch, len(phis), n)."""
+    import torch
+
+    from .cmv import matrix_from_diagonals
+
+    dev = resolve_device(device)
+    n = diags[0].shape[-1]
+    batch = diags[0].shape[0]
+    step = max(1, max_entries // (n * n))
+    out = np.empty((batch, len(phis), n))
+    for start in range(0, batch, step):
+        part = {k: v[start: start + step] for k, v in diags.items()}
+        c = torch.as_tensor(matrix_from_diagonals(part), device=dev)
+        for j, phi in enumerate(phis):
+            rot = complex(np.exp(-1j * phi))
+            h = 0.5 * (rot * c + np.conj(rot) * c.conj().transpose(-1, -2))
+            out[start: start + step, j] = torch.linalg.eigvalsh(h).cpu().numpy()
+    return out
