@@ -118,6 +118,10 @@ def run_chunks(
     active ``joblib.parallel_config``). ``progress`` shows a tqdm bar on stderr.
     A failing chunk or a lost worker raises; a partial result is never returned.
     """
+    client = _dask_client(backend)
+    if client is not None:
+        chunks = _run_on_dask(client, sampler, plan, progress, desc)
+        return ChunkedSample(np.concatenate(chunks, axis=0), plan)
     tasks = (delayed(_run_chunk)(sampler, s, q) for s, q in zip(plan.sizes, plan.seed_sequences))
     with threadpool_limits(limits=1):
         runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
@@ -134,6 +138,46 @@ def run_chunks(
         if chunk.shape[:1] != (size,):
             raise RuntimeError(f"a chunk of {size} samples returned shape {chunk.shape}")
     return ChunkedSample(np.concatenate(chunks, axis=0), plan)
+
+
+def _dask_client(backend: Optional[str]):
+    """The dask.distributed client when the job goes to Dask (``backend="dask"`` or an active
+    ``joblib.parallel_config(backend="dask")``), else None."""
+    if backend not in (None, "dask"):
+        return None
+    if backend is None:
+        from joblib.parallel import get_active_backend
+
+        active, _ = get_active_backend()
+        return getattr(active, "client", None) if type(active).__name__ == "DaskDistributedBackend" else None
+    from distributed import get_client
+
+    return get_client()
+
+
+def _run_on_dask(client, sampler: Sampler, plan: ChunkPlan, progress: bool, desc: Optional[str]) -> list:
+    """Submit one task per chunk to the cluster and gather them in chunk order.
+
+    Used instead of joblib's Dask backend, which waits forever when a worker dies; here the
+    scheduler's KilledWorker (after ``distributed.scheduler.allowed-failures`` retries) fails
+    the call with :class:`WorkerLostError`, and no partial result is returned.
+    """
+    from distributed import as_completed
+
+    futures = client.map(_run_chunk, [sampler] * len(plan.sizes), list(plan.sizes), list(plan.seed_sequences),
+                         pure=False)
+    try:
+        for _ in tqdm(as_completed(futures), total=len(futures), disable=not progress, desc=desc, file=sys.stderr):
+            pass
+        return client.gather(futures)
+    except Exception as err:
+        client.cancel(futures)
+        if type(err).__name__ in _LOST_WORKER_ERRORS:
+            raise WorkerLostError(
+                f"a Dask worker died while running the {len(plan.sizes)} chunks of this job "
+                f"({type(err).__name__}: {err}); no partial result is returned"
+            ) from err
+        raise
 
 
 def sample_in_chunks(

@@ -20,7 +20,11 @@ def _die(size, rng):
 
 @pytest.fixture(scope="module")
 def cluster_client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    import dask
+
+    # a task whose worker dies is not retried here, so the lost-worker test fails fast
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -35,7 +39,15 @@ def test_dask_cluster_bit_for_bit(cluster_client):
         for name, kw in jobs.items():
             assert np.array_equal(circular_ensemble_eigphases(**kw).values, serial[name]), name
         assert np.array_equal(gaussian_ensemble_eigvals(120, 7, 1, chunk_size=2, random_state=18).values, serial_gauss)
+    explicit = circular_ensemble_eigphases(**jobs["CUE"], backend="dask").values
+    assert np.array_equal(explicit, serial["CUE"])
     assert len(cluster_client.scheduler_info()["workers"]) == 2
+
+
+def test_dask_worker_death_fails_the_call(cluster_client):
+    with joblib.parallel_config(backend="dask"):
+        with pytest.raises(WorkerLostError, match="no partial result"):
+            run_chunks(_die, plan_chunks(4, chunk_size=1, random_state=0))
 
 
 def test_loky_worker_death_fails_the_call():
