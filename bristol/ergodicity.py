@@ -65,15 +65,24 @@ def _uniform_bin_index(data: np.ndarray, first, last, n_bins: int) -> Tuple[np.n
     if np.any(np.diff(edges, axis=-1) <= 0):
         raise ValueError(f"the range of a spectrum is too small to hold {n_bins} finite-sized bins in {dtype}")
     lo, width = first[..., None], (last - first)[..., None]
-    idx = ((data - lo) / width * dtype.type(n_bins)).astype(np.intp)
+    scaled = (data - lo) / width * dtype.type(n_bins)
+    idx = scaled.astype(np.intp)
     np.clip(idx, 0, n_bins - 1, out=idx)
-    if edges.ndim == 1:
-        lower, upper = edges[idx], edges[idx + 1]
-    else:
-        rows = np.arange(data.shape[0])[:, None]
-        lower, upper = edges[rows, idx], edges[rows, idx + 1]
-    idx -= data < lower
-    idx += (data >= upper) & (idx != n_bins - 1)
+    # The arithmetic index can differ from the edge comparisons only within rounding of an
+    # edge: compare with the edges just there (a generous bound on that rounding, in bins).
+    scale = 1.0 + float(np.max(np.abs(np.stack([first, last])) / (last - first)))
+    tol = 1e3 * np.finfo(dtype).eps * n_bins * scale
+    frac = scaled - idx
+    near = np.flatnonzero(((frac < tol) | (frac > 1 - tol)).ravel())
+    if near.size:
+        flat_idx, flat_data = idx.reshape(-1), data.reshape(-1)
+        k, x = flat_idx[near], flat_data[near]
+        row_edges = edges if edges.ndim == 1 else edges[near // data.shape[-1]]
+        lower = row_edges[k] if edges.ndim == 1 else row_edges[np.arange(near.size), k]
+        upper = row_edges[k + 1] if edges.ndim == 1 else row_edges[np.arange(near.size), k + 1]
+        k = k - (x < lower)
+        k = k + ((x >= upper) & (k != n_bins - 1))
+        flat_idx[near] = k
     return idx, edges
 
 
