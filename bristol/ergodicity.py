@@ -86,15 +86,20 @@ def _uniform_bin_index(data: np.ndarray, first, last, n_bins: int) -> Tuple[np.n
     return idx, edges
 
 
+def histogram_range(lo: np.ndarray, hi: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """numpy's automatic histogram range [min, max], widened by 0.5 on each side when
+    min == max (elementwise, in the dtype of the data)."""
+    half = lo.dtype.type(0.5)
+    same = lo == hi
+    return np.where(same, lo - half, lo), np.where(same, hi + half, hi)
+
+
 def _counts_own_range(samples: np.ndarray, n_bins: int) -> Tuple[np.ndarray, np.ndarray]:
     """Counts of each row on its own ``n_bins`` equal bins over [min, max] of that row
     (widened by 0.5 on each side when min == max): ``np.histogram(row, bins=n_bins)`` bit for
     bit, for all rows at once. Returns (counts (M, B), edges (M, B + 1))."""
     m = samples.shape[0]
-    first, last = samples.min(axis=1), samples.max(axis=1)
-    same = first == last
-    first = np.where(same, first - samples.dtype.type(0.5), first)
-    last = np.where(same, last + samples.dtype.type(0.5), last)
+    first, last = histogram_range(samples.min(axis=1), samples.max(axis=1))
     idx, edges = _uniform_bin_index(samples, first, last, n_bins)
     counts = np.bincount((np.arange(m)[:, None] * n_bins + idx).ravel(), minlength=m * n_bins)
     return counts.reshape(m, n_bins), edges

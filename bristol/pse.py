@@ -25,14 +25,12 @@ import numpy as np
 from tqdm import tqdm
 
 from ._validation import check_choice, check_finite_array, check_int
-from .ergodicity import REAL_BINS, _counts_own_range, consecutive_distances
+from .ergodicity import REAL_BINS, _counts_own_range, consecutive_distances, histogram_range
 
 
 def _grid_edges(lo: np.ndarray, hi: np.ndarray, n_bins: int) -> np.ndarray:
     """numpy's histogram edges over [lo, hi] per row (+-0.5 when lo == hi), in the dtype of lo."""
-    half = lo.dtype.type(0.5)
-    same = lo == hi
-    edges = np.linspace(np.where(same, lo - half, lo), np.where(same, hi + half, hi), n_bins + 1, axis=-1)
+    edges = np.linspace(*histogram_range(lo, hi), n_bins + 1, axis=-1)
     if np.any(np.diff(edges, axis=-1) <= 0):
         raise ValueError(f"the range of a spectrum is too small to hold {n_bins} finite-sized bins in {lo.dtype}")
     return edges
