@@ -64,7 +64,7 @@ def get_layer_matrix_set(pmodel, legacy: bool = False) -> Tuple[list, list, list
         grams = [np.matmul(w, w.T) for w in weights]
     else:
         mats, _ = extract_layer_matrices(model)
-        grams = [_as_float64(m.matrix) @ _as_float64(m.matrix).T for m in mats]
+        grams = [w @ w.T for w in (_as_float64(m.matrix) for m in mats)]
         types = [m.layer_type for m in mats]
     return grams, [a.shape for a in grams], types
 
@@ -120,11 +120,9 @@ def cpse_measure(pmodel, legacy: bool = False, device: Optional[str] = None,
 def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, device: Optional[str] = None) -> Tuple[list, float]:
     """(d_layers, cpse) of a list of weight matrices; spectra sigma^2 (eigenvalues of M M^T)."""
     mats = _check_matrices(matrices, legacy)
-    if len(mats) < 3:
-        raise ValueError(f"cPSE needs at least 3 matrices (L matrices give L - 2 values), got {len(mats)}")
+    _check_layer_count(len(mats))
     if legacy:
-        spectra = [list2plist(e, max(m.shape[0] for m in mats)) for e in get_eigenvals_layer_matrix_set(mats, legacy=True)]
-        values = _d_layers(np.array(spectra))
+        values = _legacy_d_layers(mats)
     else:
         values = _d_layers(periodic_extension(gram_spectra(mats, power=1, solver=_solver(device))))
     return values.tolist(), cpse_from_d_layers(values)
@@ -188,9 +186,7 @@ def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device:
     if legacy:
         weights_f32, types, names = legacy_weight_matrices(net, with_types=True, with_names=True)
         _check_layer_count(len(weights_f32))
-        eigen = [np.linalg.eigvals(np.matmul(a, a.T)) for a in (np.matmul(w, w.T) for w in weights_f32)]
-        upper = max(len(e) for e in eigen)
-        values = _d_layers(np.array([list2plist(e, upper) for e in eigen]))
+        values = _legacy_d_layers([np.matmul(w, w.T) for w in weights_f32])
         records = [LayerRecord(n, t, None, w.shape, "used") for n, t, w in zip(names, types, weights_f32)]
     else:
         mats, skipped = extract_layer_matrices(net)
@@ -236,6 +232,11 @@ def plot_d_layers(report, ax=None, path=None):
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+def _legacy_d_layers(matrices) -> np.ndarray:
+    """bristol 0.2.14's steps: eigvals(M M^T) in solver order, cycled by list2plist, d_layers."""
+    return _d_layers(np.array(eigenvals_set_to_periodic(get_eigenvals_layer_matrix_set(matrices, legacy=True))))
+
 
 def _check_layer_count(n: int) -> None:
     if n < 3:
