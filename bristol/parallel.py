@@ -37,6 +37,15 @@ class WorkerLostError(RuntimeError):
     """A worker process died during a chunked job; nothing is returned."""
 
 
+def _raise_if_worker_lost(err: Exception, plan: "ChunkPlan") -> None:
+    """Re-raise a lost-worker error of joblib or Dask as :class:`WorkerLostError`."""
+    if type(err).__name__ in _LOST_WORKER_ERRORS:
+        raise WorkerLostError(
+            f"a worker died while running the {len(plan.sizes)} chunks of this job "
+            f"({type(err).__name__}: {err}); no partial result is returned"
+        ) from err
+
+
 @dataclass(frozen=True)
 class ChunkPlan:
     """How a job is cut into chunks, and the stream of each chunk."""
@@ -128,11 +137,7 @@ def run_chunks(
         try:
             chunks = list(tqdm(runner(tasks), total=len(plan.sizes), disable=not progress, desc=desc, file=sys.stderr))
         except Exception as err:
-            if type(err).__name__ in _LOST_WORKER_ERRORS:
-                raise WorkerLostError(
-                    f"a worker died while running the {len(plan.sizes)} chunks of this job ({type(err).__name__}: {err}); "
-                    "no partial result is returned"
-                ) from err
+            _raise_if_worker_lost(err, plan)
             raise
     for size, chunk in zip(plan.sizes, chunks):
         if chunk.shape[:1] != (size,):
@@ -172,11 +177,7 @@ def _run_on_dask(client, sampler: Sampler, plan: ChunkPlan, progress: bool, desc
         return client.gather(futures)
     except Exception as err:
         client.cancel(futures)
-        if type(err).__name__ in _LOST_WORKER_ERRORS:
-            raise WorkerLostError(
-                f"a Dask worker died while running the {len(plan.sizes)} chunks of this job "
-                f"({type(err).__name__}: {err}); no partial result is returned"
-            ) from err
+        _raise_if_worker_lost(err, plan)
         raise
 
 
