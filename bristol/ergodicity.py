@@ -156,25 +156,34 @@ def _prepare(spectra, kind: str) -> Tuple[np.ndarray, bool]:
     return arr, kind == "phase"
 
 
+def _grid_indices(arr: np.ndarray, is_phase: bool, delta_rad: float, real_bins: int):
+    """Bin index of every value on the ensemble's common grid, and the grid's edges: the circle
+    grid for phases, the pooled numpy grid for real spectra."""
+    if is_phase:
+        return _uniform_bin_index(arr.astype(float, copy=False), -np.pi, np.pi, _n_phase_bins(delta_rad))
+    _, pooled_edges = _counts_own_range(arr.reshape(1, -1), real_bins)
+    return _uniform_bin_index(arr, pooled_edges[0, 0], pooled_edges[0, -1], real_bins)
+
+
 def _binned(spectra, kind: str, delta_rad: float, real_grid: str, real_bins: int):
     """Bin an ensemble. Returns (arr, centres, pooled K(b), and either ('common', S(b)) or
     ('own', dense member counts on the members' own grids))."""
     arr, is_phase = _prepare(spectra, kind)
-    if is_phase:
-        n_bins = _n_phase_bins(delta_rad)
-        idx, edges = _uniform_bin_index(arr.astype(float, copy=False), -np.pi, np.pi, n_bins)
-        pooled, squares = _bin_moments(idx, n_bins)
-        return arr, 0.5 * (edges[1:] + edges[:-1]), pooled, ("common", squares)
-    real_bins = check_int("real_bins", real_bins)
-    grid = check_choice("real_grid", real_grid, ("own", "common"))
-    pooled, pooled_edges = _counts_own_range(arr.reshape(1, -1), real_bins)
-    pooled_edges = pooled_edges[0]
-    centres = pooled_edges[:-1] + (pooled_edges[1] - pooled_edges[0]) / 2.0
-    if grid == "own":
-        return arr, centres, pooled[0].astype(float), ("own", _counts_own_range(arr, real_bins)[0])
-    idx, _ = _uniform_bin_index(arr, pooled_edges[0], pooled_edges[-1], real_bins)
-    pooled, squares = _bin_moments(idx, real_bins)
+    if not is_phase:
+        real_bins = check_int("real_bins", real_bins)
+        if check_choice("real_grid", real_grid, ("own", "common")) == "own":
+            pooled, pooled_edges = _counts_own_range(arr.reshape(1, -1), real_bins)
+            own = _counts_own_range(arr, real_bins)[0]
+            return arr, _real_centres(pooled_edges[0]), pooled[0].astype(float), ("own", own)
+    idx, edges = _grid_indices(arr, is_phase, delta_rad, real_bins)
+    pooled, squares = _bin_moments(idx, edges.size - 1)
+    centres = 0.5 * (edges[1:] + edges[:-1]) if is_phase else _real_centres(edges)
     return arr, centres, pooled, ("common", squares)
+
+
+def _real_centres(edges: np.ndarray) -> np.ndarray:
+    """Bin centres as bristol 0.2.14 computed them for real spectra."""
+    return edges[:-1] + (edges[1] - edges[0]) / 2.0
 
 
 def ensemble_counts(
@@ -200,16 +209,11 @@ def member_counts(spectra, *, kind: str = "auto", delta_rad: float = 0.2, real_g
                   real_bins: int = REAL_BINS) -> np.ndarray:
     """Dense (M, B) counts n_i(b) of every member (on its own grid for ``real_grid="own"``)."""
     arr, is_phase = _prepare(spectra, kind)
+    real_bins = check_int("real_bins", real_bins)
     if not is_phase and check_choice("real_grid", real_grid, ("own", "common")) == "own":
-        return _counts_own_range(arr, check_int("real_bins", real_bins))[0]
-    if is_phase:
-        n_bins = _n_phase_bins(delta_rad)
-        idx, _ = _uniform_bin_index(arr.astype(float, copy=False), -np.pi, np.pi, n_bins)
-    else:
-        n_bins = check_int("real_bins", real_bins)
-        _, pooled_edges = _counts_own_range(arr.reshape(1, -1), n_bins)
-        idx, _ = _uniform_bin_index(arr, pooled_edges[0, 0], pooled_edges[0, -1], n_bins)
-    m = arr.shape[0]
+        return _counts_own_range(arr, real_bins)[0]
+    idx, edges = _grid_indices(arr, is_phase, delta_rad, real_bins)
+    m, n_bins = arr.shape[0], edges.size - 1
     return np.bincount((np.arange(m)[:, None] * n_bins + idx).ravel(), minlength=m * n_bins).reshape(m, n_bins)
 
 
