@@ -25,15 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ._validation import check_choice, check_finite_array, check_int
-from .ergodicity import REAL_BINS, _counts_own_range, consecutive_distances, histogram_range
-
-
-def _grid_edges(lo: np.ndarray, hi: np.ndarray, n_bins: int) -> np.ndarray:
-    """numpy's histogram edges over [lo, hi] per row (+-0.5 when lo == hi), in the dtype of lo."""
-    edges = np.linspace(*histogram_range(lo, hi), n_bins + 1, axis=-1)
-    if np.any(np.diff(edges, axis=-1) <= 0):
-        raise ValueError(f"the range of a spectrum is too small to hold {n_bins} finite-sized bins in {lo.dtype}")
-    return edges
+from .ergodicity import REAL_BINS, _counts_own_range, consecutive_distances, histogram_range, uniform_edges
 
 
 def ensemble_metrics(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS) -> np.ndarray:
@@ -50,7 +42,7 @@ def ensemble_metrics(periodic: np.ndarray, real_grid: str = "own", bins: int = R
     sizes = np.arange(1, n_layers + 1)
     lo = np.minimum.accumulate(x.min(axis=1))
     hi = np.maximum.accumulate(x.max(axis=1))
-    edges = _grid_edges(lo, hi, bins)  # (L, bins + 1): pooled grid of layers 1..l
+    edges = uniform_edges(*histogram_range(lo, hi), bins, x.dtype)  # (L, bins + 1): pooled grid of layers 1..l
     ordered = np.sort(x, axis=1)
     # below[i, l, b]: values of layer i below edge b of grid l (the last edge inclusive)
     below = np.empty((n_layers, n_layers, bins + 1), dtype=np.int64)
