@@ -4,10 +4,15 @@ bristol 0.2.14 runs in a subprocess from a side folder (never installed next to 
 
     pip install --no-deps --target /tmp/bristol0214 bristol==0.2.14
     python benchmarks/bench_cpse.py [--legacy-dir /tmp/bristol0214] [--models vgg11 resnet18 resnet50]
+                                    [--device cuda] [--no-legacy-mode] [--out NAME]
 
 For each model it reports: bristol's cpse_measure time; the time of its own Gram matrices plus
 symmetric eigen-solves alone (the floor for this definition); bristol 0.2.14's time; and the
-ratios. Writes benchmarks/results/cpse.json. BLAS threads: as the environment sets them (printed).
+ratios. With ``--device`` the same is measured once more with the model and the linear algebra
+on that device (after one warm-up call that initialises the device libraries), next to the CPU
+numbers of the same run. bristol's times are the best of two calls; bristol 0.2.14 runs once, in
+a fresh process. Writes benchmarks/results/<NAME>.json (default cpse). Threads: as the
+environment sets them (printed and recorded).
 """
 import argparse
 import json
@@ -15,13 +20,18 @@ import subprocess
 import sys
 import time
 
-import torch
-import torchvision
+from pathlib import Path
 
-from _common import table, write
-from bristol import cPSE
-from bristol.layers import extract_layer_matrices
-from bristol.pse import gram_spectra
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torchvision  # noqa: E402
+
+from _common import table, write  # noqa: E402
+from bristol import cPSE  # noqa: E402
+from bristol.layers import extract_layer_matrices  # noqa: E402
+from bristol.pse import gram_spectra  # noqa: E402
 
 LEGACY_SCRIPT = """
 import contextlib, io, json, sys, time
@@ -43,41 +53,73 @@ def model(name):
     return getattr(torchvision.models, name)(weights=None)
 
 
+def sync(device):
+    if device is not None and str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def timed(fn, device=None):
+    sync(device)
+    t0 = time.perf_counter()
+    out = fn()
+    sync(device)
+    return time.perf_counter() - t0, out
+
+
+def measure(net, device, repeat=2):
+    """(cpse_measure seconds, (d, cpse), Gram + eigen-solve seconds) with the model on ``device``;
+    each time the best of ``repeat`` calls (the first pays one-off costs: allocations, library
+    start-up)."""
+    net = net.to(device) if device is not None else net
+    runs = [timed(lambda: cPSE.cpse_measure(net, device=device), device) for _ in range(repeat)]
+    mats = [m.matrix for m in extract_layer_matrices(net)[0]]
+    solver = cPSE._solver(device)
+    t_linalg = min(timed(lambda: gram_spectra(mats, power=2, solver=solver), device)[0] for _ in range(repeat))
+    return min(t for t, _ in runs), runs[0][1], t_linalg
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--legacy-dir", default="/tmp/bristol0214")
     parser.add_argument("--models", nargs="+", default=["vgg11", "resnet18", "resnet50"])
+    parser.add_argument("--device", default=None, help="also measure with the model and linear algebra on this device")
+    parser.add_argument("--no-legacy-mode", action="store_true", help="skip timing bristol's legacy=True mode")
+    parser.add_argument("--out", default="cpse", help="name of the JSON file in benchmarks/results")
     args = parser.parse_args()
+    if args.device is not None:  # warm-up: device context, cuBLAS and cuSOLVER handles
+        cPSE.cpse_measure_vanilla(list(np.random.default_rng(0).standard_normal((3, 8, 8))), device=args.device)
     rows, results = [], []
     for name in args.models:
         net = model(name)
-        t0 = time.perf_counter()
-        d, c = cPSE.cpse_measure(net)
-        t_ours = time.perf_counter() - t0
-        mats = [m.matrix for m in extract_layer_matrices(net)[0]]
-        t0 = time.perf_counter()
-        gram_spectra(mats, power=2)
-        t_linalg = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        d_leg, c_leg = cPSE.cpse_measure(net, legacy=True)
-        t_ours_legacy = time.perf_counter() - t0
+        t_ours, (d, c), t_linalg = measure(net, None)
+        entry = dict(model=name, layers=len(d) + 2, bristol_s=t_ours, gram_eig_s=t_linalg, cpse=c)
+        if not args.no_legacy_mode:
+            t_ours_legacy, (d_leg, c_leg) = timed(lambda: cPSE.cpse_measure(net, legacy=True))
+            entry["bristol_legacy_mode_s"] = t_ours_legacy
         out = subprocess.run([sys.executable, "-c", LEGACY_SCRIPT, args.legacy_dir, name], capture_output=True, text=True)
         if out.returncode:
             raise SystemExit(f"bristol 0.2.14 failed (is it in {args.legacy_dir}?):\n{out.stderr}")
         legacy = json.loads(out.stdout.strip().splitlines()[-1])
-        assert c_leg == legacy["cpse"], (c_leg, legacy["cpse"])
-        results.append(dict(model=name, layers=len(mats), bristol_s=t_ours, gram_eig_s=t_linalg,
-                            bristol_legacy_mode_s=t_ours_legacy, bristol_0214_s=legacy["seconds"],
-                            speedup_vs_0214=legacy["seconds"] / t_ours, overhead_vs_linalg=t_ours / t_linalg,
-                            cpse=c, cpse_0214=legacy["cpse"]))
-        rows.append((name, len(mats), f"{t_ours:.2f}", f"{t_linalg:.2f}", f"{t_ours / t_linalg:.2f}",
-                     f"{legacy['seconds']:.2f}", f"{legacy['seconds'] / t_ours:.1f}x", f"{t_ours_legacy:.2f}",
-                     f"{c:.4f}", f"{legacy['cpse']:.4f}"))
+        if not args.no_legacy_mode:
+            assert c_leg == legacy["cpse"], (c_leg, legacy["cpse"])
+        entry.update(bristol_0214_s=legacy["seconds"], cpse_0214=legacy["cpse"],
+                     speedup_vs_0214=legacy["seconds"] / t_ours, overhead_vs_linalg=t_ours / t_linalg)
+        rows.append((name, "cpu", entry["layers"], f"{t_ours:.2f}", f"{t_linalg:.2f}", f"{t_ours / t_linalg:.2f}",
+                     f"{legacy['seconds']:.2f}", f"{legacy['seconds'] / t_ours:.1f}x", f"{c:.6f}", f"{legacy['cpse']:.6f}"))
+        if args.device is not None:
+            t_dev, (d_dev, c_dev), t_linalg_dev = measure(model(name), args.device)
+            assert np.allclose(d_dev, d, rtol=1e-6), "device and CPU d_layers differ"
+            entry.update(device=args.device, device_s=t_dev, device_gram_eig_s=t_linalg_dev, device_cpse=c_dev,
+                         device_speedup_vs_0214=legacy["seconds"] / t_dev, device_overhead_vs_linalg=t_dev / t_linalg_dev)
+            rows.append((name, args.device, entry["layers"], f"{t_dev:.2f}", f"{t_linalg_dev:.2f}",
+                         f"{t_dev / t_linalg_dev:.2f}", f"{legacy['seconds']:.2f}",
+                         f"{legacy['seconds'] / t_dev:.1f}x", f"{c_dev:.6f}", f"{legacy['cpse']:.6f}"))
+        results.append(entry)
     print(f"\ncpse_measure, torchvision weights=None after torch.manual_seed(0); torch threads {torch.get_num_threads()}")
-    table(rows, ("model", "layers", "bristol s", "gram+eig s", "ratio", "0.2.14 s", "speedup", "legacy mode s",
-                 "cpse", "cpse 0.2.14"))
-    write("cpse", dict(results=results, torch=torch.__version__, torchvision=torchvision.__version__,
-                       torch_threads=torch.get_num_threads()))
+    table(rows, ("model", "device", "layers", "bristol s", "gram+eig s", "ratio", "0.2.14 s", "speedup", "cpse", "cpse 0.2.14"))
+    extra = dict(device_name=torch.cuda.get_device_name(0)) if args.device and args.device.startswith("cuda") else {}
+    write(args.out, dict(results=results, torch=torch.__version__, torchvision=torchvision.__version__,
+                         torch_threads=torch.get_num_threads(), **extra))
 
 
 if __name__ == "__main__":

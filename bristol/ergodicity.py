@@ -174,7 +174,7 @@ def _bin_moments(data: np.ndarray, edges: np.ndarray) -> Tuple[np.ndarray, np.nd
     occupied (member, bin) pairs only -- sorted keys and their run lengths -- never a dense
     table (B can be 10^5 at delta_rad = 1e-4).
     """
-    (m, n), n_bins = data.shape, edges.size - 1
+    n, n_bins = data.shape[1], edges.size - 1
     if n_bins <= n:
         counts = binned_counts(data, edges)
         return counts.sum(axis=0).astype(float), np.einsum("ib,ib->b", counts, counts).astype(float)

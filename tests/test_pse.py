@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from bristol.pse import cpse_from_d_layers, d_layers, ensemble_metrics, gram_spectra
+from bristol import pse
+from bristol.pse import cpse_from_d_layers, d_layers, ensemble_metrics, gram_spectra, symmetric_eigvalsh
 from bristol.spectral import Ergodicity
 
 
@@ -45,6 +46,25 @@ def test_gram_spectra_definition_and_padding():
             assert s.shape == (x.shape[0],)
             assert np.allclose(s, expected, rtol=1e-10, atol=1e-10 * expected.max())
             assert np.all(np.diff(s) <= 0)
+
+
+def test_symmetric_eigvalsh_torch_and_numpy_agree(monkeypatch):
+    """Large Gram matrices go to torch's LAPACK when torch is imported; both solvers give the
+    same spectrum to rounding, and numpy's is used without torch."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).standard_normal((2, 40, 60))
+    gram = x @ np.swapaxes(x, 1, 2)
+    calls = []
+    real = torch.linalg.eigvalsh
+    monkeypatch.setattr(torch.linalg, "eigvalsh", lambda a: calls.append(a.shape) or real(a))
+    monkeypatch.setattr(pse, "TORCH_EIGVALSH_MIN", 40)
+    by_torch = symmetric_eigvalsh(gram)
+    assert calls == [(2, 40, 40)]
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)
+    by_numpy = symmetric_eigvalsh(gram)
+    assert calls == [(2, 40, 40)], "numpy's solver without torch"
+    assert np.allclose(by_torch, by_numpy, rtol=0, atol=1e-12 * by_numpy.max())
+    assert np.allclose(by_numpy, np.linalg.eigvalsh(gram), rtol=0, atol=0)
 
 
 def test_cpse_from_d_layers():
