@@ -199,6 +199,9 @@ def test_cse_handled_as_n_distinct_phases():
     (lambda: thirumalai_mountain(np.ones((2, 3)), real_grid="shared"), "real_grid"),
     (lambda: thirumalai_mountain(np.full((2, 3), 1e10, dtype=np.float32)), "finite-sized bins"),
     (lambda: thirumalai_mountain(np.ones((2, 3)), kind="complex"), "kind"),
+    (lambda: thirumalai_mountain(np.array([[0.1, np.inf]]), kind="phase"), "spectra contains NaN or Inf"),
+    (lambda: thirumalai_mountain(np.array([[0.1, np.nan], [0.2, 0.3]])), "spectra contains NaN or Inf"),
+    (lambda: thirumalai_mountain(np.empty((0, 3))), "spectra must not be empty"),
 ])
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
