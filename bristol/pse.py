@@ -18,6 +18,7 @@ member-by-member computation of bristol 0.2.14.
 """
 from __future__ import annotations
 
+import importlib.util
 import sys
 from typing import Callable, List, Sequence
 
@@ -86,18 +87,30 @@ def stack_float64(matrices: Sequence) -> np.ndarray:
     return arrays[0][None] if len(arrays) == 1 else np.stack(arrays)
 
 
-#: Gram matrices at least this large are solved by torch's LAPACK when torch is already
-#: imported (always so for a model): in the x86 wheels that is MKL's dsyevd, measured 1.3-2x
-#: faster than numpy's OpenBLAS at n = 4096 and slower below about 2000 (2-core machine).
+#: Gram matrices at least this large are solved by torch's LAPACK when torch is installed: in
+#: the x86 wheels that is MKL's dsyevd, measured 1.3-2x faster than numpy's OpenBLAS at
+#: n = 4096 and slower below about 2000 (2-core machine, benchmarks/bench_cpse.py).
 TORCH_EIGVALSH_MIN = 2048
+
+
+def _installed_torch():
+    """torch if it is installed and imports, else None (the choice depends on the installation
+    alone, never on what the caller happened to import)."""
+    if importlib.util.find_spec("torch") is None:
+        return None
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
 
 
 def symmetric_eigvalsh(gram: np.ndarray) -> np.ndarray:
     """Ascending eigenvalues of a (k, n, n) float64 stack of symmetric matrices (LAPACK dsyevd):
-    numpy's, or torch's for n >= :data:`TORCH_EIGVALSH_MIN` when torch is already imported
-    (torch is never imported here). The two agree to rounding (~1e-15 relative)."""
-    torch = sys.modules.get("torch")
-    if torch is not None and gram.shape[-1] >= TORCH_EIGVALSH_MIN:
+    torch's for n >= :data:`TORCH_EIGVALSH_MIN` when torch is installed, numpy's otherwise.
+    The two agree to rounding (~1e-15 relative)."""
+    torch = _installed_torch() if gram.shape[-1] >= TORCH_EIGVALSH_MIN else None
+    if torch is not None:
         return torch.linalg.eigvalsh(torch.from_numpy(gram)).numpy()
     return np.linalg.eigvalsh(gram)
 

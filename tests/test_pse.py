@@ -49,22 +49,24 @@ def test_gram_spectra_definition_and_padding():
 
 
 def test_symmetric_eigvalsh_torch_and_numpy_agree(monkeypatch):
-    """Large Gram matrices go to torch's LAPACK when torch is imported; both solvers give the
-    same spectrum to rounding, and numpy's is used without torch."""
+    """Large Gram matrices go to torch's LAPACK when torch is installed, small ones and all of
+    them without torch to numpy's; both give the same spectrum to rounding."""
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(4).standard_normal((2, 40, 60))
     gram = x @ np.swapaxes(x, 1, 2)
     calls = []
     real = torch.linalg.eigvalsh
     monkeypatch.setattr(torch.linalg, "eigvalsh", lambda a: calls.append(a.shape) or real(a))
+    symmetric_eigvalsh(gram)
+    assert calls == [], "below TORCH_EIGVALSH_MIN: numpy"
     monkeypatch.setattr(pse, "TORCH_EIGVALSH_MIN", 40)
     by_torch = symmetric_eigvalsh(gram)
     assert calls == [(2, 40, 40)]
-    monkeypatch.setitem(__import__("sys").modules, "torch", None)
+    monkeypatch.setattr(pse.importlib.util, "find_spec", lambda name: None)
     by_numpy = symmetric_eigvalsh(gram)
     assert calls == [(2, 40, 40)], "numpy's solver without torch"
     assert np.allclose(by_torch, by_numpy, rtol=0, atol=1e-12 * by_numpy.max())
-    assert np.allclose(by_numpy, np.linalg.eigvalsh(gram), rtol=0, atol=0)
+    assert np.array_equal(by_numpy, np.linalg.eigvalsh(gram))
 
 
 def test_cpse_from_d_layers():
