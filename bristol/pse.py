@@ -26,7 +26,8 @@ import numpy as np
 from tqdm import tqdm
 
 from ._validation import check_choice, check_finite_array, check_int
-from .ergodicity import REAL_BINS, _counts_own_range, consecutive_distances, histogram_range, uniform_edges
+from .binning import histogram_range, own_range_counts, uniform_edges
+from .ergodicity import REAL_BINS, consecutive_distances
 
 
 def ensemble_metrics(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS) -> np.ndarray:
@@ -54,7 +55,7 @@ def ensemble_metrics(periodic: np.ndarray, real_grid: str = "own", bins: int = R
     pooled = np.cumsum(on_grid, axis=0)[sizes - 1, np.arange(n_layers)]  # (l, b) over layers 1..l
     mean = pooled / sizes[:, None]
     if grid == "own":
-        own = _counts_own_range(x, bins)[0]  # (i, b)
+        own = own_range_counts(x, bins)[0]  # (i, b)
         deviations = (own[None, :, :] - mean[:, None, :]) ** 2  # (l, i, b)
     else:
         deviations = (np.swapaxes(on_grid, 0, 1) - mean[:, None, :]) ** 2

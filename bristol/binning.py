@@ -1,0 +1,148 @@
+"""Exact, vectorised histograms of many rows at once: ``np.histogram(row, bins=edges)`` for
+every row of an (M, N) array, bit for bit, without a loop over rows.
+
+Rows are binned on equal-width grids -- one grid for all rows, or one per row -- with numpy's
+edges (``np.linspace`` in the data's dtype) and numpy's rule: edges[b] <= x < edges[b + 1],
+the last bin closed. Two exact paths:
+
+* sorted rows (as bristol's samplers return eigenphases): one ``searchsorted`` of the bin
+  boundaries in the scaled positions ``row * B + (x - lo) * B / (hi - lo)``, each boundary
+  confirmed against the edges themselves;
+* any rows: the floor of the scaled positions is the key ``row * B + bin`` except within
+  rounding of an edge, where the edges decide; one ``bincount`` of the keys.
+
+Used by :mod:`bristol.ergodicity` (spectral densities, the Thirumalai-Mountain metric) and
+:mod:`bristol.pse` (cPSE).
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import numpy as np
+
+
+def uniform_edges(first, last, n_bins: int, dtype) -> np.ndarray:
+    """numpy's edges of ``n_bins`` equal bins over [first, last] in ``dtype`` (``first``/``last``
+    scalars, or (M,) arrays for one grid per row: edges (M, n_bins + 1)); raises if rounding
+    leaves a bin of zero width."""
+    edges = np.linspace(np.asarray(first, dtype=dtype), np.asarray(last, dtype=dtype), n_bins + 1, axis=-1)
+    if np.any(edges[..., 1:] <= edges[..., :-1]):
+        raise ValueError(f"the range of a spectrum is too small to hold {n_bins} finite-sized bins in {np.dtype(dtype)}")
+    return edges
+
+
+def _scaled_positions(data: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Float64 ``row * B + (x - edges[0]) * B / (edges[B] - edges[0])`` for (M, N) ``data``.
+
+    ``edges`` is (B + 1,) for one grid or (M, B + 1) for one grid per row. Up to rounding, the
+    floor of a position is the key ``row * B + bin`` of the value; the positions are sorted
+    when every row is.
+    """
+    m, n_bins = data.shape[0], edges.shape[-1] - 1
+    lo, hi = edges[..., 0].astype(float), edges[..., -1].astype(float)
+    slope = n_bins / (hi - lo)
+    scaled = np.multiply(data, slope[:, None] if edges.ndim == 2 else slope, dtype=float)
+    scaled += (np.arange(m) * float(n_bins) - lo * slope)[:, None]
+    return scaled
+
+
+def _bin_keys(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) -> np.ndarray:
+    """Key ``row * B + bin`` of every value of (M, N) ``data`` (flat, size M * N).
+
+    The bins are exactly ``np.histogram(row, bins=edges)``'s: edges[b] <= x < edges[b + 1],
+    the last bin closed (``edges`` in the data's dtype, (B + 1,) or one row per member; values
+    inside their row's range). The key is the floor of the scaled position (one pass) except
+    within rounding of an edge: only values whose fractional position lies within a generous
+    bound of that rounding are compared with the edges themselves.
+    """
+    m, n_bins = data.shape[0], edges.shape[-1] - 1
+    floor = np.floor(scaled)
+    frac = scaled - floor
+    keys = floor.astype(np.intp).reshape(-1)
+    lo, hi = edges[..., 0].astype(float), edges[..., -1].astype(float)
+    # bound on the rounding of the edges (data dtype) and of the positions (float64), in bins
+    span = float(np.max(np.maximum(np.abs(lo), np.abs(hi)) / (hi - lo)))
+    tol = 1e3 * (np.finfo(data.dtype).eps * n_bins * (1.0 + span) + np.finfo(float).eps * m * n_bins)
+    near = np.flatnonzero((frac < tol) | (frac > 1 - tol))
+    if near.size:
+        rows = near // data.shape[1]
+        x = data.reshape(-1)[near]
+        k = np.clip(keys[near] - rows * n_bins, 0, n_bins - 1)
+        row_edges = edges[rows] if edges.ndim == 2 else edges[None, :]
+        at = np.arange(near.size) if edges.ndim == 2 else 0
+        k = k - (x < row_edges[at, k])
+        k = k + ((x >= row_edges[at, k + 1]) & (k != n_bins - 1))
+        keys[near] = rows * n_bins + k
+    return keys
+
+
+def _sorted_row_counts(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) -> Optional[np.ndarray]:
+    """Counts (M, B) when every row of ``data`` is sorted, else None.
+
+    The number of values of a sorted row below each inner edge is found by one searchsorted of
+    the integer positions ``row * B + b`` in the (then sorted) scaled positions, and confirmed
+    against the edges themselves: the value before each boundary must lie below its edge and
+    the value at it not. Anything unconfirmed (rounding at an edge) returns None.
+    """
+    flat = scaled.reshape(-1)
+    if not np.all(flat[1:] >= flat[:-1]):
+        return None
+    (m, n), n_bins = data.shape, edges.shape[-1] - 1
+    starts = np.arange(m)[:, None] * n
+    pos = np.searchsorted(flat, (np.arange(m)[:, None] * n_bins + np.arange(1, n_bins)).astype(float).ravel())
+    pos = pos.reshape(m, n_bins - 1)
+    inner = edges[..., 1:-1]
+    x = data.reshape(-1)
+    below = (pos == starts) | (x[np.maximum(pos - 1, 0)] < inner)
+    above = (pos == starts + n) | (x[np.minimum(pos, x.size - 1)] >= inner)
+    if not np.all(below & above & (pos >= starts) & (pos <= starts + n)):
+        return None
+    return np.diff(np.concatenate((starts, pos, starts + n), axis=1), axis=1)
+
+
+def binned_counts(data: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Dense counts (M, B) of every row of (M, N) ``data`` on ``edges`` ((B + 1,) for one grid,
+    (M, B + 1) for one per row): ``np.histogram(row, bins=edges)[0]`` for each row, bit for
+    bit. Sorted rows take a searchsorted of the bin boundaries, others one bincount."""
+    scaled = _scaled_positions(data, edges)
+    counts = _sorted_row_counts(data, edges, scaled)
+    if counts is None:
+        m, n_bins = data.shape[0], edges.shape[-1] - 1
+        counts = np.bincount(_bin_keys(data, edges, scaled), minlength=m * n_bins).reshape(m, n_bins)
+    return counts
+
+
+def histogram_range(lo: np.ndarray, hi: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """numpy's automatic histogram range [min, max], widened by 0.5 on each side when
+    min == max (elementwise, in the dtype of the data)."""
+    half = lo.dtype.type(0.5)
+    same = lo == hi
+    return np.where(same, lo - half, lo), np.where(same, hi + half, hi)
+
+
+def own_range_counts(samples: np.ndarray, n_bins: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Counts of each row on its own ``n_bins`` equal bins over [min, max] of that row
+    (widened by 0.5 on each side when min == max): ``np.histogram(row, bins=n_bins)`` bit for
+    bit, for all rows at once. Returns (counts (M, B), edges (M, B + 1))."""
+    edges = uniform_edges(*histogram_range(samples.min(axis=1), samples.max(axis=1)), n_bins, samples.dtype)
+    return binned_counts(samples, edges), edges
+
+
+def count_moments(data: np.ndarray, edges: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Pooled counts K(b) = sum_i n_i(b) and S(b) = sum_i n_i(b)^2 of the rows of (M, N) data.
+
+    With no more bins than values per member, from the dense M x B counts; otherwise from the
+    occupied (member, bin) pairs only -- sorted keys and their run lengths -- never a dense
+    table (B can be 10^5 at delta_rad = 1e-4).
+    """
+    n, n_bins = data.shape[1], edges.size - 1
+    if n_bins <= n:
+        counts = binned_counts(data, edges)
+        return counts.sum(axis=0).astype(float), np.einsum("ib,ib->b", counts, counts).astype(float)
+    keys = _bin_keys(data, edges, _scaled_positions(data, edges))
+    if np.any(keys[1:] < keys[:-1]):
+        keys = np.sort(keys)
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    lengths = np.diff(np.append(starts, keys.size)).astype(float)
+    bins = keys[starts] % n_bins
+    return np.bincount(bins, lengths, minlength=n_bins), np.bincount(bins, lengths**2, minlength=n_bins)
