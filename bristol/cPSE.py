@@ -284,7 +284,9 @@ def _solver(device: Optional[str]):
     dev = resolve_device(device)
 
     def solve(mats):
-        stack = torch.stack([torch.as_tensor(m).to(dev, torch.float64) for m in mats])
+        # to the device in the stored dtype, then to float64 there: torch converts a blocking
+        # host-to-device copy on the host, which would double the bytes moved
+        stack = torch.stack([torch.as_tensor(m).to(dev).to(torch.float64) for m in mats])
         n, m = stack.shape[1:]
         gram = stack @ stack.transpose(1, 2) if n <= m else stack.transpose(1, 2) @ stack
         return torch.linalg.eigvalsh(gram).cpu().numpy()
