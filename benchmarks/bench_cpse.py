@@ -10,7 +10,8 @@ For each model it reports: bristol's cpse_measure time; the time of its own Gram
 symmetric eigen-solves alone (the floor for this definition); bristol 0.2.14's time; and the
 ratios. With ``--device`` the same is measured once more with the model and the linear algebra
 on that device (after one warm-up call that initialises the device libraries), next to the CPU
-numbers of the same run. bristol's times are the best of two calls; bristol 0.2.14 runs once, in
+numbers of the same run (``--model-on-cpu``: the model stays on the CPU and its weights cross
+to the device inside the timed call). bristol's times are the best of two calls; bristol 0.2.14 runs once, in
 a fresh process. Writes benchmarks/results/<NAME>.json (default cpse). Threads: as the
 environment sets them (printed and recorded).
 """
@@ -66,11 +67,12 @@ def timed(fn, device=None):
     return time.perf_counter() - t0, out
 
 
-def measure(net, device, repeat=2):
-    """(cpse_measure seconds, (d, cpse), Gram + eigen-solve seconds) with the model on ``device``;
-    each time the best of ``repeat`` calls (the first pays one-off costs: allocations, library
-    start-up)."""
-    net = net.to(device) if device is not None else net
+def measure(net, device, repeat=2, move=True):
+    """(cpse_measure seconds, (d, cpse), Gram + eigen-solve seconds) with the linear algebra on
+    ``device`` and the model moved there first (``move``; else its weights cross inside the
+    timed call); each time the best of ``repeat`` calls (the first pays one-off costs:
+    allocations, library start-up)."""
+    net = net.to(device) if device is not None and move else net
     runs = [timed(lambda: cPSE.cpse_measure(net, device=device), device) for _ in range(repeat)]
     mats = [m.matrix for m in extract_layer_matrices(net)[0]]
     solver = cPSE._solver(device)
@@ -83,6 +85,8 @@ def main():
     parser.add_argument("--legacy-dir", default="/tmp/bristol0214")
     parser.add_argument("--models", nargs="+", default=["vgg11", "resnet18", "resnet50"])
     parser.add_argument("--device", default=None, help="also measure with the model and linear algebra on this device")
+    parser.add_argument("--model-on-cpu", action="store_true",
+                        help="with --device: keep the model on the CPU, so the weights cross inside the timed call")
     parser.add_argument("--no-legacy-mode", action="store_true", help="skip timing bristol's legacy=True mode")
     parser.add_argument("--out", default="cpse", help="name of the JSON file in benchmarks/results")
     args = parser.parse_args()
@@ -107,9 +111,9 @@ def main():
         rows.append((name, "cpu", entry["layers"], f"{t_ours:.2f}", f"{t_linalg:.2f}", f"{t_ours / t_linalg:.2f}",
                      f"{legacy['seconds']:.2f}", f"{legacy['seconds'] / t_ours:.1f}x", f"{c:.6f}", f"{legacy['cpse']:.6f}"))
         if args.device is not None:
-            t_dev, (d_dev, c_dev), t_linalg_dev = measure(model(name), args.device)
+            t_dev, (d_dev, c_dev), t_linalg_dev = measure(model(name), args.device, move=not args.model_on_cpu)
             assert np.allclose(d_dev, d, rtol=1e-6), "device and CPU d_layers differ"
-            entry.update(device=args.device, device_s=t_dev, device_gram_eig_s=t_linalg_dev, device_cpse=c_dev,
+            entry.update(device=args.device, model_on_device=not args.model_on_cpu, device_s=t_dev, device_gram_eig_s=t_linalg_dev, device_cpse=c_dev,
                          device_speedup_vs_0214=legacy["seconds"] / t_dev, device_overhead_vs_linalg=t_dev / t_linalg_dev)
             rows.append((name, args.device, entry["layers"], f"{t_dev:.2f}", f"{t_linalg_dev:.2f}",
                          f"{t_dev / t_linalg_dev:.2f}", f"{legacy['seconds']:.2f}",
