@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import warnings
 from typing import Callable, List, Sequence
 
 import numpy as np
@@ -73,10 +74,20 @@ def d_layers(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS
 
 
 def cpse_from_d_layers(values: Sequence[float]) -> float:
-    """cPSE = mean of log10 d_l."""
+    """cPSE = mean of log10 d_l.
+
+    A d_l of 0 (two consecutive ensembles with identical Thirumalai-Mountain metrics, e.g.
+    repeated identical layers) makes cPSE -inf, as in bristol 0.2.14; this is returned with a
+    warning that names the positions instead of numpy's divide-by-zero message.
+    """
     values = np.asarray(values, dtype=float)
     if values.size == 0:
         raise ValueError("d_layers is empty")
+    zero = np.flatnonzero(values == 0)
+    if zero.size:
+        warnings.warn(f"d_l = 0 at l = {(zero + 1).tolist()} (identical metrics of consecutive layer ensembles): "
+                      "cPSE = mean log10 d_l is -inf", RuntimeWarning, stacklevel=2)
+        return float("-inf")
     return float(np.mean(np.log10(values)))
 
 

@@ -71,6 +71,8 @@ def test_symmetric_eigvalsh_torch_and_numpy_agree(monkeypatch):
 
 def test_cpse_from_d_layers():
     assert cpse_from_d_layers([10.0, 0.1]) == 0.0
+    with pytest.warns(RuntimeWarning, match=r"d_l = 0 at l = \[2\]"):
+        assert cpse_from_d_layers([10.0, 0.0, 0.1]) == -np.inf
     with pytest.raises(ValueError, match="empty"):
         cpse_from_d_layers([])
 
