@@ -105,15 +105,17 @@ def d_layers_pse(eset_per: Sequence) -> list:
 # --- measures -------------------------------------------------------------------------------
 
 def cpse_measure(pmodel, legacy: bool = False, device: Optional[str] = None,
-                 progress: Optional[bool] = None) -> Tuple[list, float]:
+                 progress: Optional[bool] = None, example_input=None) -> Tuple[list, float]:
     """(d_layers, cpse) of a PyTorch model (or a torchvision name, state_dict or file; see
     :func:`bristol.layers.resolve_model`). Layer spectra are sigma^4 (eigenvalues of (W W^T)^2).
 
     ``device`` ("cpu", "cuda", ...) runs the Gram matrices and eigen-solves in torch on that
     device (float64); None uses numpy. ``progress``: tqdm bar on stderr (default: for models
-    with at least 50 layer matrices).
+    with at least 50 layer matrices). ``example_input`` (a tensor or a tuple of arguments):
+    take the layers in the order they first run in one forward pass on it, instead of
+    registration order (cPSE depends on the order of the layers).
     """
-    report = cpse_report(pmodel, legacy=legacy, device=device, progress=progress)
+    report = cpse_report(pmodel, legacy=legacy, device=device, progress=progress, example_input=example_input)
     return report.d_layers.tolist(), report.cpse
 
 
@@ -176,20 +178,24 @@ class CPSEReport:
 
 
 def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device: Optional[str] = None,
-                progress: Optional[bool] = None) -> CPSEReport:
+                progress: Optional[bool] = None, example_input=None) -> CPSEReport:
     """Per-layer report with d_layers and cPSE for a model, a torchvision model name (with
     ``weights`` passed through; pretrained weights need network access), a state_dict (with
-    ``arch``) or a saved file. See :func:`cpse_measure` for ``legacy``, ``device``, ``progress``."""
+    ``arch``) or a saved file. See :func:`cpse_measure` for ``legacy``, ``device``,
+    ``progress`` and ``example_input``; the report lists the used layers in the order taken."""
     from .layers import extract_layer_matrices, legacy_weight_matrices, resolve_model
 
     net = resolve_model(model, weights=weights, arch=arch)
+    if legacy and example_input is not None:
+        raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
+                         "example_input (forward order) cannot be combined with it")
     if legacy:
         weights_f32, types, names = legacy_weight_matrices(net, with_types=True, with_names=True)
         _check_layer_count(len(weights_f32))
         values = _legacy_d_layers([np.matmul(w, w.T) for w in weights_f32])
         records = [LayerRecord(n, t, None, w.shape, "used") for n, t, w in zip(names, types, weights_f32)]
     else:
-        mats, skipped = extract_layer_matrices(net)
+        mats, skipped = extract_layer_matrices(net, example_input=example_input)
         _check_layer_count(len(mats))
         for m in mats:
             if not bool(_torch_isfinite(m.matrix)):

@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--json", help="write the report as JSON")
     cp.add_argument("--csv", help="write the per-layer table as CSV")
     cp.add_argument("--plot", help="write the d_layers curve as PNG (needs matplotlib)")
+    cp.add_argument("--input-shape", type=_positive_int, nargs="+", metavar="DIM",
+                    help="take the layers in forward order: one forward pass on zeros of this shape, "
+                         "e.g. --input-shape 1 3 224 224 (default: registration order)")
     cp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     ens = sub.add_parser("ensemble", help="sample eigenphases of a circular ensemble")
     ens.add_argument("ensemble", nargs="?", type=str.upper, choices=["CUE", "COE", "CSE"], default="CUE")
@@ -108,8 +111,9 @@ def _run_cpse(args: argparse.Namespace) -> int:
     weights = None if args.weights is None or args.weights.lower() == "none" else args.weights
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # skipped layers are listed in the table below
+        example = None if args.input_shape is None else torch.zeros(args.input_shape)
         report = cpse_report(args.model, weights=weights, arch=args.arch, legacy=args.legacy,
-                             device=args.device, progress=not args.no_progress)
+                             device=args.device, progress=not args.no_progress, example_input=example)
     rows = [(str(i), r.name or "(root)", r.layer_type.rsplit(".", 1)[-1].strip("'>"), _shape(r.weight_shape),
              _shape(r.matrix_shape), "-" if r.d_layer is None else f"{r.d_layer:.6g}", r.status)
             for i, r in enumerate(report.layers)]
@@ -121,6 +125,7 @@ def _run_cpse(args: argparse.Namespace) -> int:
           f"{', legacy 0.2.14' if args.legacy else ''})")
     if args.json:
         payload = {"model": str(args.model), "arch": args.arch, "weights": args.weights, "legacy": args.legacy,
+                   "layer_order": "registration" if args.input_shape is None else f"forward on zeros{tuple(args.input_shape)}",
                    "cpse": report.cpse, "d_layers": report.d_layers.tolist(), "definition": report.definition,
                    "layers": report.to_records()}
         with open(args.json, "w") as fh:

@@ -1,6 +1,7 @@
 """Weight matrices of PyTorch models for cPSE: the layer policy (needs torch).
 
-Modules are visited in ``named_modules()`` order (registration order, as bristol 0.2.14).
+Modules are visited in ``named_modules()`` order (registration order, as bristol 0.2.14), or,
+given an example input, in the order they first run in one forward pass on it.
 Each covered weight becomes one or more real matrices, reported with the module name, its
 type, the weight's shape and the matrix's shape:
 
@@ -27,10 +28,11 @@ position embedding, say): each skip is reported with its reason and a warning, n
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -118,9 +120,15 @@ def _module_matrices(name: str, module) -> Tuple[List[LayerMatrix], List[str]]:
     return [], []
 
 
-def extract_layer_matrices(model) -> Tuple[List[LayerMatrix], List[SkippedWeight]]:
-    """Apply the layer policy to ``model``: (matrices in module order, skipped weights)."""
+def extract_layer_matrices(model, example_input=None) -> Tuple[List[LayerMatrix], List[SkippedWeight]]:
+    """Apply the layer policy to ``model``: (matrices, skipped weights).
+
+    The matrices come in registration order (``named_modules``, as bristol 0.2.14), or, when
+    ``example_input`` is given, in the order their modules first run in one forward pass on it
+    (see :func:`forward_order`).
+    """
     matrices: List[LayerMatrix] = []
+    owners: List[str] = []
     skipped: List[SkippedWeight] = []
     for name, module in model.named_modules():
         found, used = _module_matrices(name, module)
@@ -129,13 +137,62 @@ def extract_layer_matrices(model) -> Tuple[List[LayerMatrix], List[SkippedWeight
                 skipped.append(SkippedWeight(m.name, m.layer_type, m.weight_shape, f"matrix {m.matrix_shape} has fewer than 2 rows or columns"))
             else:
                 matrices.append(m)
+                owners.append(name)
         for pname, p in module.named_parameters(recurse=False):
             if p.ndim >= 2 and pname not in used:
                 skipped.append(SkippedWeight(f"{name}.{pname}" if name else pname, _type_name(module), tuple(p.shape),
                                              "not covered by the layer policy"))
     for s in skipped:
         warnings.warn(f"cPSE skips {s.name} ({s.layer_type}, shape {s.weight_shape}): {s.reason}", stacklevel=3)
+    if example_input is not None:
+        matrices = _in_forward_order(matrices, owners, forward_order(model, example_input))
     return matrices, skipped
+
+
+def forward_order(model, example_input) -> Dict[str, int]:
+    """Position of each module's first call in one forward pass of ``model`` on
+    ``example_input`` (a tensor, or a tuple of positional arguments); modules that do not run
+    are absent. The pass runs under ``torch.no_grad()`` in eval mode, so no buffer (batch-norm
+    statistics) changes and training-only branches do not run; every module's mode is restored."""
+    torch = _torch()
+    order: Dict[str, int] = {}
+    modes = [(module, module.training) for module in model.modules()]
+    handles = [module.register_forward_pre_hook(functools.partial(_record_call, order, name))
+               for name, module in model.named_modules()]
+    args = example_input if isinstance(example_input, tuple) else (example_input,)
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(*args)
+    except Exception as err:
+        raise ValueError(f"the forward pass on example_input failed: {type(err).__name__}: {err}") from err
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module, training in modes:
+            module.training = training
+    return order
+
+
+def _record_call(order: Dict[str, int], name: str, module, args) -> None:
+    order.setdefault(name, len(order))
+
+
+def _in_forward_order(matrices: List[LayerMatrix], owners: List[str], order: Dict[str, int]) -> List[LayerMatrix]:
+    """Sort by the first call of each matrix's module (stable: a module's own matrices keep
+    their order). A module that does not run (MultiheadAttention's out_proj, whose weight
+    the attention uses directly; a branch unused in this mode) stays right after the matrix
+    registered before it, with a warning."""
+    keys, last = [], -1
+    for i, owner in enumerate(owners):
+        last = order.get(owner, last)
+        keys.append((last, i))
+    idle = [m.name for m, owner in zip(matrices, owners) if owner not in order]
+    if idle:
+        warnings.warn(f"cPSE: {len(idle)} layer matrices belong to modules that did not run in the forward pass "
+                      f"({', '.join(idle[:5])}{', ...' if len(idle) > 5 else ''}); each stays after the matrix "
+                      "registered before it", stacklevel=3)
+    return [matrices[i] for _, i in sorted(keys)]
 
 
 def legacy_weight_matrices(model, with_types: bool = False, with_names: bool = False):

@@ -54,6 +54,19 @@ def test_cli_cpse_outputs(tmp_path):
     assert out.stderr == "" or "Traceback" not in out.stderr
 
 
+def test_cli_cpse_forward_order(tmp_path):
+    """--input-shape takes the layers in forward order (resnet18 runs its layers in registration order)."""
+    res = subprocess.run(BRISTOL + ["cpse", "resnet18", "--input-shape", "1", "3", "32", "32", "--no-progress",
+                                    "--json", str(tmp_path / "f.json")], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    report = json.loads((tmp_path / "f.json").read_text())
+    torch.manual_seed(0)
+    from bristol import cPSE
+
+    d, c = cPSE.cpse_measure(torchvision.models.resnet18(weights=None))
+    assert report["layer_order"] == "forward on zeros(1, 3, 32, 32)" and report["cpse"] == pytest.approx(c, rel=1e-12)
+
+
 def test_cli_cpse_state_dict_and_legacy(tmp_path):
     torch.manual_seed(0)
     net = torchvision.models.resnet18(weights=None)

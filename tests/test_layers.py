@@ -109,3 +109,66 @@ def test_resolve_model(tmp_path):
     (tmp_path / "bad.pt").write_text("not a model")
     with pytest.raises(ValueError, match="cannot read"):
         resolve_model(tmp_path / "bad.pt")
+
+
+class Reordered(nn.Module):
+    """Registration order late, early, mid, attn (+ out_proj), unused; forward order early, mid, attn, late."""
+
+    def __init__(self):
+        super().__init__()
+        self.late = nn.Linear(8, 4)
+        self.early = nn.Linear(6, 8)
+        self.mid = nn.Linear(8, 8)
+        self.attn = nn.MultiheadAttention(8, 2)
+        self.unused = nn.Linear(8, 8)
+
+    def forward(self, x):
+        h = self.mid(self.early(x))
+        h, _ = self.attn(h[None], h[None], h[None])
+        return self.late(h[0])
+
+
+def test_forward_order():
+    torch.manual_seed(1)
+    model = Reordered()
+    x = torch.randn(5, 6)
+    registration = [m.name for m in extract_layer_matrices(model)[0]]
+    assert registration[:2] == ["late", "early"]
+    with pytest.warns(UserWarning, match=r"2 layer matrices belong to modules that did not run.*attn.out_proj, unused"):
+        mats, _ = extract_layer_matrices(model, example_input=x)
+    assert [m.name for m in mats] == ["early", "mid", "attn.in_proj_weight[q]", "attn.in_proj_weight[k]",
+                                      "attn.in_proj_weight[v]", "attn.out_proj", "unused", "late"]
+    assert sorted(m.name for m in mats) == sorted(registration), "the same matrices, reordered"
+    assert not model._forward_pre_hooks and not model.early._forward_pre_hooks, "hooks removed"
+    assert model.training and model.attn.training, "the model's mode is restored"
+    bn = nn.Sequential(nn.Linear(6, 6), nn.BatchNorm1d(6), nn.Linear(6, 3), nn.Linear(3, 3))
+    bn[1].train(False)
+    stats = bn[1].running_mean.clone()
+    extract_layer_matrices(bn, example_input=torch.randn(4, 6))
+    assert torch.equal(bn[1].running_mean, stats) and bn.training and not bn[1].training, "no buffer changes, modes kept"
+    with pytest.raises(ValueError, match="forward pass on example_input failed"):
+        extract_layer_matrices(model, example_input=torch.randn(5, 7))
+    assert not model.early._forward_pre_hooks, "hooks removed after a failed pass"
+
+
+def test_forward_order_cpse_equals_the_model_written_in_that_order():
+    from bristol import cPSE
+
+    class Linears(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c, self.a, self.b, self.d = nn.Linear(9, 7), nn.Linear(5, 12), nn.Linear(12, 9), nn.Linear(7, 3)
+
+        def forward(self, x):
+            return self.d(self.c(self.b(self.a(x))))
+
+    torch.manual_seed(2)
+    model = Linears()
+    in_order = nn.Sequential(model.a, model.b, model.c, model.d)
+    d_fwd, c_fwd = cPSE.cpse_measure(model, example_input=torch.randn(3, 5))
+    d_seq, c_seq = cPSE.cpse_measure(in_order)
+    d_reg, c_reg = cPSE.cpse_measure(model)
+    assert d_fwd == d_seq and c_fwd == c_seq
+    assert d_reg != d_fwd, "registration order gives another curve here"
+    with pytest.raises(ValueError, match="legacy=True takes the layers in registration order"):
+        cPSE.cpse_measure(model, legacy=True, example_input=torch.randn(3, 5))
