@@ -12,6 +12,32 @@ from threadpoolctl import threadpool_info
 RESULTS = Path(__file__).parent / "results"
 
 
+def sync(device):
+    """Wait for queued work on a CUDA device (no-op for None / CPU); torch is imported only then."""
+    if device is not None and str(device).startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def timed(fn, device=None):
+    """(fn(), wall seconds), synchronising ``device`` before and after."""
+    sync(device)
+    t0 = time.perf_counter()
+    out = fn()
+    sync(device)
+    return out, time.perf_counter() - t0
+
+
+def seeded_model(name):
+    """torchvision model ``name`` with weights=None, initialised after torch.manual_seed(0)."""
+    import torch
+    import torchvision
+
+    torch.manual_seed(0)
+    return torchvision.models.get_model(name, weights=None)
+
+
 def best_time(fn, repeat=3):
     """Smallest wall time of ``repeat`` calls (the machine is shared and noisy)."""
     best = np.inf

@@ -19,7 +19,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torchvision  # noqa: E402
 
-from _common import table, write  # noqa: E402
+from _common import seeded_model, table, timed, write  # noqa: E402
 from bristol import cPSE  # noqa: E402
 from bristol.layers import extract_layer_matrices  # noqa: E402
 from bristol.pse import gram_spectra  # noqa: E402
@@ -49,24 +48,6 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "cpse": float(c)}))
 """
 
 
-def model(name):
-    torch.manual_seed(0)
-    return getattr(torchvision.models, name)(weights=None)
-
-
-def sync(device):
-    if device is not None and str(device).startswith("cuda"):
-        torch.cuda.synchronize()
-
-
-def timed(fn, device=None):
-    sync(device)
-    t0 = time.perf_counter()
-    out = fn()
-    sync(device)
-    return time.perf_counter() - t0, out
-
-
 def measure(net, device, repeat=2, move=True):
     """(cpse_measure seconds, (d, cpse), Gram + eigen-solve seconds) with the linear algebra on
     ``device`` and the model moved there first (``move``; else its weights cross inside the
@@ -76,8 +57,8 @@ def measure(net, device, repeat=2, move=True):
     runs = [timed(lambda: cPSE.cpse_measure(net, device=device), device) for _ in range(repeat)]
     mats = [m.matrix for m in extract_layer_matrices(net)[0]]
     solver = cPSE._solver(device)
-    t_linalg = min(timed(lambda: gram_spectra(mats, power=2, solver=solver), device)[0] for _ in range(repeat))
-    return min(t for t, _ in runs), runs[0][1], t_linalg
+    t_linalg = min(timed(lambda: gram_spectra(mats, power=2, solver=solver), device)[1] for _ in range(repeat))
+    return min(t for _, t in runs), runs[0][0], t_linalg
 
 
 def main():
@@ -94,11 +75,11 @@ def main():
         cPSE.cpse_measure_vanilla(list(np.random.default_rng(0).standard_normal((3, 8, 8))), device=args.device)
     rows, results = [], []
     for name in args.models:
-        net = model(name)
+        net = seeded_model(name)
         t_ours, (d, c), t_linalg = measure(net, None)
         entry = dict(model=name, layers=len(d) + 2, bristol_s=t_ours, gram_eig_s=t_linalg, cpse=c)
         if not args.no_legacy_mode:
-            t_ours_legacy, (d_leg, c_leg) = timed(lambda: cPSE.cpse_measure(net, legacy=True))
+            (d_leg, c_leg), t_ours_legacy = timed(lambda: cPSE.cpse_measure(net, legacy=True))
             entry["bristol_legacy_mode_s"] = t_ours_legacy
         out = subprocess.run([sys.executable, "-c", LEGACY_SCRIPT, args.legacy_dir, name], capture_output=True, text=True)
         if out.returncode:
@@ -111,7 +92,7 @@ def main():
         rows.append((name, "cpu", entry["layers"], f"{t_ours:.2f}", f"{t_linalg:.2f}", f"{t_ours / t_linalg:.2f}",
                      f"{legacy['seconds']:.2f}", f"{legacy['seconds'] / t_ours:.1f}x", f"{c:.6f}", f"{legacy['cpse']:.6f}"))
         if args.device is not None:
-            t_dev, (d_dev, c_dev), t_linalg_dev = measure(model(name), args.device, move=not args.model_on_cpu)
+            t_dev, (d_dev, c_dev), t_linalg_dev = measure(seeded_model(name), args.device, move=not args.model_on_cpu)
             assert np.allclose(d_dev, d, rtol=1e-6), "device and CPU d_layers differ"
             entry.update(device=args.device, model_on_device=not args.model_on_cpu, device_s=t_dev, device_gram_eig_s=t_linalg_dev, device_cpse=c_dev,
                          device_speedup_vs_0214=legacy["seconds"] / t_dev, device_overhead_vs_linalg=t_dev / t_linalg_dev)

@@ -14,33 +14,19 @@ import argparse
 import json
 import platform
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torchvision  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from _common import seeded_model, timed  # noqa: E402
 from bristol import cPSE  # noqa: E402
 from bristol.ensembles import ENSEMBLE_BETA, circular_eigphases, coe, cse, cue  # noqa: E402
 from bristol.theory import circular_form_factor  # noqa: E402
 from bristol.torch_backend import quaternion_dual  # noqa: E402
-
-
-def sync(dev):
-    if dev.startswith("cuda"):
-        torch.cuda.synchronize()
-
-
-def timed(fn, dev):
-    sync(dev)
-    t0 = time.perf_counter()
-    out = fn()
-    sync(dev)
-    return out, time.perf_counter() - t0
 
 
 def hotelling(samples, expected):
@@ -48,11 +34,6 @@ def hotelling(samples, expected):
     cov = np.cov(samples, rowvar=False)
     stat = samples.shape[0] * diff @ np.linalg.solve(cov, diff)
     return float(stat), float(stats.chi2.ppf(1 - 1e-6, expected.size))
-
-
-def model(name):
-    torch.manual_seed(0)
-    return torchvision.models.get_model(name, weights=None)
 
 
 def main():
@@ -101,7 +82,7 @@ def main():
 
     # 4. cPSE: device vs CPU
     for name in ("resnet18",) if args.quick else ("vgg11", "resnet50"):
-        net = model(name)
+        net = seeded_model(name)
         (d_cpu, c_cpu), t_cpu = timed(lambda: cPSE.cpse_measure(net, progress=False), "cpu")
         (d_dev, c_dev), t_dev = timed(lambda: cPSE.cpse_measure(net, device=dev, progress=False), dev)
         checks[f"cpse_{name}"] = {"cpu": c_cpu, "device": c_dev, "rel_diff": abs(c_dev - c_cpu) / abs(c_cpu),
@@ -123,7 +104,7 @@ def main():
             print("eig", name, nn, timings[f"eig_{name}_N{nn}"], flush=True)
             save()
     if not args.quick:
-        net = model("vit_b_16")
+        net = seeded_model("vit_b_16")
         (_, c_cpu), t_cpu = timed(lambda: cPSE.cpse_measure(net, progress=False), "cpu")
         (_, c_dev), t_dev = timed(lambda: cPSE.cpse_measure(net, device=dev, progress=False), dev)
         timings["cpse_vit_b_16"] = {"cpu_s": t_cpu, "device_s": t_dev}
