@@ -14,7 +14,7 @@ EXTRAS = {
 }
 EXTRAS["test"] = sorted(
     set(EXTRAS["torch"] + EXTRAS["dask"] + EXTRAS["plot"])
-    | {"pytest>=7", "nbclient>=0.7", "nbformat>=5.7", "ipykernel>=6"}
+    | {"pytest>=7", "hypothesis>=6.80", "nbclient>=0.7", "nbformat>=5.7", "ipykernel>=6"}
 )
 EXTRAS["all"] = sorted(set(EXTRAS["torch"] + EXTRAS["dask"] + EXTRAS["plot"]))
 
