@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torchvision
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 from torch import nn
 
 from bristol import cPSE
@@ -18,6 +18,21 @@ def legacy_threads():
     """Legacy numbers are exact for the BLAS thread count they were produced with (float32
     BLAS results depend on it)."""
     return threadpool_limits(limits=REF["blas_threads"], user_api="blas")
+
+
+def model_reference(name, *, same_kernel=True):
+    """0.2.14's numbers for a torchvision model. Its float32 legacy numbers are exact only for
+    the BLAS kernel they were produced with (OpenBLAS picks one per processor, and
+    OPENBLAS_CORETYPE can force one), so the reference holds one entry per kernel; an exact
+    comparison on a kernel without an entry is skipped (run
+    tests/reference/make_legacy_reference.py there to add one)."""
+    by_kernel = REF["models_by_blas_kernel"]
+    kernel = next(d["architecture"] for d in threadpool_info() if d["user_api"] == "blas")
+    if kernel in by_kernel:
+        return by_kernel[kernel][name]
+    if same_kernel:
+        pytest.skip(f"no 0.2.14 reference for the BLAS kernel {kernel!r} (have {sorted(by_kernel)})")
+    return next(iter(by_kernel.values()))[name]
 
 
 def _vanilla(name):
@@ -71,7 +86,8 @@ def test_resnet18_legacy_exact_and_default():
     model = _model("resnet18")
     with legacy_threads():
         d, c = cPSE.cpse_measure(model, legacy=True)
-    assert d == REF["models"]["resnet18"]["d_layers"] and c == REF["models"]["resnet18"]["cpse"]
+    ref = model_reference("resnet18")
+    assert d == ref["d_layers"] and c == ref["cpse"]
     d_def, c_def = cPSE.cpse_measure(model)
     assert len(d_def) == len(d) == 21 - 2
     assert np.isfinite(c_def)
@@ -81,8 +97,9 @@ def test_vgg11_default_agrees_with_0214():
     """VGG: the largest layer (4096) is a multiple of every other size, so the order does not
     matter and the float64 default reproduces 0.2.14's number."""
     d, c = cPSE.cpse_measure(_model("vgg11"))
-    assert np.allclose(d, REF["models"]["vgg11"]["d_layers"], rtol=1e-6)
-    assert c == pytest.approx(REF["models"]["vgg11"]["cpse"], rel=1e-9)
+    ref = model_reference("vgg11", same_kernel=False)
+    assert np.allclose(d, ref["d_layers"], rtol=1e-6)
+    assert c == pytest.approx(ref["cpse"], rel=1e-9)
 
 
 def test_pipeline_functions_compose_to_the_measure():

@@ -9,6 +9,11 @@ It writes tests/reference/legacy_0214.json with the inputs' recipes, the outputs
 of numpy/torch/torchvision and the BLAS thread count used (legacy numbers depend on them:
 float32 weights, LAPACK's general eigen-solver and its output order; float32 BLAS results
 change with the number of threads). Run it with the default thread count of a 2-core machine.
+
+The model cases (float32 weights) also depend on the BLAS kernel OpenBLAS picks for the
+processor (threadpoolctl's "architecture"; ``OPENBLAS_CORETYPE`` forces one). They are stored
+per kernel under ``models_by_blas_kernel``: running the script on another kernel adds that
+kernel's entry and keeps the others.
 """
 import contextlib
 import io
@@ -82,8 +87,13 @@ def main(side_folder):
 
     from threadpoolctl import threadpool_info
 
-    blas_threads = max(d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas")
+    blas = [d for d in threadpool_info() if d["user_api"] == "blas"]
+    blas_threads = max(d["num_threads"] for d in blas)
+    kernel = blas[0]["architecture"]
+    path = Path(__file__).with_name("legacy_0214.json")
+    by_kernel = json.loads(path.read_text()).get("models_by_blas_kernel", {}) if path.exists() else {}
     with contextlib.redirect_stdout(io.StringIO()):  # 0.2.14 prints from d_layers_pse
+        by_kernel[kernel] = model_cases(cPSE)
         payload = {
             "versions": {"bristol": "0.2.14", "numpy": np.__version__, "torch": torch.__version__,
                          "torchvision": torchvision.__version__},
@@ -91,9 +101,8 @@ def main(side_folder):
             "blas_threads": blas_threads,
             "spectral": spectral_cases(Ergodicity),
             "vanilla": vanilla_cases(cPSE),
-            "models": model_cases(cPSE),
+            "models_by_blas_kernel": by_kernel,
         }
-    path = Path(__file__).with_name("legacy_0214.json")
     path.write_text(json.dumps(payload, indent=1))
     print(f"wrote {path}")
 
