@@ -2,11 +2,14 @@
 
 Every public function validates its arguments here, at the boundary, and raises a
 ``ValueError`` or ``TypeError`` whose message names the parameter and says what was
-expected (the scikit-learn convention).
+expected (the scikit-learn convention). Sizes that cannot fit in memory are refused up front
+by :func:`check_memory`, before anything is allocated.
 """
 from __future__ import annotations
 
 import numbers
+import os
+from decimal import Decimal
 from typing import Optional, Tuple, Union
 
 import numpy as np
@@ -87,3 +90,53 @@ def check_finite_range(name: str, values: np.ndarray) -> Tuple[float, float]:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError(f"{name} contains NaN or Inf")
     return lo, hi
+
+
+def physical_memory() -> Optional[int]:
+    """Bytes of physical memory on this machine, or None where the platform does not say.
+
+    From ``os.sysconf`` (POSIX), else ``psutil`` when it is installed.
+    """
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        pass
+    try:
+        import psutil
+    except ImportError:
+        return None
+    return int(psutil.virtual_memory().total)
+
+
+def format_bytes(n_bytes: int) -> str:
+    """``n_bytes`` in GiB: 3 significant digits below 1000 GiB, whole GiB above, powers of ten
+    beyond 10**15 GiB (exact for Python integers of any size)."""
+    gib = Decimal(int(n_bytes)) / Decimal(2**30)
+    return f"{gib:.3g} GiB" if gib < 1000 else f"{gib:.0f} GiB" if gib < 10**15 else f"{gib:.3e} GiB"
+
+
+def check_memory(name: str, n_bytes: int) -> None:
+    """Refuse a job that needs more memory than this machine has, before allocating it.
+
+    Parameters
+    ----------
+    name : str
+        What needs the memory, in the user's terms, e.g. ``"cue(n=1000000, size=())"`` or
+        ``"n_matrices = 10**9 of n = 64"``; it starts the error message.
+    n_bytes : int
+        Bytes the job needs at its peak (output and working arrays). A Python int, so that
+        products of huge sizes do not overflow: compute it with ``math.prod``, not ``np.prod``.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> needs X GiB, more than the Y GiB of memory on this machine"`` when
+        ``n_bytes`` exceeds the physical memory (:func:`physical_memory`). Jobs that fit the
+        physical memory pass even if other programs use part of it; nothing is checked where
+        the platform does not report its memory.
+    """
+    total = physical_memory()
+    if total is not None and n_bytes > total:
+        raise ValueError(
+            f"{name} needs {format_bytes(n_bytes)}, more than the {format_bytes(total)} of memory on this machine"
+        )
