@@ -7,6 +7,7 @@ by :func:`check_memory`, before anything is allocated.
 """
 from __future__ import annotations
 
+import math
 import numbers
 import os
 from decimal import Decimal
@@ -17,13 +18,22 @@ import numpy as np
 SizeLike = Union[None, int, Tuple[int, ...]]
 
 
+#: Largest integer argument: numpy's array dimensions and sizes are 64-bit integers.
+MAX_INT = int(np.iinfo(np.int64).max)
+#: Most elements of an array (even an empty one) of 16-byte values that numpy can describe.
+MAX_ELEMENTS = MAX_INT // 16
+
+
 def check_int(name: str, value: object, minimum: int = 1) -> int:
-    """Return ``value`` as a Python int, or raise if it is not an integer >= ``minimum``."""
+    """Return ``value`` as a Python int, or raise if it is not an integer >= ``minimum``
+    (and <= ``MAX_INT``, the largest size numpy can handle)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r} ({type(value).__name__})")
     value = int(value)
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    if value > MAX_INT:
+        raise ValueError(f"{name} must be at most {MAX_INT} (a 64-bit integer), got {value}")
     return value
 
 
@@ -37,20 +47,27 @@ def check_positive_real(name: str, value: object) -> float:
     return value
 
 
-def check_size(size: SizeLike) -> Tuple[int, ...]:
+def check_size(size: SizeLike, item_shape: Tuple[int, ...] = ()) -> Tuple[int, ...]:
     """Normalise a scipy-style ``size`` (None, int or tuple of ints) to a shape tuple.
 
     ``None`` means a single sample without a batch axis and is returned as ``()``.
+    ``item_shape`` is the shape of one sample (e.g. ``(n, n)``): the whole output,
+    ``size + item_shape``, must have at most ``MAX_ELEMENTS`` (2**59) elements without its
+    zero axes (numpy refuses larger arrays even when they are empty).
     """
     if size is None:
-        return ()
-    if isinstance(size, numbers.Integral) and not isinstance(size, (bool, np.bool_)):
-        return (check_int("size", size, minimum=0),)
-    try:
-        dims = tuple(size)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(f"size must be None, an int or a tuple of ints, got {size!r}") from None
-    return tuple(check_int("size", d, minimum=0) for d in dims)
+        dims: Tuple[int, ...] = ()
+    elif isinstance(size, numbers.Integral) and not isinstance(size, (bool, np.bool_)):
+        dims = (check_int("size", size, minimum=0),)
+    else:
+        try:
+            dims = tuple(check_int("size", d, minimum=0) for d in size)  # type: ignore[union-attr]
+        except TypeError:
+            raise TypeError(f"size must be None, an int or a tuple of ints, got {size!r}") from None
+    if math.prod(d for d in dims + tuple(item_shape) if d) > MAX_ELEMENTS:
+        raise ValueError(f"size = {size!r} with samples of shape {tuple(item_shape)} makes an array of more than "
+                         f"{MAX_ELEMENTS} elements")
+    return dims
 
 
 def check_choice(name: str, value: object, choices: Tuple[str, ...], *, upper: bool = False) -> str:

@@ -56,8 +56,8 @@ def _check_dense(kind: str, n: int, size: SizeLike, bytes_per_entry: int) -> tup
     """Validate ``n`` and ``size`` of a dense sampler and refuse outputs that cannot fit in memory;
     return (n, shape)."""
     n = check_int("n", n)
-    shape = check_size(size)
     dim = 2 * n if kind == "gse" else n
+    shape = check_size(size, (dim, dim))
     check_memory(f"{kind}(n={n}, size={size!r})",
                  _DENSE_WORK_ARRAYS * bytes_per_entry * math.prod(shape) * dim * dim)
     return n, shape
@@ -137,8 +137,9 @@ def gaussian_eigvals(n: int, beta: float = 1, size: SizeLike = None, random_stat
     """
     n = check_int("n", n)
     beta = _check_gaussian_beta(n, beta)
-    shape = check_size(size)
-    check_memory(f"gaussian_eigvals(n={n}, size={size!r})", _TRIDIAGONAL_WORK_ARRAYS * 8 * math.prod(shape) * n)
+    shape = check_size(size, (n,))
+    # the work arrays of every member, and the n degrees of freedom shared by all
+    check_memory(f"gaussian_eigvals(n={n}, size={size!r})", 8 * n * (_TRIDIAGONAL_WORK_ARRAYS * math.prod(shape) + 1))
     diag, off = tridiagonal_model(n, beta, shape, as_generator(random_state))
     if n == 1:
         return diag.copy()
@@ -213,8 +214,6 @@ def mixed_ensemble_orders(n: int, mu: float, m: int, random_state: RandomState =
     mu = float(mu)
     if not 0 < mu <= 1:  # also refuses NaN
         raise ValueError(f"mu must be a real number in (0, 1] (mu = 0 gives only empty matrices), got {mu}")
-    if n > np.iinfo(np.int64).max:
-        raise ValueError(f"n must be at most {np.iinfo(np.int64).max} (a 64-bit integer), got {n}")
     check_memory(f"mixed_ensemble_orders(m={m})", 3 * 8 * m)
     rng = as_generator(random_state)
     with np.errstate(divide="ignore"):  # mu = 1: log(1 - mu) = -inf, and then J = 1

@@ -57,9 +57,9 @@ def quaternion_dual(a: np.ndarray) -> np.ndarray:
 def _sample(n: int, size: SizeLike, random_state: RandomState, device, kind: str):
     """U, U^T U or U^R U (kind 'cue', 'coe', 'cse'; U of size n, n, 2n) on the CPU or a device."""
     n = check_int("n", n)
-    shape = check_size(size)
-    rng = as_generator(random_state)
     dim = 2 * n if kind == "cse" else n
+    shape = check_size(size, (dim, dim))
+    rng = as_generator(random_state)
     if device is None:
         check_memory(f"{kind}(n={n}, size={size!r})", HAAR_WORK_ARRAYS * 16 * math.prod(shape) * dim * dim)
         u = _haar_unitary(dim, shape, rng)

@@ -199,10 +199,11 @@ def test_gaussian_beta_range():
 
 @pytest.mark.parametrize("call, what", [
     (lambda: goe(10**6), "goe\\(n=1000000, size=None\\)"),
-    (lambda: gue(10, size=(10**9, 10**9)), "gue\\(n=10, size=\\(1000000000, 1000000000\\)\\)"),
+    (lambda: gue(10, size=(10**5, 10**5)), "gue\\(n=10, size=\\(100000, 100000\\)\\)"),
     (lambda: gse(10**5, size=3), "gse\\(n=100000, size=3\\)"),
     (lambda: gaussian_eigvals(10**14), "gaussian_eigvals\\(n=100000000000000, size=None\\)"),
     (lambda: gaussian_eigvals(10, size=10**15), "gaussian_eigvals\\(n=10, size=1000000000000000\\)"),
+    (lambda: gaussian_eigvals(2**58, size=0), "gaussian_eigvals\\(n=288230376151711744, size=0\\)"),
     (lambda: gaussian_ensemble_eigvals(100, 10**14), "n_matrices = 100000000000000 of 800 bytes each"),
     (lambda: mixed_ensemble_eigvals(10**7, 0.5, 10**11), "mixed_ensemble_eigvals\\(n=10000000, m=100000000000\\)"),
     (lambda: mixed_ensemble_orders(10, 0.5, 10**15), "mixed_ensemble_orders\\(m=1000000000000000\\)"),
