@@ -20,6 +20,10 @@ The tridiagonal model needs beta (N - 1) <= ``MAX_BETA_DOF`` (1e300): beyond, th
 degrees of freedom overflow; any beta > 0 below that bound is exact, down to the smallest
 float (the off-diagonal then vanishes and the eigenvalues are N independent N(0, 1) values).
 
+Every sampler takes a ``random_state``: an int or a SeedSequence is a fixed seed (the same
+value gives the same result; a SeedSequence is never changed), a Generator a stream that
+advances with each call, None fresh entropy (:mod:`bristol._streams`).
+
 Memory: the dense samplers need about 3 arrays of the output size (8 or 16 bytes per matrix
 entry), :func:`gaussian_eigvals` about 4 arrays of ``size + (n,)`` floats; sizes that do not
 fit in the machine's memory are refused with a ValueError before anything is allocated.
