@@ -177,7 +177,8 @@ class Circular:
         """Eigenvalues of ``nchunks * cSize`` matrices, one independent stream per chunk.
 
         ``seeds`` holds one integer per chunk (distinct fresh ones are drawn and reported
-        when it is empty; a seed given twice makes two identical chunks and a UserWarning). Returns a dict with ``local_seeds`` (the seeds used), ``c_eigen`` (flat,
+        when it is empty; a seed given twice makes two identical chunks and a UserWarning).
+        Returns a dict with ``local_seeds`` (the seeds used), ``c_eigen`` (flat,
         N eigenvalues per matrix, matrix after matrix), ``matrix_size`` and
         ``number_of_matrices``; ``parallel=True`` runs the chunks through joblib (at most one
         worker per chunk and per CPU) and gives exactly the same values as ``parallel=False``.

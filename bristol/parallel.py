@@ -138,7 +138,7 @@ def n_workers(n_jobs: Optional[int], n_chunks: int) -> int:
     """Workers to start for ``n_chunks`` chunks: joblib's effective ``n_jobs`` (None and
     negative values resolved against the active ``joblib.parallel_config``), at most one
     per chunk."""
-    return max(1, min(effective_n_jobs(check_n_jobs(n_jobs)), n_chunks))
+    return min(effective_n_jobs(check_n_jobs(n_jobs)), n_chunks)
 
 
 def _run_chunk(sampler: Sampler, size: int, seed_sequence: np.random.SeedSequence) -> np.ndarray:

@@ -29,7 +29,8 @@ def _legacy_generator(seed: int) -> np.random.Generator:
     return np.random.Generator(bit_generator)
 
 
-ORDERS = st.one_of(st.integers(-2, 6), st.sampled_from([10**12, 2**70, np.int64(3), 2.0, float("nan"), "3", True, None]))
+ORDERS = st.one_of(st.integers(-2, 6),
+                   st.sampled_from([10**12, 2**70, np.int64(3), 2.0, float("nan"), "3", True, None]))
 SIZES = st.one_of(
     st.none(), st.integers(-2, 3), st.tuples(st.integers(-1, 3)), st.tuples(st.integers(-1, 2), st.integers(-1, 2)),
     st.sampled_from([(10**10, 10**10), 10**15, (0, 10**20), 1.5, "2", [2, 1], np.int64(2), (2.0,), ((2,),)]),
