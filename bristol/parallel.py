@@ -249,7 +249,6 @@ def sample_in_chunks(
     chunks running at once; a job whose output cannot fit in the machine's memory is
     refused with a ValueError before anything runs.
     """
-    check_n_jobs(n_jobs)
     n_samples = check_int(samples_name, n_samples, minimum=1)
     check_memory(f"{samples_name} = {n_samples} of {sample_bytes} bytes each", 2 * n_samples * sample_bytes)
     plan = plan_chunks(n_samples, chunk_size=chunk_size, random_state=random_state, seeds=seeds,
