@@ -2,11 +2,15 @@
 
 Every public function validates its arguments here, at the boundary, and raises a
 ``ValueError`` or ``TypeError`` whose message names the parameter and says what was
-expected (the scikit-learn convention).
+expected (the scikit-learn convention). Sizes that cannot fit in memory are refused up front
+by :func:`check_memory`, before anything is allocated.
 """
 from __future__ import annotations
 
+import math
 import numbers
+import os
+from decimal import Decimal
 from typing import Optional, Tuple, Union
 
 import numpy as np
@@ -14,13 +18,22 @@ import numpy as np
 SizeLike = Union[None, int, Tuple[int, ...]]
 
 
+#: Largest integer argument: numpy's array dimensions and sizes are 64-bit integers.
+MAX_INT = int(np.iinfo(np.int64).max)
+#: Most elements of an array (even an empty one) of 16-byte values that numpy can describe.
+MAX_ELEMENTS = MAX_INT // 16
+
+
 def check_int(name: str, value: object, minimum: int = 1) -> int:
-    """Return ``value`` as a Python int, or raise if it is not an integer >= ``minimum``."""
+    """Return ``value`` as a Python int, or raise if it is not an integer >= ``minimum``
+    (and <= ``MAX_INT``, the largest size numpy can handle)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r} ({type(value).__name__})")
     value = int(value)
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    if value > MAX_INT:
+        raise ValueError(f"{name} must be at most {MAX_INT} (a 64-bit integer), got {value}")
     return value
 
 
@@ -34,20 +47,27 @@ def check_positive_real(name: str, value: object) -> float:
     return value
 
 
-def check_size(size: SizeLike) -> Tuple[int, ...]:
+def check_size(size: SizeLike, item_shape: Tuple[int, ...] = ()) -> Tuple[int, ...]:
     """Normalise a scipy-style ``size`` (None, int or tuple of ints) to a shape tuple.
 
     ``None`` means a single sample without a batch axis and is returned as ``()``.
+    ``item_shape`` is the shape of one sample (e.g. ``(n, n)``): the whole output,
+    ``size + item_shape``, must have at most ``MAX_ELEMENTS`` (2**59) elements without its
+    zero axes (numpy refuses larger arrays even when they are empty).
     """
     if size is None:
-        return ()
-    if isinstance(size, numbers.Integral) and not isinstance(size, (bool, np.bool_)):
-        return (check_int("size", size, minimum=0),)
-    try:
-        dims = tuple(size)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(f"size must be None, an int or a tuple of ints, got {size!r}") from None
-    return tuple(check_int("size", d, minimum=0) for d in dims)
+        dims: Tuple[int, ...] = ()
+    elif isinstance(size, numbers.Integral) and not isinstance(size, (bool, np.bool_)):
+        dims = (check_int("size", size, minimum=0),)
+    else:
+        try:
+            dims = tuple(check_int("size", d, minimum=0) for d in size)  # type: ignore[union-attr]
+        except TypeError:
+            raise TypeError(f"size must be None, an int or a tuple of ints, got {size!r}") from None
+    if math.prod(d for d in dims + tuple(item_shape) if d) > MAX_ELEMENTS:
+        raise ValueError(f"size = {size!r} with samples of shape {tuple(item_shape)} makes an array of more than "
+                         f"{MAX_ELEMENTS} elements")
+    return dims
 
 
 def check_choice(name: str, value: object, choices: Tuple[str, ...], *, upper: bool = False) -> str:
@@ -87,3 +107,53 @@ def check_finite_range(name: str, values: np.ndarray) -> Tuple[float, float]:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError(f"{name} contains NaN or Inf")
     return lo, hi
+
+
+def physical_memory() -> Optional[int]:
+    """Bytes of physical memory on this machine, or None where the platform does not say.
+
+    From ``os.sysconf`` (POSIX), else ``psutil`` when it is installed.
+    """
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        pass
+    try:
+        import psutil
+    except ImportError:
+        return None
+    return int(psutil.virtual_memory().total)
+
+
+def format_bytes(n_bytes: int) -> str:
+    """``n_bytes`` in GiB: 3 significant digits below 1000 GiB, whole GiB above, powers of ten
+    beyond 10**15 GiB (exact for Python integers of any size)."""
+    gib = Decimal(int(n_bytes)) / Decimal(2**30)
+    return f"{gib:.3g} GiB" if gib < 1000 else f"{gib:.0f} GiB" if gib < 10**15 else f"{gib:.3e} GiB"
+
+
+def check_memory(name: str, n_bytes: int) -> None:
+    """Refuse a job that needs more memory than this machine has, before allocating it.
+
+    Parameters
+    ----------
+    name : str
+        What needs the memory, in the user's terms, e.g. ``"cue(n=1000000, size=())"`` or
+        ``"n_matrices = 10**9 of n = 64"``; it starts the error message.
+    n_bytes : int
+        Bytes the job needs at its peak (output and working arrays). A Python int, so that
+        products of huge sizes do not overflow: compute it with ``math.prod``, not ``np.prod``.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> needs X GiB, more than the Y GiB of memory on this machine"`` when
+        ``n_bytes`` exceeds the physical memory (:func:`physical_memory`). Jobs that fit the
+        physical memory pass even if other programs use part of it; nothing is checked where
+        the platform does not report its memory.
+    """
+    total = physical_memory()
+    if total is not None and n_bytes > total:
+        raise ValueError(
+            f"{name} needs {format_bytes(n_bytes)}, more than the {format_bytes(total)} of memory on this machine"
+        )

@@ -17,7 +17,7 @@ Functional core (re-exported here):
 from __future__ import annotations
 
 import functools
-import secrets
+import random
 from typing import Optional, Sequence
 
 import numpy as np
@@ -60,6 +60,8 @@ __all__ = [
 
 #: Dyson index of each named circular ensemble.
 ENSEMBLE_BETA = {"COE": 1.0, "CUE": 2.0, "CSE": 4.0}
+#: Smallest Dyson index of the chunked circular sampler (beta / 2 must not underflow to 0).
+CIRCULAR_MIN_BETA = float(np.finfo(float).tiny)
 
 
 def ensemble_beta(ensemble: str) -> float:
@@ -81,18 +83,29 @@ def circular_ensemble_eigphases(n: int, n_matrices: int, beta: float = 2, *, met
     ``n_jobs`` and any joblib backend give identical bits. ``method`` as in
     :func:`bristol.cmv.cmv_eigphases`.
 
+    ``beta`` is a real number from ``CIRCULAR_MIN_BETA`` (the smallest normal float, 2.2e-308)
+    up: below it beta (N - k - 1) / 2 in the Killip-Nenciu law underflows to zero. A
+    SeedSequence ``random_state`` is a fixed seed (the same one gives the same result and is
+    left unchanged); a Generator advances (see :mod:`bristol._streams`).
+
     Returns a :class:`~bristol.parallel.ChunkedSample` whose ``values`` has shape
     (n_matrices, n): sorted phases in (-pi, pi] per matrix (N distinct phases for CSE).
+    Memory: about twice the output (8 bytes per phase), plus the working arrays of the
+    chunks running at once; jobs whose output cannot fit are refused with a ValueError.
     """
     n = check_int("n", n)
     beta = check_positive_real("beta", beta)
+    if beta < CIRCULAR_MIN_BETA:
+        raise ValueError(f"beta must be at least {CIRCULAR_MIN_BETA:g} (the smallest normal float), got {beta:g}")
     check_choice("method", method, ("auto", "banded", "dense"))
     sampler = functools.partial(_cmv_sampler, n=n, beta=beta, method=method)
-    return sample_in_chunks(sampler, n_matrices, desc=f"beta={beta:g} N={n}", **chunking)
+    return sample_in_chunks(sampler, n_matrices, desc=f"beta={beta:g} N={n}", samples_name="n_matrices",
+                            sample_bytes=8 * n, **chunking)
 
 
 def _legacy_random_state(set_seed: bool, seed: int) -> Optional[int]:
-    return seed if set_seed else None
+    """The random_state of the 0.2.14 ``set_seed``/``seed`` pair, checked under the name ``seed``."""
+    return check_int("seed", seed, minimum=0) if set_seed else None
 
 
 def _check_adir(adir: str) -> str:
@@ -163,11 +176,12 @@ class Circular:
     ) -> dict:
         """Eigenvalues of ``nchunks * cSize`` matrices, one independent stream per chunk.
 
-        ``seeds`` holds one integer per chunk (fresh ones are drawn and reported when it
-        is empty). Returns a dict with ``local_seeds`` (the seeds used), ``c_eigen`` (flat,
+        ``seeds`` holds one integer per chunk (distinct fresh ones are drawn and reported
+        when it is empty; a seed given twice makes two identical chunks and a UserWarning).
+        Returns a dict with ``local_seeds`` (the seeds used), ``c_eigen`` (flat,
         N eigenvalues per matrix, matrix after matrix), ``matrix_size`` and
-        ``number_of_matrices``; ``parallel=True`` runs the chunks through joblib and gives
-        exactly the same values as ``parallel=False``.
+        ``number_of_matrices``; ``parallel=True`` runs the chunks through joblib (at most one
+        worker per chunk and per CPU) and gives exactly the same values as ``parallel=False``.
         """
         N = check_int("N", N)
         cSize = check_int("cSize", cSize)
@@ -176,7 +190,7 @@ class Circular:
         _check_adir(adir)
         seeds = list(seeds)
         if not seeds:
-            seeds = [secrets.randbits(32) for _ in range(nchunks)]
+            seeds = random.SystemRandom().sample(range(2**32), nchunks)  # distinct, from OS entropy
         if len(seeds) != nchunks:
             raise ValueError(f"seeds must hold one integer per chunk: len(seeds) = {len(seeds)} != nchunks = {nchunks}")
         sample = circular_ensemble_eigphases(
@@ -184,7 +198,7 @@ class Circular:
             nchunks * cSize,
             ENSEMBLE_BETA[ensemble],
             seeds=seeds,
-            n_jobs=min(nchunks, _cpu_count()) if parallel else 1,
+            n_jobs=-1 if parallel else 1,
         )
         return {
             "local_seeds": list(seeds),
@@ -192,9 +206,3 @@ class Circular:
             "matrix_size": N,
             "number_of_matrices": nchunks * cSize,
         }
-
-
-def _cpu_count() -> int:
-    from joblib import cpu_count
-
-    return max(1, cpu_count())

@@ -16,24 +16,67 @@ Eigenvalues for any beta > 0 come from the Dumitriu-Edelman tridiagonal model (J
 43, 5830 (2002)): diagonal N(0, 1), off-diagonal chi_{beta k} / sqrt(2) for k = N-1, ..., 1, all
 independent -- the same law -- solved by LAPACK's tridiagonal eigenvalue routine in O(N^2).
 
+The tridiagonal model needs beta (N - 1) <= ``MAX_BETA_DOF`` (1e300): beyond, the chi-square
+degrees of freedom overflow; any beta > 0 below that bound is exact, down to the smallest
+float (the off-diagonal then vanishes and the eigenvalues are N independent N(0, 1) values).
+
+Every sampler takes a ``random_state``: an int or a SeedSequence is a fixed seed (the same
+value gives the same result; a SeedSequence is never changed), a Generator a stream that
+advances with each call, None fresh entropy (:mod:`bristol._streams`).
+
+Memory: the dense samplers need about 3 arrays of the output size (8 or 16 bytes per matrix
+entry), :func:`gaussian_eigvals` about 4 arrays of ``size + (n,)`` floats; sizes that do not
+fit in the machine's memory are refused with a ValueError before anything is allocated.
+
 Mixed ensembles (Suezen, hal-03464130): M orders n_i ~ Binomial(N, mu) (conditioned on
-n_i >= 1), one matrix of order n_i each, its spectrum extended periodically to N values and all
-members pooled. The order of each spectrum before the periodic extension decides which
-eigenvalues are repeated and changes the pooled density (theory.md 5.3), so it is a parameter.
+n_i >= 1, drawn exactly in constant time per order), one matrix of order n_i each, its
+spectrum extended periodically to N values and all members pooled. The order of each spectrum
+before the periodic extension decides which eigenvalues are repeated and changes the pooled
+density (theory.md 5.3), so it is a parameter.
 """
 from __future__ import annotations
 
 import functools
+import math
+import numbers
 
 import numpy as np
 from scipy.linalg import eigvalsh_tridiagonal
 
 from ._streams import RandomState, as_generator
-from ._validation import SizeLike, check_choice, check_int, check_positive_real, check_size
+from ._validation import SizeLike, check_choice, check_int, check_memory, check_positive_real, check_size
 from .parallel import ChunkedSample, sample_in_chunks
 from .periodic import ORDERS, order_values, periodic_extension
 
 GAUSSIAN_BETA = {"GOE": 1.0, "GUE": 2.0, "GSE": 4.0}
+#: Largest beta (N - 1) of the tridiagonal model: its chi-square degrees of freedom stay finite.
+MAX_BETA_DOF = 1e300
+#: Peak memory of the dense samplers, in arrays of the output's size.
+_DENSE_WORK_ARRAYS = 3
+#: Peak memory of :func:`gaussian_eigvals`, in arrays of ``size + (n,)`` floats.
+_TRIDIAGONAL_WORK_ARRAYS = 4
+
+
+def _check_dense(kind: str, n: int, size: SizeLike, bytes_per_entry: int) -> tuple:
+    """Validate ``n`` and ``size`` of a dense sampler and refuse outputs that cannot fit in memory;
+    return (n, shape)."""
+    n = check_int("n", n)
+    dim = 2 * n if kind == "gse" else n
+    shape = check_size(size, (dim, dim))
+    check_memory(f"{kind}(n={n}, size={size!r})",
+                 _DENSE_WORK_ARRAYS * bytes_per_entry * math.prod(shape) * dim * dim)
+    return n, shape
+
+
+def _check_gaussian_beta(n: int, beta: object) -> float:
+    """Validate the Dyson index of the tridiagonal model of order ``n`` (see the module notes)."""
+    beta = check_positive_real("beta", beta)
+    if beta * (n - 1) > MAX_BETA_DOF:
+        raise ValueError(
+            f"beta = {beta:g} is too large for n = {n}: beta * (n - 1) must be at most {MAX_BETA_DOF:g} "
+            "(the chi-square degrees of freedom of the tridiagonal model overflow beyond)"
+        )
+    return beta
 
 
 def _complex_normal(rng: np.random.Generator, shape: tuple) -> np.ndarray:
@@ -46,17 +89,19 @@ def _hermitian_part(a: np.ndarray) -> np.ndarray:
 
 def goe(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.ndarray:
     """Gaussian orthogonal ensemble: H = (A + A^T)/2, A with i.i.d. N(0, 1) entries.
-    Returns real symmetric matrices of shape ``size + (n, n)``."""
-    n = check_int("n", n)
-    a = as_generator(random_state).standard_normal(check_size(size) + (n, n))
+    Returns real symmetric matrices of shape ``size + (n, n)``; peak memory about 3 arrays of
+    that size (larger is refused with a ValueError)."""
+    n, shape = _check_dense("goe", n, size, 8)
+    a = as_generator(random_state).standard_normal(shape + (n, n))
     return 0.5 * (a + np.swapaxes(a, -1, -2))
 
 
 def gue(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.ndarray:
     """Gaussian unitary ensemble: H = (A + A^H)/2, A with i.i.d. standard normal real and
-    imaginary parts. Returns complex Hermitian matrices of shape ``size + (n, n)``."""
-    n = check_int("n", n)
-    return _hermitian_part(_complex_normal(as_generator(random_state), check_size(size) + (n, n)))
+    imaginary parts. Returns complex Hermitian matrices of shape ``size + (n, n)``; peak memory
+    about 3 arrays of that size (larger is refused with a ValueError)."""
+    n, shape = _check_dense("gue", n, size, 16)
+    return _hermitian_part(_complex_normal(as_generator(random_state), shape + (n, n)))
 
 
 def gse(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.ndarray:
@@ -64,10 +109,10 @@ def gse(n: int, size: SizeLike = None, random_state: RandomState = None) -> np.n
 
     H = (A + A^H)/2 with A the quaternion-real matrix [[X, Y], [-conj(Y), conj(X)]] (X, Y with
     standard normal real and imaginary parts), in 2 x 2 quaternion blocks. Every eigenvalue is
-    doubly degenerate (Kramers). Returns shape ``size + (2n, 2n)``.
+    doubly degenerate (Kramers). Returns shape ``size + (2n, 2n)``; peak memory about 3 arrays
+    of that size (larger is refused with a ValueError).
     """
-    n = check_int("n", n)
-    shape = check_size(size)
+    n, shape = _check_dense("gse", n, size, 16)
     rng = as_generator(random_state)
     x, y = _complex_normal(rng, shape + (n, n)), _complex_normal(rng, shape + (n, n))
     a = np.empty(shape + (2 * n, 2 * n), dtype=complex)
@@ -92,11 +137,14 @@ def gaussian_eigvals(n: int, beta: float = 1, size: SizeLike = None, random_stat
 
     From the Dumitriu-Edelman tridiagonal model with LAPACK's ``sterf`` (O(N^2)); for beta = 1,
     2, 4 the same law as the N distinct eigenvalues of :func:`goe`, :func:`gue`, :func:`gse`.
-    Returns shape ``size + (n,)``.
+    ``beta`` is any real > 0 with beta (n - 1) <= ``MAX_BETA_DOF`` (1e300). Returns shape
+    ``size + (n,)``; peak memory about 4 arrays of that size (larger is refused with a ValueError).
     """
     n = check_int("n", n)
-    beta = check_positive_real("beta", beta)
-    shape = check_size(size)
+    beta = _check_gaussian_beta(n, beta)
+    shape = check_size(size, (n,))
+    # the work arrays of every member, and the n degrees of freedom shared by all
+    check_memory(f"gaussian_eigvals(n={n}, size={size!r})", 8 * n * (_TRIDIAGONAL_WORK_ARRAYS * math.prod(shape) + 1))
     diag, off = tridiagonal_model(n, beta, shape, as_generator(random_state))
     if n == 1:
         return diag.copy()
@@ -115,12 +163,14 @@ def gaussian_ensemble_eigvals(n: int, n_matrices: int, beta: float = 1, **chunki
     ``chunking`` goes to :func:`bristol.parallel.sample_in_chunks` (``chunk_size``,
     ``random_state``, ``seeds``, ``n_jobs``, ``backend``, ``progress``): the result depends
     only on the seeds and chunk sizes, never on ``n_jobs`` or the backend. ``values`` has
-    shape (n_matrices, n), ascending per member.
+    shape (n_matrices, n), ascending per member; the job needs about twice its size in
+    memory (chunks, then their concatenation), and larger jobs are refused with a ValueError.
     """
     n = check_int("n", n)
-    beta = check_positive_real("beta", beta)
+    beta = _check_gaussian_beta(n, beta)
     sampler = functools.partial(_gaussian_sampler, n=n, beta=beta)
-    return sample_in_chunks(sampler, n_matrices, desc=f"Gaussian beta={beta:g} N={n}", **chunking)
+    return sample_in_chunks(sampler, n_matrices, desc=f"Gaussian beta={beta:g} N={n}", samples_name="n_matrices",
+                            sample_bytes=8 * n, **chunking)
 
 
 _DENSE = {1.0: goe, 2.0: gue, 4.0: gse}
@@ -138,18 +188,44 @@ def _solver_order_eigvals(order_n: int, beta: float, rng: np.random.Generator) -
 
 
 def mixed_ensemble_orders(n: int, mu: float, m: int, random_state: RandomState = None) -> np.ndarray:
-    """M matrix orders n_i ~ Binomial(N, mu) conditioned on n_i >= 1 (redrawn when 0)."""
+    """M matrix orders n_i ~ Binomial(N, mu) conditioned on n_i >= 1 (zero-truncated binomial).
+
+    Exact and in constant time per order, for any mu in (0, 1]: with N Bernoulli(mu) trials,
+    n >= 1 means that the first success J comes at a trial J <= N, and the trials after J are
+    untouched by the condition, so n = 1 + Binomial(N - J, mu) with J from the truncated
+    geometric law P(J = j) = mu (1 - mu)^(j - 1) / (1 - (1 - mu)^N), j = 1..N. J is drawn by
+    inversion, J = ceil(log(1 - U p) / log(1 - mu)) with U uniform on [0, 1) and
+    p = 1 - (1 - mu)^N, using ``log1p``/``expm1`` so that tiny mu (1e-300) keeps full precision.
+
+    Parameters
+    ----------
+    n : int
+        Number of trials N >= 1 (the largest order).
+    mu : float
+        Success probability, a real number in (0, 1].
+    m : int
+        Number of orders M >= 1.
+    random_state : int, SeedSequence, Generator or None
+        Source of randomness.
+
+    Returns
+    -------
+    ndarray of int64, shape (m,), values in 1..n (memory: a few arrays of m values).
+    """
     n = check_int("n", n)
     m = check_int("m", m)
-    if isinstance(mu, bool) or not isinstance(mu, (int, float, np.floating, np.integer)) or not 0 <= mu <= 1:
-        raise ValueError(f"mu must be a number in [0, 1], got {mu!r}")
-    if mu == 0:
-        raise ValueError("mu = 0 gives only empty matrices; mu must be in (0, 1]")
+    if isinstance(mu, (bool, np.bool_)) or not isinstance(mu, numbers.Real):
+        raise TypeError(f"mu must be a real number in (0, 1], got {mu!r} ({type(mu).__name__})")
+    mu = float(mu)
+    if not 0 < mu <= 1:  # also refuses NaN
+        raise ValueError(f"mu must be a real number in (0, 1] (mu = 0 gives only empty matrices), got {mu}")
+    check_memory(f"mixed_ensemble_orders(m={m})", 3 * 8 * m)
     rng = as_generator(random_state)
-    orders = rng.binomial(n, mu, size=m)
-    while np.any(orders == 0):
-        orders[orders == 0] = rng.binomial(n, mu, size=int(np.sum(orders == 0)))
-    return orders
+    with np.errstate(divide="ignore"):  # mu = 1: log(1 - mu) = -inf, and then J = 1
+        log_fail = np.log1p(-mu)
+    p_any = -np.expm1(n * log_fail)  # 1 - (1 - mu)^N = P(n >= 1)
+    first = np.clip(np.ceil(np.log1p(-rng.random(m) * p_any) / log_fail), 1, n).astype(np.int64)
+    return 1 + rng.binomial(n - first, mu)
 
 
 def mixed_ensemble_eigvals(
@@ -170,11 +246,13 @@ def mixed_ensemble_eigvals(
     original notebook; beta = 1, 2, 4 only), "ascending", "descending" or "random" (these use
     the tridiagonal model, any beta > 0). Returns an (M, N) array -- every member contributes
     exactly N values -- and, with ``return_orders``, the orders n_i. mu = 1 gives the plain
-    ensemble.
+    ensemble. Memory: the (M, N) result, plus one member's matrix at a time; larger results are
+    refused with a ValueError.
     """
     n = check_int("n", n)
-    beta = check_positive_real("beta", beta)
+    beta = _check_gaussian_beta(n, beta)
     order = check_choice("order", order, ORDERS)
+    check_memory(f"mixed_ensemble_eigvals(n={n}, m={m})", 8 * n * check_int("m", m))
     if order == "solver" and beta not in _DENSE:
         raise ValueError(f"order='solver' needs dense matrices: beta must be 1, 2 or 4, got {beta}")
     rng = as_generator(random_state)

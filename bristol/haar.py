@@ -11,14 +11,22 @@
   distinct eigenvalues appears twice (Kramers pairs).
 
 Every sampler takes ``size`` (None for one matrix, an int or a tuple for a leading batch
-shape) and ``random_state``; batches are computed with stacked LAPACK calls.
+shape) and ``random_state``; batches are computed with stacked LAPACK calls. Memory: about
+``HAAR_WORK_ARRAYS`` (4) complex arrays of the output's size at the peak (16 bytes per
+entry); on the CPU, outputs that cannot fit are refused with a ValueError before anything
+is allocated.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from ._streams import RandomState, as_generator
-from ._validation import SizeLike, check_int, check_size
+from ._validation import SizeLike, check_int, check_memory, check_size
+
+#: Peak memory of the CPU samplers, in complex arrays of the output's size (Ginibre, Q, R, U).
+HAAR_WORK_ARRAYS = 4
 
 
 def _haar_unitary(n: int, shape: tuple, rng: np.random.Generator) -> np.ndarray:
@@ -49,10 +57,11 @@ def quaternion_dual(a: np.ndarray) -> np.ndarray:
 def _sample(n: int, size: SizeLike, random_state: RandomState, device, kind: str):
     """U, U^T U or U^R U (kind 'cue', 'coe', 'cse'; U of size n, n, 2n) on the CPU or a device."""
     n = check_int("n", n)
-    shape = check_size(size)
-    rng = as_generator(random_state)
     dim = 2 * n if kind == "cse" else n
+    shape = check_size(size, (dim, dim))
+    rng = as_generator(random_state)
     if device is None:
+        check_memory(f"{kind}(n={n}, size={size!r})", HAAR_WORK_ARRAYS * 16 * math.prod(shape) * dim * dim)
         u = _haar_unitary(dim, shape, rng)
         dual = quaternion_dual
     else:
@@ -77,7 +86,9 @@ def cue(n: int, size: SizeLike = None, random_state: RandomState = None, device=
     size : None, int or tuple of ints
         Batch shape; ``None`` returns one N x N matrix.
     random_state : int, SeedSequence, Generator or None
-        Source of randomness (never the global numpy state).
+        Source of randomness (never the global numpy state). An int or a SeedSequence is a
+        fixed seed (same value, same matrices; a SeedSequence is never changed), a Generator
+        a stream that advances with each call (see :mod:`bristol._streams`).
     device : str or None
         A torch device ("cuda", "cpu"): sample there and return a torch tensor (the Ginibre
         draws then come from a torch generator seeded from ``random_state``; see
@@ -86,6 +97,14 @@ def cue(n: int, size: SizeLike = None, random_state: RandomState = None, device=
     Returns
     -------
     ndarray (or torch tensor with ``device``), complex, shape ``size + (n, n)``
+
+    Raises
+    ------
+    ValueError
+        For n < 1, a negative size, a negative seed, or (CPU) an output whose working memory,
+        about 4 x 16 n^2 bytes per matrix, exceeds the machine's memory.
+    TypeError
+        For a non-integer n or size, or a random_state of another type.
     """
     return _sample(n, size, random_state, device, "cue")
 

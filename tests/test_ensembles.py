@@ -114,3 +114,20 @@ def test_ensemble_beta():
         ensemble_beta("GOE")
     with pytest.raises(ValueError, match="method"):
         circular_ensemble_eigphases(8, 2, method="fast")
+
+
+def test_circular_beta_range():
+    """beta from the smallest normal float up works; below, beta / 2 underflows: ValueError."""
+    from bristol.ensembles import CIRCULAR_MIN_BETA
+
+    for beta in (CIRCULAR_MIN_BETA, 1e-300, 1e300):
+        phases = circular_ensemble_eigphases(6, 2, beta, random_state=1).values
+        assert phases.shape == (2, 6) and np.all(np.isfinite(phases)) and np.all(np.diff(phases, axis=1) >= 0)
+    for beta in (5e-324, CIRCULAR_MIN_BETA / 2):
+        with pytest.raises(ValueError, match="beta must be at least 2.2"):
+            circular_ensemble_eigphases(6, 2, beta, random_state=1)
+
+
+def test_fresh_seeds_are_distinct():
+    seeds = CIRC.eigen_circular_ensemble(2, cSize=1, nchunks=50, parallel=False)["local_seeds"]
+    assert len(set(seeds)) == 50 and all(0 <= s < 2**32 for s in seeds)

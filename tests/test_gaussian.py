@@ -1,6 +1,7 @@
 """Gaussian beta-ensembles and mixed ensembles: exact moments, structure, reproducibility."""
 import numpy as np
 import pytest
+from scipy import stats
 
 from bristol.ensembles import (
     gaussian_eigvals,
@@ -148,4 +149,65 @@ def test_gse_solver_order_returns_one_of_each_pair():
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
+        call()
+
+
+# --- issue 11: zero-truncated binomial orders, beta range, memory ---
+
+@pytest.mark.parametrize("n, mu, m", [(10, 0.01, 20000), (10**6, 1e-7, 20000), (10, 0.3, 20000)])
+def test_mixed_orders_zero_truncated_binomial_law(n, mu, m):
+    """Frequencies of n_i = 1, 2, 3 match Binomial(N, mu) conditioned on n_i >= 1 (5 sigma),
+    also where P(n_i = 0) is large (0.90 for the first two cases): redrawing or clipping zero
+    orders to 1 would pile them on n_i = 1."""
+    orders = mixed_ensemble_orders(n, mu, m, random_state=21)
+    assert orders.min() >= 1 and orders.max() <= n
+    law = stats.binom(n, mu)
+    for k in (1, 2, 3):
+        p = law.pmf(k) / law.sf(0)
+        assert abs(np.sum(orders == k) - m * p) < 5 * np.sqrt(m * p * (1 - p)) + 1e-9, k
+
+
+def test_mixed_orders_tiny_mu_is_exact_and_fast():
+    assert np.all(mixed_ensemble_orders(10, 1e-300, 5, random_state=0) == 1)  # P(n_i >= 2 | n_i >= 1) ~ 5e-300
+    assert np.all(mixed_ensemble_orders(10, 5e-324, 5, random_state=0) == 1)
+    orders = mixed_ensemble_orders(10, 1e-7, 10**5, random_state=1)
+    assert orders.min() == 1 and np.sum(orders > 1) <= 5  # expected 0.045 orders above 1
+    assert np.all(mixed_ensemble_orders(7, 1.0, 50, random_state=2) == 7)
+
+
+@pytest.mark.parametrize("mu, exc", [(float("nan"), ValueError), (0.0, ValueError), (1.0000001, ValueError),
+                                     (-1e-300, ValueError), (float("inf"), ValueError), ("0.5", TypeError),
+                                     (True, TypeError), (0.5j, TypeError)])
+def test_mixed_orders_validate_mu(mu, exc):
+    with pytest.raises(exc, match="mu must be a real number in \\(0, 1\\]"):
+        mixed_ensemble_orders(10, mu, 3)
+
+
+def test_gaussian_beta_range():
+    """Any beta > 0 works while beta (n - 1) <= 1e300; beyond, a ValueError names beta."""
+    tiny = gaussian_eigvals(5, 5e-324, size=2, random_state=3)  # off-diagonal vanishes: sorted N(0, 1)
+    assert np.array_equal(tiny, np.sort(np.random.default_rng(3).standard_normal((2, 5)), axis=1))
+    big = gaussian_eigvals(5, 1e300 / 4, size=2, random_state=4)
+    assert np.all(np.isfinite(big)) and np.all(np.diff(big, axis=1) > 0)
+    assert np.array_equal(gaussian_eigvals(1, 1e308, random_state=5), gaussian_eigvals(1, 1, random_state=5))
+    for call in (lambda: gaussian_eigvals(5, 1e308), lambda: gaussian_eigvals(5, 1.01e300 / 4),
+                 lambda: gaussian_ensemble_eigvals(5, 2, 1e308),
+                 lambda: mixed_ensemble_eigvals(5, 0.5, 2, beta=1e308, order="ascending")):
+        with pytest.raises(ValueError, match="beta = .* is too large for n = 5"):
+            call()
+
+
+@pytest.mark.parametrize("call, what", [
+    (lambda: goe(10**6), "goe\\(n=1000000, size=None\\)"),
+    (lambda: gue(10, size=(10**5, 10**5)), "gue\\(n=10, size=\\(100000, 100000\\)\\)"),
+    (lambda: gse(10**5, size=3), "gse\\(n=100000, size=3\\)"),
+    (lambda: gaussian_eigvals(10**14), "gaussian_eigvals\\(n=100000000000000, size=None\\)"),
+    (lambda: gaussian_eigvals(10, size=10**15), "gaussian_eigvals\\(n=10, size=1000000000000000\\)"),
+    (lambda: gaussian_eigvals(2**58, size=0), "gaussian_eigvals\\(n=288230376151711744, size=0\\)"),
+    (lambda: gaussian_ensemble_eigvals(100, 10**14), "n_matrices = 100000000000000 of 800 bytes each"),
+    (lambda: mixed_ensemble_eigvals(10**7, 0.5, 10**11), "mixed_ensemble_eigvals\\(n=10000000, m=100000000000\\)"),
+    (lambda: mixed_ensemble_orders(10, 0.5, 10**15), "mixed_ensemble_orders\\(m=1000000000000000\\)"),
+])
+def test_sizes_that_cannot_fit_are_refused_up_front(call, what):
+    with pytest.raises(ValueError, match=what + " needs [0-9.e+]+ GiB, more than the .* GiB of memory"):
         call()

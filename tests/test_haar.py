@@ -134,3 +134,32 @@ def test_bad_random_state():
         cue(3, random_state="seed")
     with pytest.raises(ValueError, match="random_state"):
         cue(3, random_state=-1)
+
+
+@pytest.mark.parametrize("sampler, n, size, shown", [
+    (cue, 10**6, None, "cue\\(n=1000000, size=None\\)"),
+    (coe, 1000, (10**6,), "coe\\(n=1000, size=\\(1000000,\\)\\)"),
+    (cse, 10**5, 1, "cse\\(n=100000, size=1\\)"),
+])
+def test_sizes_that_cannot_fit_are_refused_up_front(sampler, n, size, shown):
+    """cue(10**6) needs 4 x 14.6 TiB: refused with the bytes needed, before numpy allocates."""
+    with pytest.raises(ValueError, match=shown + " needs [0-9]+ GiB, more than the .* GiB of memory on this machine"):
+        sampler(n, size=size)
+
+
+def test_seed_sequence_gives_the_same_matrices_and_is_left_unchanged():
+    ss = np.random.SeedSequence(8)
+    for sampler in (cue, coe, cse):
+        assert np.array_equal(sampler(3, size=2, random_state=ss), sampler(3, size=2, random_state=ss))
+    assert ss.n_children_spawned == 0
+
+
+def test_arrays_numpy_cannot_describe_are_refused_by_name():
+    """Empty batches of impossible matrices and integers beyond 64 bits name size / n."""
+    with pytest.raises(ValueError, match="size = 0 with samples of shape \\(1099511627776, 1099511627776\\)"):
+        cue(2**40, size=0)
+    with pytest.raises(ValueError, match="size = \\(0, 4611686018427387904\\) with samples of shape"):
+        coe(3, size=(0, 2**62))
+    with pytest.raises(ValueError, match="n must be at most 9223372036854775807"):
+        cse(2**70, size=0)
+    assert cue(3, size=(0, 4)).shape == (0, 4, 3, 3)

@@ -1,10 +1,15 @@
 """Random stream chunking: identical bits for any n_jobs and backend; independent chunks."""
 import functools
+import warnings
 
 import joblib
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from threadpoolctl import threadpool_info, threadpool_limits
 
+from bristol import parallel
 from bristol.ensembles import circular_ensemble_eigphases
 from bristol.parallel import ChunkPlan, plan_chunks, run_chunks
 
@@ -111,3 +116,150 @@ def test_generic_sampler_and_shape_check():
 
     with pytest.raises(RuntimeError, match="returned shape"):
         run_chunks(lambda size, rng: rng.standard_normal((size + 1, 2)), plan)
+
+
+# --- issue 11: seeds, SeedSequence semantics, n_jobs, messages, BLAS threads, default chunk size ---
+
+def _blas_threads(size, rng):
+    """Sampler recording the BLAS thread count it runs with."""
+    count = max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+    return np.full((size, 1), count)
+
+
+def test_duplicate_seeds_warn_and_seeds_with_random_state_refused():
+    from bristol.ensembles import Circular, gaussian_ensemble_eigvals
+
+    with pytest.warns(UserWarning, match=r"seeds \[7\] appear more than once"):
+        circular_ensemble_eigphases(8, 4, seeds=[7, 7])
+    with pytest.warns(UserWarning, match=r"seeds \[3, 7\] appear more than once"):
+        gaussian_ensemble_eigvals(8, 6, seeds=[7, 3, 7, 3, 1, 2])
+    with pytest.warns(UserWarning, match=r"seeds \[5\]"):
+        Circular().eigen_circular_ensemble(8, cSize=1, nchunks=2, seeds=[5, 5], parallel=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan_chunks(4, seeds=[1, 2, 3])  # distinct seeds: no warning
+    for call in (lambda: circular_ensemble_eigphases(8, 4, seeds=[1, 2], random_state=3),
+                 lambda: gaussian_ensemble_eigvals(8, 4, seeds=[1, 2], random_state=np.random.default_rng(0))):
+        with pytest.raises(ValueError, match="seeds .* or random_state, not both"):
+            call()
+
+
+def test_seed_sequence_is_a_fixed_seed_everywhere():
+    from bristol.ensembles import cue
+
+    ss = np.random.SeedSequence(2024)
+    assert np.array_equal(cue(4, size=2, random_state=ss), cue(4, size=2, random_state=ss))
+    first = circular_ensemble_eigphases(8, 4, chunk_size=2, random_state=ss)
+    second = circular_ensemble_eigphases(8, 4, chunk_size=2, random_state=ss)
+    assert np.array_equal(first.values, second.values)
+    assert ss.n_children_spawned == 0, "the caller's SeedSequence must be left unchanged"
+    # the streams are the children ss.spawn would give, and an int seed means SeedSequence(seed)
+    assert [q.spawn_key for q in first.plan.seed_sequences] == [(0,), (1,)]
+    assert np.array_equal(first.values, circular_ensemble_eigphases(8, 4, chunk_size=2, random_state=2024).values)
+    ss.spawn(3)  # a SeedSequence that has spawned before gives the next children, still without change
+    later = plan_chunks(4, chunk_size=2, random_state=ss)
+    assert [q.spawn_key for q in later.seed_sequences] == [(3,), (4,)] and ss.n_children_spawned == 3
+
+
+def _legacy_generator(seed):
+    bit_generator = np.random.MT19937()
+    bit_generator._legacy_seeding(seed)
+    return np.random.Generator(bit_generator)
+
+
+def test_generator_that_cannot_spawn_gives_a_stream_of_chunks():
+    rng = _legacy_generator(0)
+    a = circular_ensemble_eigphases(8, 4, chunk_size=2, random_state=rng).values
+    b = circular_ensemble_eigphases(8, 4, chunk_size=2, random_state=rng).values
+    assert not np.array_equal(a, b), "a Generator is a stream: it advances"
+    again = _legacy_generator(0)
+    assert np.array_equal(a, circular_ensemble_eigphases(8, 4, chunk_size=2, random_state=again).values)
+    assert len({row.tobytes() for row in a}) == 4
+
+
+class _RecordingParallel(joblib.Parallel):
+    """joblib.Parallel that records the n_jobs it is started with."""
+
+    started: list = []
+
+    def __init__(self, n_jobs=None, **kwargs):
+        _RecordingParallel.started.append(n_jobs)
+        super().__init__(n_jobs=n_jobs, **kwargs)
+
+
+def test_never_more_workers_than_chunks(monkeypatch):
+    monkeypatch.setattr(parallel, "Parallel", _RecordingParallel)
+    monkeypatch.setattr(_RecordingParallel, "started", [])
+    plan = plan_chunks(16, chunk_size=2, random_state=0)  # 8 chunks
+    sampler = functools.partial(_normal_sampler, n=2)
+    reference = run_chunks(sampler, plan, n_jobs=1).values
+    assert np.array_equal(run_chunks(sampler, plan, n_jobs=96, backend="threading").values, reference)
+    run_chunks(sampler, plan, n_jobs=-1, backend="threading")
+    with joblib.parallel_config(backend="threading", n_jobs=96):
+        run_chunks(sampler, plan)
+    run_chunks(sampler, plan_chunks(16, chunk_size=8, random_state=0), n_jobs=5, backend="threading")
+    assert _RecordingParallel.started == [1, 8, min(joblib.cpu_count(), 8), 8, 2]
+
+
+@pytest.mark.parametrize("bad, exc", [("2", TypeError), (2.5, TypeError), (True, TypeError), (0, ValueError)])
+def test_n_jobs_validated(bad, exc):
+    plan = plan_chunks(4, chunk_size=2, random_state=0)
+    expected = "n_jobs must be None or a non-zero integer"
+    with pytest.raises(exc, match=expected):
+        run_chunks(functools.partial(_normal_sampler, n=2), plan, n_jobs=bad)
+    with pytest.raises(exc, match=expected):
+        circular_ensemble_eigphases(8, 4, random_state=0, n_jobs=bad)
+
+
+def test_messages_name_the_callers_parameters():
+    from bristol.ensembles import Circular, gaussian_ensemble_eigvals
+
+    for job in (circular_ensemble_eigphases, gaussian_ensemble_eigvals):
+        with pytest.raises(ValueError, match="n_matrices must be"):
+            job(8, 0)
+        with pytest.raises(TypeError, match="n_matrices must be"):
+            job(8, 2.5)
+        with pytest.raises(ValueError, match="exceeds n_matrices = 2"):
+            job(8, 2, seeds=[1, 2, 3])
+    with pytest.raises(ValueError, match="n_trials must be"):
+        plan_chunks(0, samples_name="n_trials")
+    for call in (lambda: Circular().gen_cue(3, set_seed=True, seed=-1),
+                 lambda: Circular().eigen_circular(3, "COE", set_seed=True, seed=-5)):
+        with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+            call()
+    assert Circular().gen_cue(3, set_seed=False, seed=-1).shape == (3, 3), "seed is unused without set_seed"
+
+
+def test_chunks_run_with_one_blas_thread():
+    plan = plan_chunks(2, chunk_size=1, random_state=0)
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert _blas_threads(1, None)[0, 0] == 2, "precondition: the test can see a limit being removed"
+        assert np.all(run_chunks(_blas_threads, plan, n_jobs=1).values == 1)
+        # the limit inside the chunk itself (the only one on process and Dask workers)
+        assert parallel._run_chunk(_blas_threads, 1, plan.seed_sequences[0])[0, 0] == 1
+
+
+def test_default_chunk_size_rounds_up():
+    assert plan_chunks(9).sizes == (2, 2, 2, 2, 1)  # ceil(9 / 8) = 2; round would give 9 chunks of 1
+    assert plan_chunks(4).sizes == (1, 1, 1, 1)  # ceil(0.5) = 1; round(0.5) = 0
+    assert plan_chunks(17).sizes == (3,) * 5 + (2,)
+
+
+def test_plans_that_cannot_fit_are_refused():
+    with pytest.raises(ValueError, match=f"n_samples = {10**15} in chunks of 1 needs .* GiB, more than"):
+        plan_chunks(10**15, chunk_size=1)
+    with pytest.raises(ValueError, match=f"n_matrices = {10**13} of 512 bytes each needs .* GiB"):
+        circular_ensemble_eigphases(64, 10**13)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(n=st.integers(1, 12), n_matrices=st.integers(1, 6), chunk_size=st.none() | st.integers(1, 4),
+       seed=st.integers(0, 2**32), beta=st.sampled_from([1.0, 2.0, 4.0, 0.5]))
+def test_chunked_results_independent_of_n_jobs(n, n_matrices, chunk_size, seed, beta):
+    from bristol.ensembles import gaussian_ensemble_eigvals
+
+    for job in (circular_ensemble_eigphases, gaussian_ensemble_eigvals):
+        kwargs = dict(chunk_size=chunk_size, random_state=seed)
+        serial = job(n, n_matrices, beta, n_jobs=1, **kwargs).values
+        threaded = job(n, n_matrices, beta, n_jobs=2, backend="threading", **kwargs).values
+        assert serial.shape == (n_matrices, n) and np.array_equal(serial, threaded)
