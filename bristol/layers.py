@@ -241,7 +241,9 @@ def extract_layer_matrices(model, example_input=None) -> Tuple[List[LayerMatrix]
     The matrices come in registration order (``named_modules``, as bristol 0.2.14), or, when
     ``example_input`` is given, in the order their modules first run in one forward pass on it
     (see :func:`forward_order`). Each matrix is a view of its weight (a transposed or reshaped
-    one), or, for a quantized layer, a float32 copy of the dequantized weight.
+    one, no copy), or, for a quantized layer, a float32 copy of the dequantized weight: the
+    matrices of a quantized model take its float32 size in memory. The value checks hold one
+    float64 copy of one matrix at a time.
 
     Raises
     ------

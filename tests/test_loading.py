@@ -150,9 +150,11 @@ _objects = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.bi
 
 
 @_SETTINGS
-@given(model=_objects, arch=st.one_of(st.none(), _objects))
+@given(model=_objects, arch=st.one_of(st.just("a module"), _objects))
 def test_resolve_model_boundary_random_objects(tmp_path, model, arch):
-    """Random objects and strings (in an empty folder): a module or a ValueError / TypeError."""
+    """Random objects and strings (in an empty folder), with random ``arch``: a module or a
+    ValueError / TypeError."""
+    arch = _net() if arch == "a module" else arch
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
