@@ -561,16 +561,16 @@ def _load_file(path: Path, allow_pickle: bool):
     torch = _torch()
     try:
         return torch.load(path, map_location="cpu", weights_only=not allow_pickle)
-    except pickle.UnpicklingError as err:
-        if allow_pickle:
-            raise ValueError(f"cannot read a torch model or state_dict from {str(path)!r}: {_first_line(err)}") from err
-        found = re.search(r"GLOBAL ([\w.]+)", str(err))
-        what = (f"it refers to the Python object {found.group(1)} (a whole module saved with torch.save(model) does)"
-                if found else "it is not a torch.save file of tensors (or it is corrupt)")
-        raise ValueError(f"{str(path)!r} cannot be read as weights only: {what}. Reading it with full unpickling "
-                         "executes code from the file: pass allow_pickle=True (--allow-pickle on the command line) "
-                         "only if you trust it; a state_dict (torch.save(model.state_dict())) needs no opt-in") from err
     except Exception as err:  # torch.load of user data fails in many ways (zip, EOF, OSError, unpickled code)
+        text = str(err)
+        if not allow_pickle and (isinstance(err, pickle.UnpicklingError) or "weights_only" in text):
+            found = re.search(r"GLOBAL ([\w.]+)", text)
+            what = (f"it refers to the Python object {found.group(1)} (a whole module saved with torch.save(model) does)"
+                    if found else "it is a TorchScript archive" if "TorchScript" in text
+                    else "it is not a torch.save file of tensors (or it is corrupt)")
+            raise ValueError(f"{str(path)!r} cannot be read as weights only: {what}. Reading it in full executes "
+                             "code from the file: pass allow_pickle=True (--allow-pickle on the command line) only "
+                             "if you trust it; a state_dict (torch.save(model.state_dict())) needs no opt-in") from err
         raise ValueError(f"cannot read a torch model or state_dict from {str(path)!r}: "
                          f"{type(err).__name__}: {_first_line(err)}") from err
 
