@@ -53,8 +53,10 @@ def get_layer_matrix_set(pmodel, legacy: bool = False) -> Tuple[list, list, list
     """(A_set, A_set_N, A_set_types): the Gram matrices A = W W^T of the model's layers,
     their shapes and the layer types, as bristol 0.2.14 returns them.
 
-    Default: the layer policy of :mod:`bristol.layers`, float64. ``legacy=True``: 0.2.14's
-    selection and float32 arithmetic.
+    Default: the layer policy of :mod:`bristol.layers`, float64 (complex128, with the
+    Hermitian Gram W W^H, for complex weights). ``legacy=True``: 0.2.14's selection and
+    float32 arithmetic. ``pmodel`` is resolved by :func:`bristol.layers.resolve_model`
+    (files are read as weights only).
     """
     from .layers import extract_layer_matrices, legacy_weight_matrices, resolve_model
 
@@ -64,7 +66,7 @@ def get_layer_matrix_set(pmodel, legacy: bool = False) -> Tuple[list, list, list
         grams = [np.matmul(w, w.T) for w in weights]
     else:
         mats, _ = extract_layer_matrices(model)
-        grams = [w @ w.T for w in (_as_float64(m.matrix) for m in mats)]
+        grams = [w @ w.conj().T for w in (_as_numpy(m.matrix) for m in mats)]
         types = [m.layer_type for m in mats]
     return grams, [a.shape for a in grams], types
 
@@ -105,17 +107,24 @@ def d_layers_pse(eset_per: Sequence) -> list:
 # --- measures -------------------------------------------------------------------------------
 
 def cpse_measure(pmodel, legacy: bool = False, device: Optional[str] = None,
-                 progress: Optional[bool] = None, example_input=None) -> Tuple[list, float]:
+                 progress: Optional[bool] = None, example_input=None, *,
+                 allow_pickle: bool = False) -> Tuple[list, float]:
     """(d_layers, cpse) of a PyTorch model (or a torchvision name, state_dict or file; see
     :func:`bristol.layers.resolve_model`). Layer spectra are sigma^4 (eigenvalues of (W W^T)^2).
+
+    Files are read with ``torch.load(weights_only=True)``: a file that needs full unpickling
+    (a whole module saved with ``torch.save(model)``) is refused with a ValueError unless
+    ``allow_pickle=True``, which executes code from the file (trusted files only).
 
     ``device`` ("cpu", "cuda", ...) runs the Gram matrices and eigen-solves in torch on that
     device (float64); None uses numpy. ``progress``: tqdm bar on stderr (default: for models
     with at least 50 layer matrices). ``example_input`` (a tensor or a tuple of arguments):
     take the layers in the order they first run in one forward pass on it, instead of
-    registration order (cPSE depends on the order of the layers).
+    registration order (cPSE depends on the order of the layers); the model is left
+    bit-identical (see :func:`bristol.layers.forward_order` for how, and its memory).
     """
-    report = cpse_report(pmodel, legacy=legacy, device=device, progress=progress, example_input=example_input)
+    report = cpse_report(pmodel, legacy=legacy, device=device, progress=progress, example_input=example_input,
+                         allow_pickle=allow_pickle)
     return report.d_layers.tolist(), report.cpse
 
 
@@ -141,6 +150,7 @@ class LayerRecord:
     status: str  # "used" or "skipped"
     reason: str = ""
     d_layer: Optional[float] = None  # d_l for the layer whose addition it measures
+    weight_dtype: Optional[str] = None  # as stored, e.g. "torch.qint8" for a quantized layer (matrix dequantized)
 
 
 @dataclass
@@ -178,14 +188,19 @@ class CPSEReport:
 
 
 def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device: Optional[str] = None,
-                progress: Optional[bool] = None, example_input=None) -> CPSEReport:
+                progress: Optional[bool] = None, example_input=None, allow_pickle: bool = False) -> CPSEReport:
     """Per-layer report with d_layers and cPSE for a model, a torchvision model name (with
     ``weights`` passed through; pretrained weights need network access), a state_dict (with
-    ``arch``) or a saved file. See :func:`cpse_measure` for ``legacy``, ``device``,
-    ``progress`` and ``example_input``; the report lists the used layers in the order taken."""
+    ``arch``) or a saved file (``allow_pickle``: see :func:`cpse_measure`). See
+    :func:`cpse_measure` for ``legacy``, ``device``, ``progress`` and ``example_input``; the
+    report lists the used layers in the order taken, with the dtype each weight is stored in.
+
+    Weights that cannot be used (meta device, lazy, sparse, NaN / Inf, so large that sigma^4
+    overflows) raise a ValueError or TypeError that names the layer
+    (:func:`bristol.layers.extract_layer_matrices`)."""
     from .layers import extract_layer_matrices, legacy_weight_matrices, resolve_model
 
-    net = resolve_model(model, weights=weights, arch=arch)
+    net = resolve_model(model, weights=weights, arch=arch, allow_pickle=allow_pickle)
     if legacy and example_input is not None:
         raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
                          "example_input (forward order) cannot be combined with it")
@@ -197,13 +212,11 @@ def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device:
     else:
         mats, skipped = extract_layer_matrices(net, example_input=example_input)
         _check_layer_count(len(mats))
-        for m in mats:
-            if not bool(_torch_isfinite(m.matrix)):
-                raise ValueError(f"layer {m.name} ({m.layer_type}) has NaN or Inf weights")
         show = len(mats) >= PROGRESS_MIN_LAYERS if progress is None else progress
         spectra = gram_spectra([m.matrix for m in mats], power=2, solver=_solver(device), progress=show)
         values = _d_layers(periodic_extension(spectra))
-        records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used") for m in mats]
+        records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used", weight_dtype=m.weight_dtype)
+                   for m in mats]
         records += [LayerRecord(s.name, s.layer_type, s.weight_shape, None, "skipped", s.reason) for s in skipped]
     for rec, d in zip(records[1:], values):
         rec.d_layer = float(d)
@@ -269,14 +282,11 @@ def _check_matrices(matrices, legacy: bool) -> list:
     return out
 
 
-def _as_float64(tensor) -> np.ndarray:
-    return tensor.detach().cpu().double().numpy()
-
-
-def _torch_isfinite(tensor):
+def _as_numpy(tensor) -> np.ndarray:
+    """A weight tensor as a float64 array (complex128 for complex weights: never cast to real)."""
     import torch
 
-    return torch.isfinite(tensor).all()
+    return tensor.detach().cpu().to(torch.complex128 if tensor.is_complex() else torch.float64).numpy()
 
 
 def _solver(device: Optional[str]):

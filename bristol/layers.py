@@ -22,17 +22,32 @@ RNN / LSTM / GRU                   every weight_ih / weight_hh (and _reverse) sp
 transformers Conv1D                weight stored (in, out): used as its transpose, out x in
 =================================  ==========================================================
 
+Quantized modules of ``torch.ao`` (``quantize_dynamic`` with qint8 or float16, static
+quantized Linear / Conv / ConvTranspose / Embedding, dynamic LSTM / GRU) contribute their
+dequantized weights under the same policy; the stored dtype (``torch.qint8``,
+``torch.float16``, ...) is reported with each matrix (``weight_dtype``). Complex weights are
+passed on unchanged (no cast).
+
 A matrix with fewer than 2 rows or columns is skipped (as in 0.2.14), and so is every
-parameter with >= 2 dimensions of a module the policy does not cover (ViT's class token and
-position embedding, say): each skip is reported with its reason and a warning, never hidden.
+weight with >= 2 dimensions of a module the policy does not cover (ViT's class token and
+position embedding, a quantized LSTMCell, say): each skip is reported with its reason and a
+warning, never hidden.
+
+Weights that cannot be read are refused with an error that names the parameter: on the meta
+device or uninitialised (lazy modules): ValueError; sparse: TypeError; NaN / Inf, or so large
+that sigma^4 overflows float64: ValueError.
 """
 from __future__ import annotations
 
+import difflib
 import functools
+import os
+import pickle
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -47,12 +62,15 @@ def _torch():
 
 @dataclass
 class LayerMatrix:
-    """One matrix taken from a model: where it comes from and its values (a 2-D tensor)."""
+    """One matrix taken from a model: where it comes from, its values (a 2-D tensor) and the
+    dtype its weight is stored in (``torch.qint8`` for a quantized layer, whose matrix holds
+    the dequantized values)."""
 
     name: str
     layer_type: str
     weight_shape: Tuple[int, ...]
     matrix: object = field(repr=False)
+    weight_dtype: str = ""
 
     @property
     def matrix_shape(self) -> Tuple[int, int]:
@@ -77,70 +95,183 @@ def _type_name(module) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _split_rows(name, layer_type, weight, parts):
+def _matrix(name: str, kind: str, weight, matrix, dtype=None) -> LayerMatrix:
+    return LayerMatrix(name, kind, tuple(weight.shape), matrix, str(weight.dtype if dtype is None else dtype))
+
+
+def _split_rows(name, layer_type, weight, parts, dtype=None):
     chunks = weight.detach().chunk(len(parts), dim=0)
-    return [LayerMatrix(f"{name}[{p}]", layer_type, tuple(weight.shape), c) for p, c in zip(parts, chunks)]
+    return [_matrix(f"{name}[{p}]", layer_type, weight, c, dtype) for p, c in zip(parts, chunks)]
 
 
-def _module_matrices(name: str, module) -> Tuple[List[LayerMatrix], List[str]]:
-    """Matrices of one module under the policy, and the names of the parameters it consumed."""
+def _module_matrices(name: str, module, own: Dict[str, object], quantized: bool) -> Tuple[List[LayerMatrix], List[str]]:
+    """Matrices of one module under the policy, and the names of the weights it consumed
+    (``own``: the module's own weights, the packed ones if ``quantized``; see :func:`_own_weights`)."""
     nn = _torch().nn
     kind = _type_name(module)
+    if quantized:
+        return _quantized_matrices(name, module, kind, own)
     w = getattr(module, "weight", None)
-    if isinstance(module, (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)) and not isinstance(
-        module, nn.modules.conv._ConvTransposeNd
-    ):
-        return [LayerMatrix(name, kind, tuple(w.shape), w.detach().reshape(w.shape[0], -1))], ["weight"]
-    if isinstance(module, nn.modules.conv._ConvTransposeNd):
-        return [LayerMatrix(name, kind, tuple(w.shape), w.detach().reshape(w.shape[0], -1))], ["weight"]
+    if isinstance(module, (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)):
+        # ConvTranspose: in x (out / groups * prod(kernel)), the weight's storage orientation
+        return [_matrix(name, kind, w, w.detach().reshape(w.shape[0], -1))], ["weight"]
     if isinstance(module, (nn.Embedding, nn.EmbeddingBag)):
-        return [LayerMatrix(name, kind, tuple(w.shape), w.detach().T)], ["weight"]
+        return [_matrix(name, kind, w, w.detach().T)], ["weight"]
     if isinstance(module, nn.MultiheadAttention):
         if module.in_proj_weight is not None:
             return _split_rows(f"{name}.in_proj_weight", kind, module.in_proj_weight, "qkv"), ["in_proj_weight"]
-        mats = [
-            LayerMatrix(f"{name}.{p}_proj_weight", kind, tuple(getattr(module, f"{p}_proj_weight").shape),
-                        getattr(module, f"{p}_proj_weight").detach())
-            for p in "qkv"
-        ]
-        return mats, ["q_proj_weight", "k_proj_weight", "v_proj_weight"]
+        used = [f"{p}_proj_weight" for p in "qkv"]
+        return [_matrix(f"{name}.{p}", kind, own[p], own[p].detach()) for p in used], used
     if isinstance(module, nn.RNNBase):
-        gates = _GATES.get(module.mode.split("_")[0], "h")
-        mats, used = [], []
-        for pname, p in module.named_parameters(recurse=False):
-            if pname.startswith(("weight_ih", "weight_hh")):
-                mats += _split_rows(f"{name}.{pname}", kind, p, gates)
-                used.append(pname)
-            elif pname.startswith("weight_hr"):
-                mats.append(LayerMatrix(f"{name}.{pname}", kind, tuple(p.shape), p.detach()))
-                used.append(pname)
-        return mats, used
+        return _rnn_matrices(name, kind, module.mode, own)
     if type(module).__name__ == "Conv1D" and isinstance(w, _torch().Tensor) and w.ndim == 2:
-        return [LayerMatrix(name, kind, tuple(w.shape), w.detach().T)], ["weight"]  # transformers' Conv1D
+        return [_matrix(name, kind, w, w.detach().T)], ["weight"]  # transformers' Conv1D
     return [], []
 
+
+def _rnn_matrices(name: str, kind: str, mode: str, own: Dict[str, object], dtype=None):
+    """Gate matrices of every weight_ih / weight_hh, and the projections weight_hr."""
+    gates = _GATES.get(mode.split("_")[0], "h")
+    mats, used = [], []
+    for pname, p in own.items():
+        if pname.startswith(("weight_ih", "weight_hh")):
+            mats += _split_rows(f"{name}.{pname}", kind, p, gates, dtype)
+            used.append(pname)
+        elif pname.startswith("weight_hr"):
+            mats.append(_matrix(f"{name}.{pname}", kind, p, p.detach(), dtype))
+            used.append(pname)
+    return mats, used
+
+
+# --- quantized modules (torch.ao) -------------------------------------------------------------
+
+def _quantized_weights(module) -> Optional[Dict[str, object]]:
+    """The packed weights of a torch.ao quantized module by name, as stored (quantized or
+    float), read through ``weight()`` or ``_weight_bias()``; None for any other module (QAT
+    and reference modules keep float parameters; a LinearPackedParams child is read by its
+    owner)."""
+    path = type(module).__module__
+    if not (path.startswith("torch.ao.nn.") and ".quantized" in path and ".reference" not in path):
+        return None
+    if callable(getattr(module, "weight", None)):
+        return {"weight": module.weight()}
+    packed = module._weight_bias() if callable(getattr(module, "_weight_bias", None)) else None
+    return dict(packed["weight"]) if isinstance(packed, dict) else None
+
+
+def _stored_dtype(module, weight):
+    """The dtype a quantized module stores ``weight`` in: a quantized dtype, or float16 for
+    dynamic float16 modules (whose unpacked weight is float32)."""
+    if weight.is_quantized:
+        return weight.dtype
+    return getattr(getattr(module, "_packed_params", module), "dtype", weight.dtype)
+
+
+def _quantized_matrices(name: str, module, kind: str, own: Dict[str, object]):
+    """The policy of the float module on the dequantized weights (float32), stored dtype kept."""
+    import torch.ao.nn.quantized as nnq
+    import torch.ao.nn.quantized.dynamic as nnqd
+
+    if not own:
+        return [], []
+    dtype = _stored_dtype(module, next(iter(own.values())))
+    deq = {p: (w.dequantize() if w.is_quantized else w) for p, w in own.items()}
+    if isinstance(module, (nnq.Linear, nnq.modules.conv._ConvNd)) and "weight" in deq:
+        w = deq["weight"]
+        return [_matrix(name, kind, w, w.reshape(w.shape[0], -1), dtype)], ["weight"]
+    if isinstance(module, (nnq.Embedding, nnq.EmbeddingBag)) and "weight" in deq:
+        return [_matrix(name, kind, deq["weight"], deq["weight"].T, dtype)], ["weight"]
+    if isinstance(module, nnqd.modules.rnn.RNNBase):
+        return _rnn_matrices(name, kind, module.mode, deq, dtype)
+    return [], []
+
+
+def _own_weights(module) -> Tuple[Dict[str, object], bool]:
+    """A module's own weights by name (its parameters, or the packed weights of a quantized
+    module) and whether it is quantized."""
+    packed = _quantized_weights(module)
+    return (dict(module.named_parameters(recurse=False)), False) if packed is None else (packed, True)
+
+
+# --- checks of the weights --------------------------------------------------------------------
+
+def _check_readable(name: str, layer_type: str, tensor) -> None:
+    """Refuse a weight without readable values: uninitialised (lazy), on the meta device, sparse."""
+    torch = _torch()
+    where = f"weight {name} ({layer_type})"
+    if torch.nn.parameter.is_lazy(tensor):
+        raise ValueError(f"{where} is uninitialised (a lazy module such as nn.LazyLinear): run one forward pass "
+                         "to initialise it before cPSE")
+    if tensor.is_meta:
+        raise ValueError(f"{where} is on the meta device and holds no values: materialise the model first "
+                         "(e.g. model.to_empty(device='cpu') and load_state_dict)")
+    if tensor.layout != torch.strided:
+        raise TypeError(f"{where} is a sparse tensor (layout {tensor.layout}): cPSE needs dense weights "
+                        "(e.g. weight.to_dense())")
+
+
+def check_matrix_values(matrix: LayerMatrix, dtype=np.float64) -> None:
+    """Raise a ValueError naming the layer if its matrix holds NaN or Inf, or is so large that
+    sigma^4 (the eigenvalues of (W W^T)^2, cPSE's layer spectrum) overflows ``dtype``.
+
+    The test is on the Frobenius norm, an upper bound of sigma_max: a matrix with
+    ||W||_F >= max(dtype)^(1/4) (1.2e77 for float64, 1.4e9 for float32) is refused, so no
+    Gram matrix or spectrum computed from an accepted one overflows. Memory: one float64
+    copy of the matrix at a time.
+    """
+    torch = _torch()
+    values = matrix.matrix
+    if not (values.is_floating_point() or values.is_complex()):
+        values = values.double()
+    norm = float(torch.linalg.vector_norm(values, dtype=torch.complex128 if values.is_complex() else torch.float64))
+    where = f"layer {matrix.name} ({matrix.layer_type})"
+    if np.isnan(norm) or not bool(torch.isfinite(values).all()):
+        raise ValueError(f"{where} has NaN or Inf weights")
+    limit = float(np.finfo(dtype).max) ** 0.25
+    if norm >= limit:
+        raise ValueError(f"{where} has weights too large for cPSE: Frobenius norm {norm:.3g} >= {limit:.3g}, so "
+                         f"sigma^4 (the eigenvalues of (W W^T)^2) overflows {np.dtype(dtype).name}; rescale the weights")
+
+
+# --- the policy -------------------------------------------------------------------------------
 
 def extract_layer_matrices(model, example_input=None) -> Tuple[List[LayerMatrix], List[SkippedWeight]]:
     """Apply the layer policy to ``model``: (matrices, skipped weights).
 
     The matrices come in registration order (``named_modules``, as bristol 0.2.14), or, when
     ``example_input`` is given, in the order their modules first run in one forward pass on it
-    (see :func:`forward_order`).
+    (see :func:`forward_order`). Each matrix is a view of its weight (a transposed or reshaped
+    one, no copy), or, for a quantized layer, a float32 copy of the dequantized weight: the
+    matrices of a quantized model take its float32 size in memory. The value checks hold one
+    float64 copy of one matrix at a time.
+
+    Raises
+    ------
+    ValueError
+        A weight is on the meta device, uninitialised (lazy module), NaN / Inf, or so large
+        that sigma^4 overflows float64 (:func:`check_matrix_values`); the message names it.
+    TypeError
+        A weight is sparse.
     """
     matrices: List[LayerMatrix] = []
     owners: List[str] = []
     skipped: List[SkippedWeight] = []
     for name, module in model.named_modules():
-        found, used = _module_matrices(name, module)
+        own, quantized = _own_weights(module)
+        qualified = {pname: f"{name}.{pname}" if name else pname for pname in own}
+        for pname, p in own.items():
+            _check_readable(qualified[pname], _type_name(module), p)
+        found, used = _module_matrices(name, module, own, quantized)
         for m in found:
             if min(m.matrix_shape) < 2:
                 skipped.append(SkippedWeight(m.name, m.layer_type, m.weight_shape, f"matrix {m.matrix_shape} has fewer than 2 rows or columns"))
             else:
+                check_matrix_values(m)
                 matrices.append(m)
                 owners.append(name)
-        for pname, p in module.named_parameters(recurse=False):
+        for pname, p in own.items():
             if p.ndim >= 2 and pname not in used:
-                skipped.append(SkippedWeight(f"{name}.{pname}" if name else pname, _type_name(module), tuple(p.shape),
+                skipped.append(SkippedWeight(qualified[pname], _type_name(module), tuple(p.shape),
                                              "not covered by the layer policy"))
     for s in skipped:
         warnings.warn(f"cPSE skips {s.name} ({s.layer_type}, shape {s.weight_shape}): {s.reason}", stacklevel=3)
@@ -149,28 +280,101 @@ def extract_layer_matrices(model, example_input=None) -> Tuple[List[LayerMatrix]
     return matrices, skipped
 
 
+# --- forward order, leaving the model unchanged -----------------------------------------------
+
+class _ParameterWrite(RuntimeError):
+    """Raised inside the forward pass of :func:`forward_order` instead of writing to a parameter."""
+
+
+@functools.lru_cache(maxsize=None)
+def _write_guard_class():
+    """A TorchDispatchMode that refuses, before it runs, every operator writing into the
+    storage of a protected tensor (in place, through a view, or as ``out=``)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class WriteGuard(TorchDispatchMode):
+        def __init__(self, protected: Dict[int, str]):
+            super().__init__()
+            self.protected = protected
+            self.hit: Optional[str] = None
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            for i, arg in enumerate(func._schema.arguments):
+                if arg.alias_info is None or not arg.alias_info.is_write:
+                    continue
+                value = args[i] if i < len(args) else kwargs.get(arg.name)
+                for t in value if isinstance(value, (list, tuple)) else (value,):
+                    name = self.protected.get(_storage_key(t))
+                    if name is not None:
+                        self.hit = self.hit or name
+                        raise _ParameterWrite(f"{func} would write to parameter {name}")
+            return func(*args, **kwargs)
+
+    return WriteGuard
+
+
+def _storage_key(tensor) -> Optional[int]:
+    torch = _torch()
+    if not isinstance(tensor, torch.Tensor) or tensor.is_meta or tensor.is_quantized or tensor.layout != torch.strided:
+        return None
+    ptr = tensor.untyped_storage().data_ptr()
+    return ptr or None  # 0: an empty storage, nothing to protect
+
+
 def forward_order(model, example_input) -> Dict[str, int]:
     """Position of each module's first call in one forward pass of ``model`` on
     ``example_input`` (a tensor, or a tuple of positional arguments); modules that do not run
-    are absent. The pass runs under ``torch.no_grad()`` in eval mode, so no buffer (batch-norm
-    statistics) changes and training-only branches do not run; every module's mode is restored."""
+    are absent.
+
+    The pass runs in eval mode under ``torch.no_grad()``, so training-only branches do not
+    run, and the model is left as it was: every parameter and buffer bit-identical and every
+    module's mode restored, also when the pass raises.
+
+    * Buffers: the pass runs through ``torch.func.functional_call`` on clones of them, so
+      whatever the forward writes into a buffer (a call counter, a quantization observer's
+      range, batch-norm statistics) goes to the copies. Extra memory: one copy of the
+      model's buffers (on their devices), plus the activations of the pass.
+    * Parameters are not copied (no extra memory): the pass sees aliases of them, so an
+      attribute assignment (``module.weight = ...``, ``weight.data = ...``) reaches only the
+      alias, and every operator that would write into a parameter's storage (in place,
+      through a view, ``out=``) is stopped before it runs; such a forward pass is refused
+      with a ValueError naming the parameter.
+
+    Raises
+    ------
+    ValueError
+        The forward pass fails, or writes into a parameter.
+    """
     torch = _torch()
+    from torch.func import functional_call
+
     order: Dict[str, int] = {}
     modes = [(module, module.training) for module in model.modules()]
     handles = [module.register_forward_pre_hook(functools.partial(_record_call, order, name))
                for name, module in model.named_modules()]
+    params = dict(model.named_parameters())
+    protected = {key: name for name, p in params.items() if (key := _storage_key(p)) is not None}
+    state = {name: p.detach() for name, p in params.items()}
+    state.update((name, b.clone()) for name, b in model.named_buffers())
     args = example_input if isinstance(example_input, tuple) else (example_input,)
+    guard = _write_guard_class()(protected)
     try:
         model.eval()
-        with torch.no_grad():
-            model(*args)
+        with torch.no_grad(), guard:
+            functional_call(model, state, args)
     except Exception as err:
-        raise ValueError(f"the forward pass on example_input failed: {type(err).__name__}: {err}") from err
+        if guard.hit is None:
+            raise ValueError(f"the forward pass on example_input failed: {type(err).__name__}: {err}") from err
     finally:
         for handle in handles:
             handle.remove()
         for module, training in modes:
             module.training = training
+    if guard.hit is not None:
+        raise ValueError(f"the forward pass on example_input writes into parameter {guard.hit}; the write was "
+                         "refused to leave the model unchanged: take the layers in registration order "
+                         "(no example_input) instead")
     return order
 
 
@@ -200,54 +404,209 @@ def legacy_weight_matrices(model, with_types: bool = False, with_names: bool = F
     >= 2 dimensions, reshaped to shape[0] x prod(shape[1:]) in float32 if both are > 1.
 
     Returns the list of matrices, or a tuple with the layer types (``str(type(module))``, as
-    0.2.14 reports them) and/or module names when asked.
+    0.2.14 reports them) and/or module names when asked. Quantized modules are not in that
+    selection: they are ignored, as in 0.2.14, with a warning.
+
+    Raises
+    ------
+    ValueError
+        A selected weight is complex (0.2.14 reads real weights), on the meta device,
+        uninitialised, NaN / Inf, or so large that sigma^4 overflows float32; the message
+        names the layer.
+    TypeError
+        A selected weight is sparse.
     """
     torch = _torch()
-    mats, types, names = [], [], []
+    mats, types, names, quantized = [], [], [], []
     for name, module in model.named_modules():
         w = getattr(module, "weight", None)
-        if "torch.nn.modules" not in str(type(module)) or not isinstance(w, torch.Tensor) or w.ndim < 2:
+        if _quantized_weights(module) is not None:
+            quantized.append(name)
+        if "torch.nn.modules" not in str(type(module)) or not isinstance(w, torch.Tensor):
+            continue
+        _check_readable(f"{name}.weight" if name else "weight", _type_name(module), w)
+        if w.ndim < 2:
             continue
         n, m = w.shape[0], int(np.prod(w.shape[1:]))
         if n > 1 and m > 1:
+            if w.is_complex():
+                raise ValueError(f"layer {name} ({_type_name(module)}) has complex weights ({w.dtype}): legacy=True "
+                                 "(bristol 0.2.14) reads real float32 weights; use the default, which takes the "
+                                 "Hermitian Gram matrix W W^H")
+            check_matrix_values(_matrix(name, _type_name(module), w, w.detach()), np.float32)
             mats.append(w.detach().cpu().float().reshape(n, m).numpy())
             types.append(str(type(module)))
             names.append(name)
+    if quantized:
+        warnings.warn(f"legacy=True (bristol 0.2.14's selection) ignores {len(quantized)} quantized modules "
+                      f"({', '.join(quantized[:5])}{', ...' if len(quantized) > 5 else ''}); the default policy "
+                      "reads their dequantized weights", stacklevel=3)
     extra = ([types] if with_types else []) + ([names] if with_names else [])
     return (mats, *extra) if extra else mats
 
 
-def resolve_model(model, weights=None, arch=None):
-    """Return a ``torch.nn.Module`` from a module, a torchvision model name, a state_dict or a
-    saved file.
+# --- resolving the model argument -------------------------------------------------------------
 
-    * ``torch.nn.Module``: used as it is.
-    * ``str`` naming a torchvision model (e.g. "resnet50"): built with
-      ``torchvision.models.get_model(name, weights=weights)``; ``weights="DEFAULT"`` downloads
-      the pretrained weights, which needs network access (``weights=None``: random init).
-    * a mapping (state_dict): loaded into ``arch`` (a model name or module).
-    * a path to a file saved with ``torch.save``: a whole module, or a state_dict with ``arch``.
+def resolve_model(model, weights=None, arch=None, *, allow_pickle: bool = False):
+    """Return a ``torch.nn.Module`` from a module, a torchvision model name, a state_dict or a
+    file saved with ``torch.save``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module, str, os.PathLike or mapping
+        * a ``torch.nn.Module``: used as it is;
+        * a ``str`` that is a torchvision model name (e.g. "resnet50"): that model, built with
+          ``torchvision.models.get_model(name, weights=weights)``, even if a file of that name
+          exists (a name never resolves to a file: pass ``"./resnet50"`` or a ``Path`` for it);
+        * any other ``str``, or an ``os.PathLike``: the path of a file saved with
+          ``torch.save``, holding a state_dict (loaded into ``arch``) or, with
+          ``allow_pickle=True`` only, a whole module;
+        * a mapping (state_dict): loaded into ``arch``.
+    weights : str, optional
+        torchvision weights for a model name: None (random init), "DEFAULT" or a weight name
+        of that model (downloads them: needs network access). Only with a model name.
+    arch : str or torch.nn.Module, optional
+        The torchvision model name or module a state_dict is loaded into. Only with a
+        state_dict (or a file holding one).
+    allow_pickle : bool, default False
+        Files are read with ``torch.load(weights_only=True)``, which reads tensors and
+        containers only and never runs code from the file. A file that needs full unpickling
+        (a whole module saved with ``torch.save(model)``) is refused unless
+        ``allow_pickle=True``: that executes code from the file, so use it for trusted files
+        only (numpy's ``np.load(allow_pickle=...)`` convention).
+
+    Raises
+    ------
+    ValueError
+        No such file, an unknown model name, a file that cannot be read (or needs
+        ``allow_pickle``), a state_dict without ``arch`` or that does not fit it, unknown
+        ``weights``, or ``weights`` / ``arch`` given where they would be ignored.
+    TypeError
+        ``model``, ``arch`` or ``allow_pickle`` of the wrong type, or a state_dict holding
+        other values than tensors.
     """
     torch = _torch()
+    if not isinstance(allow_pickle, bool):
+        raise TypeError(f"allow_pickle must be True or False, got {allow_pickle!r}")
     if isinstance(model, torch.nn.Module):
+        _refuse_ignored(weights, arch, "a module")
         return model
-    if isinstance(model, (str, Path)) and Path(model).is_file():
-        try:
-            loaded = torch.load(Path(model), map_location="cpu", weights_only=False)
-        except Exception as err:
-            raise ValueError(f"cannot read a torch model or state_dict from {str(model)!r}: {err}") from err
-        return resolve_model(loaded, weights, arch)
-    if isinstance(model, str):
-        import torchvision
+    if isinstance(model, str) and model in _torchvision_names():
+        _refuse_ignored(None, arch, f"the torchvision model {model!r}")
+        return _torchvision_model(model, weights)
+    if isinstance(model, (str, os.PathLike)):
+        path = _existing_file(model)
+        loaded = _load_file(path, allow_pickle)
+        if isinstance(loaded, torch.nn.Module):
+            _refuse_ignored(weights, arch, f"the module saved in {str(path)!r}")
+            return loaded
+        if isinstance(loaded, Mapping):
+            return _load_state_dict(loaded, weights, arch, f" in {str(path)!r}")
+        raise ValueError(f"{str(path)!r} holds a {type(loaded).__name__}, not a torch.nn.Module or a state_dict")
+    if isinstance(model, Mapping):
+        return _load_state_dict(model, weights, arch, "")
+    raise TypeError(f"model must be a torch.nn.Module, a torchvision model name, a state_dict or a file path, "
+                    f"got {type(model).__name__}")
 
-        names = torchvision.models.list_models()
-        if model not in names:
-            raise ValueError(f"unknown model name {model!r}: expected a torchvision model ({', '.join(names[:8])}, ...) or a file")
-        return torchvision.models.get_model(model, weights=weights)
-    if isinstance(model, dict) or hasattr(model, "keys") and hasattr(model, "items"):
-        if arch is None:
-            raise ValueError("a state_dict needs arch= (a torchvision model name or a module) to load into")
-        net = resolve_model(arch)
-        net.load_state_dict(model)
-        return net
-    raise TypeError(f"model must be a torch.nn.Module, a torchvision model name, a state_dict or a file path, got {type(model).__name__}")
+
+def _refuse_ignored(weights, arch, what: str) -> None:
+    if arch is not None:
+        raise ValueError(f"arch (--arch) is only for loading a state_dict; model is {what}, so it would be ignored")
+    if weights is not None:
+        raise ValueError(f"weights (--weights) is only for a torchvision model name; model is {what}, "
+                         "so it would be ignored")
+
+
+@functools.lru_cache(maxsize=None)
+def _torchvision_names() -> frozenset:
+    """The torchvision model names (empty without torchvision)."""
+    try:
+        import torchvision
+    except ImportError:
+        return frozenset()
+    return frozenset(torchvision.models.list_models())
+
+
+def _torchvision_model(name: str, weights):
+    import torchvision
+
+    try:
+        weights = torchvision.models.get_model_weights(name).verify(weights)
+    except (KeyError, TypeError, ValueError) as err:
+        known = ", ".join(["DEFAULT"] + [w.name for w in torchvision.models.get_model_weights(name)])
+        raise ValueError(f"weights must be None or a weight name of {name} ({known}), got {weights!r}") from err
+    return torchvision.models.get_model(name, weights=weights)
+
+
+def _existing_file(model) -> Path:
+    """``model`` as the path of an existing regular file, or a ValueError saying what it is not."""
+    text = os.fspath(model)
+    if not isinstance(text, str):
+        raise TypeError(f"model must be a str path, got a path of {type(text).__name__}")
+    if not os.path.exists(text):
+        names = sorted(_torchvision_names())
+        if isinstance(model, str) and re.fullmatch(r"[\w-]+", model):
+            close = difflib.get_close_matches(model, names, n=3)
+            hint = f"did you mean {', '.join(close)}?" if close else f"e.g. {', '.join(names[:6]) or 'none: torchvision is not installed'}"
+            raise ValueError(f"unknown model name {model!r}: not a torchvision model name ({hint}) and no file of that name")
+        raise ValueError(f"no such file: {text!r}")
+    if not os.path.isfile(text):
+        raise ValueError(f"not a regular file: {text!r}")
+    return Path(text)
+
+
+def _load_file(path: Path, allow_pickle: bool):
+    """``torch.load`` of ``path`` to the CPU; weights only unless ``allow_pickle``. Every
+    failure becomes a ValueError that names the file."""
+    torch = _torch()
+    try:
+        return torch.load(path, map_location="cpu", weights_only=not allow_pickle)
+    except Exception as err:  # torch.load of user data fails in many ways (zip, EOF, OSError, unpickled code)
+        text = str(err)
+        if not allow_pickle and (isinstance(err, pickle.UnpicklingError) or "weights_only" in text):
+            found = re.search(r"GLOBAL ([\w.]+)", text)
+            what = (f"it refers to the Python object {found.group(1)} (a whole module saved with torch.save(model) does)"
+                    if found else "it is a TorchScript archive" if "TorchScript" in text
+                    else "it is not a torch.save file of tensors (or it is corrupt)")
+            raise ValueError(f"{str(path)!r} cannot be read as weights only: {what}. Reading it in full executes "
+                             "code from the file: pass allow_pickle=True (--allow-pickle on the command line) only "
+                             "if you trust it; a state_dict (torch.save(model.state_dict())) needs no opt-in") from err
+        raise ValueError(f"cannot read a torch model or state_dict from {str(path)!r}: "
+                         f"{type(err).__name__}: {_first_line(err)}") from err
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[0] if lines else "(no message)"
+
+
+def _load_state_dict(state_dict: Mapping, weights, arch, source: str):
+    """A new module of ``arch`` with ``state_dict`` loaded (``source`` names the file, if any)."""
+    torch = _torch()
+    if weights is not None:
+        raise ValueError(f"weights (--weights) is only for a torchvision model name; a state_dict{source} brings "
+                         "its own weights")
+    if arch is None:
+        raise ValueError(f"a state_dict{source} needs arch (--arch on the command line): the torchvision model "
+                         "name or module to load it into")
+    for key, value in state_dict.items():
+        if not isinstance(key, str):
+            raise TypeError(f"the state_dict{source} must have str keys, got the key {key!r}")
+        if not isinstance(value, torch.Tensor) and not key.endswith("_extra_state"):
+            raise TypeError(f"the state_dict{source} maps {key!r} to a {type(value).__name__} value, not a tensor "
+                            "(a training checkpoint? pass its model state_dict)")
+    if isinstance(arch, torch.nn.Module):
+        net = arch
+    elif isinstance(arch, str) and arch in _torchvision_names():
+        net = _torchvision_model(arch, None)
+    elif isinstance(arch, str):
+        raise ValueError(f"arch must be a torchvision model name or a torch.nn.Module, got {arch!r}")
+    else:
+        raise TypeError(f"arch must be a torchvision model name or a torch.nn.Module, got {type(arch).__name__}")
+    try:
+        net.load_state_dict(state_dict)
+    except RuntimeError as err:
+        detail = " ".join(str(err).split())
+        raise ValueError(f"the state_dict{source} does not fit arch {arch if isinstance(arch, str) else type(arch).__name__}: "
+                         f"{detail[:400]}{' ...' if len(detail) > 400 else ''}") from err
+    return net

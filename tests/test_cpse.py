@@ -140,7 +140,8 @@ def test_report_and_plot(tmp_path):
     assert report.used[0].name == "conv1" and report.used[0].matrix_shape == (64, 147)
     assert report.used[0].weight_shape == (64, 3, 7, 7) and "Conv2d" in report.used[0].layer_type
     rec = report.to_records()[0]
-    assert set(rec) >= {"name", "layer_type", "weight_shape", "matrix_shape", "status", "d_layer"}
+    assert set(rec) >= {"name", "layer_type", "weight_shape", "matrix_shape", "status", "d_layer", "weight_dtype"}
+    assert rec["weight_dtype"] == "torch.float32"
     import importlib.util
 
     if importlib.util.find_spec("pandas") is None:

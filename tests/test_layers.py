@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from bristol.layers import extract_layer_matrices, legacy_weight_matrices, resolve_model
+from bristol.layers import extract_layer_matrices, legacy_weight_matrices
 
 
 class Conv1D(nn.Module):
@@ -89,28 +89,6 @@ def test_legacy_selection_is_0214s():
     assert all("torch.nn.modules" in t for t in types)
 
 
-def test_resolve_model(tmp_path):
-    net = resolve_model("resnet18", weights=None)
-    assert isinstance(net, nn.Module)
-    assert resolve_model(net) is net
-    sd = net.state_dict()
-    loaded = resolve_model(sd, arch="resnet18")
-    assert torch.equal(loaded.conv1.weight, net.conv1.weight)
-    torch.save(net, tmp_path / "m.pt")
-    torch.save(sd, tmp_path / "sd.pt")
-    assert torch.equal(resolve_model(str(tmp_path / "m.pt")).fc.weight, net.fc.weight)
-    assert torch.equal(resolve_model(tmp_path / "sd.pt", arch="resnet18").fc.weight, net.fc.weight)
-    with pytest.raises(ValueError, match="unknown model name 'resnet7'"):
-        resolve_model("resnet7")
-    with pytest.raises(ValueError, match="arch"):
-        resolve_model(sd)
-    with pytest.raises(TypeError, match="torch.nn.Module"):
-        resolve_model(42)
-    (tmp_path / "bad.pt").write_text("not a model")
-    with pytest.raises(ValueError, match="cannot read"):
-        resolve_model(tmp_path / "bad.pt")
-
-
 class Reordered(nn.Module):
     """Registration order late, early, mid, attn (+ out_proj), unused; forward order early, mid, attn, late."""
 
@@ -172,3 +150,256 @@ def test_forward_order_cpse_equals_the_model_written_in_that_order():
     assert d_reg != d_fwd, "registration order gives another curve here"
     with pytest.raises(ValueError, match="legacy=True takes the layers in registration order"):
         cPSE.cpse_measure(model, legacy=True, example_input=torch.randn(3, 5))
+
+
+# --- forward order leaves the model bit-identical ----------------------------------------------
+
+def _snapshot(model):
+    """Bytes of every parameter and buffer, and every module's mode."""
+    tensors = {n: t.detach().clone() for n, t in [*model.named_parameters(), *model.named_buffers()]}
+    return tensors, [m.training for m in model.modules()]
+
+
+def _assert_unchanged(model, snapshot):
+    tensors, modes = snapshot
+    now = dict([*model.named_parameters(), *model.named_buffers()])
+    assert now.keys() == tensors.keys()
+    for name, before in tensors.items():
+        after = now[name].detach()
+        assert after.dtype == before.dtype and after.numpy().tobytes() == before.numpy().tobytes(), name
+    assert [m.training for m in model.modules()] == modes, "every module's mode restored"
+    assert not any(m._forward_pre_hooks for m in model.modules()), "hooks removed"
+
+
+class Stateful(nn.Module):
+    """Counts its calls in a buffer, shifts batch-norm statistics, switches modes, and then
+    does ``action`` ("raise", or a write to the parameter a.weight)."""
+
+    def __init__(self, action=None):
+        super().__init__()
+        self.a, self.bn, self.b, self.c = nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Linear(6, 5), nn.Linear(5, 3)
+        self.register_buffer("calls", torch.zeros((), dtype=torch.long))
+        self.action = action
+
+    def forward(self, x):
+        self.calls += 1
+        self.bn.running_mean.add_(1.0)
+        h = self.bn(self.a(x))
+        self.train()
+        if self.action == "raise":
+            raise RuntimeError("boom")
+        if self.action == "in place":
+            self.a.weight.mul_(2.0)
+        elif self.action == "view":
+            self.a.weight[0].zero_()
+        elif self.action == "out":
+            torch.add(self.a.bias, 1.0, out=self.a.bias)
+        elif self.action == "list":
+            torch._foreach_mul_([self.b.weight, self.a.weight], 2.0)
+        elif self.action == "swallowed":
+            try:
+                self.a.weight.add_(1.0)
+            except RuntimeError:
+                pass
+        elif self.action == "data":
+            self.a.weight.data = torch.zeros_like(self.a.weight)
+        return self.c(self.b(h))
+
+
+def _stateful(action=None):
+    torch.manual_seed(3)
+    model = Stateful(action)
+    model.bn.eval()  # mixed modes: root and a..c training, bn not
+    return model
+
+
+@pytest.mark.parametrize("action", [None, "data"])
+def test_forward_order_leaves_buffers_and_parameters_bit_identical(action):
+    model = _stateful(action)
+    before = _snapshot(model)
+    mats, _ = extract_layer_matrices(model, example_input=torch.randn(8, 4))
+    assert [m.name for m in mats] == ["a", "b", "c"]
+    _assert_unchanged(model, before)
+    assert int(model.calls) == 0
+
+
+def test_forward_order_leaves_the_model_bit_identical_when_the_pass_raises():
+    model = _stateful("raise")
+    before = _snapshot(model)
+    with pytest.raises(ValueError, match="forward pass on example_input failed: RuntimeError: boom"):
+        extract_layer_matrices(model, example_input=torch.randn(8, 4))
+    _assert_unchanged(model, before)
+
+
+@pytest.mark.parametrize("action", ["in place", "view", "out", "list", "swallowed"])
+def test_forward_order_refuses_to_write_into_a_parameter(action):
+    model = _stateful(action)
+    before = _snapshot(model)
+    with pytest.raises(ValueError, match=r"writes into parameter [ab]\.(weight|bias); the write was refused"):
+        extract_layer_matrices(model, example_input=torch.randn(8, 4))
+    _assert_unchanged(model, before)
+
+
+def test_forward_order_keeps_a_quantization_calibration():
+    import torch.ao.quantization as tq
+    from bristol import cPSE
+
+    torch.manual_seed(4)
+    model = nn.Sequential(tq.QuantStub(), nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Linear(8, 3), tq.DeQuantStub())
+    model.eval().qconfig = tq.default_qconfig
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prepared = tq.prepare(model)
+    prepared(torch.randn(16, 4))  # calibration
+    before = _snapshot(prepared)
+    assert np.isfinite(float(prepared[1].activation_post_process.min_val))
+    cPSE.cpse_measure(prepared, example_input=100 * torch.randn(16, 4))
+    _assert_unchanged(prepared, before)
+
+
+# --- quantized models ---------------------------------------------------------------------------
+
+def _quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+def _dequantized(w):
+    return w.dequantize() if w.is_quantized else w
+
+
+@pytest.mark.parametrize("dtype", [torch.qint8, torch.float16])
+def test_dynamic_quantized_layers_are_used_dequantized(dtype):
+    import copy
+
+    import torch.ao.quantization as tq
+    from bristol import cPSE
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.Linear(64, 48), nn.Linear(48, 16),
+                          nn.LSTM(16, 8))
+    quantized = _quiet(tq.quantize_dynamic, model, {nn.Linear, nn.LSTM}, dtype=dtype)
+    ref, rep = cPSE.cpse_report(model), cPSE.cpse_report(quantized)
+    assert [(r.name, r.matrix_shape) for r in rep.used] == [(r.name, r.matrix_shape) for r in ref.used]
+    assert len(rep.used) == 12 and rep.skipped == []
+    assert {r.weight_dtype for r in rep.used} == {str(dtype)} and {r.weight_dtype for r in ref.used} == {"torch.float32"}
+    # exactly the float model holding the dequantized weights
+    held = copy.deepcopy(model)
+    with torch.no_grad():
+        for i in (0, 2, 3, 4):
+            held[i].weight.copy_(_dequantized(quantized[i].weight()))
+        for pname, w in quantized[5]._weight_bias()["weight"].items():
+            getattr(held[5], pname).copy_(_dequantized(w))
+    assert rep.d_layers.tolist() == cPSE.cpse_report(held).d_layers.tolist()
+    # and close to the float model (8-bit rounding moves cPSE by ~0.003 here; a wrong reshape by far more)
+    assert rep.cpse == pytest.approx(ref.cpse, abs=0.05)
+
+
+def test_static_quantized_layers_and_uncovered_quantized_weights():
+    import torch.ao.quantization as tq
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q, self.conv, self.convt = tq.QuantStub(), nn.Conv2d(3, 8, 3), nn.ConvTranspose2d(8, 4, 2)
+            self.lin, self.dq = nn.Linear(4, 6), tq.DeQuantStub()
+
+        def forward(self, x):
+            return self.dq(self.lin(self.convt(self.conv(self.q(x))).mean((2, 3))))
+
+    torch.manual_seed(5)
+    net = Net().eval()
+    net.qconfig = tq.default_qconfig
+    prepared = _quiet(tq.prepare, net)
+    prepared(torch.randn(2, 3, 8, 8))
+    quantized = _quiet(tq.convert, prepared)
+    mats, skipped, caught = _extract(quantized)
+    assert {k: (m.matrix_shape, m.weight_dtype) for k, m in mats.items()} == {
+        "conv": ((8, 27), "torch.qint8"), "convt": ((8, 16), "torch.qint8"), "lin": ((6, 4), "torch.qint8")}
+    assert torch.equal(mats["conv"].matrix, quantized.conv.weight().dequantize().reshape(8, -1))
+    assert skipped == {} and not caught
+    embed = nn.Sequential(nn.Embedding(30, 4))
+    embed[0].qconfig = tq.float_qparams_weight_only_qconfig
+    qembed = _quiet(tq.convert, _quiet(tq.prepare, embed))
+    mats, _, _ = _extract(qembed)
+    assert mats["0"].matrix_shape == (4, 30) and mats["0"].weight_dtype == "torch.quint8"
+    cell = _quiet(tq.quantize_dynamic, nn.Sequential(nn.LSTMCell(4, 3)), {nn.LSTMCell})
+    mats, skipped, caught = _extract(cell)
+    assert mats == {} and set(skipped) == {"0.weight_ih", "0.weight_hh"}
+    assert all("not covered" in s.reason for s in skipped.values()) and len(caught) == 2
+    with pytest.warns(UserWarning, match=r"legacy=True .* ignores 3 quantized modules \(conv, convt, lin\)"):
+        assert legacy_weight_matrices(quantized) == []
+
+
+# --- weights that cannot be read ----------------------------------------------------------------
+
+def _three(middle=lambda: nn.Linear(4, 4)):
+    torch.manual_seed(6)
+    return nn.Sequential(nn.Linear(4, 4), middle(), nn.Linear(4, 4))
+
+
+def _scaled(factor, dtype=torch.float64):
+    model = _three().to(dtype)
+    with torch.no_grad():
+        model[1].weight.mul_(factor)
+    return model
+
+
+def _sparse():
+    model = _three()
+    model[1].weight = nn.Parameter(model[1].weight.detach().to_sparse())
+    return model
+
+
+def _nan():
+    model = _three()
+    with torch.no_grad():
+        model[1].weight[2, 1] = float("nan")
+    return model
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+@pytest.mark.parametrize("make, exc, match", [
+    (lambda: _three(lambda: nn.Linear(4, 4, device="meta")), ValueError, r"weight 1\.weight \(torch\.nn.*Linear\) is on the meta device"),
+    (lambda: _three(lambda: nn.LazyLinear(4)), ValueError, r"weight 1\.weight \(.*LazyLinear\) is uninitialised .*forward pass"),
+    (_sparse, TypeError, r"weight 1\.weight \(.*Linear\) is a sparse tensor \(layout torch.sparse_coo\).*dense"),
+    (_nan, ValueError, r"layer 1 \(.*Linear\) has NaN or Inf weights"),
+    (lambda: _scaled(1e80), ValueError, r"layer 1 \(.*Linear\) has weights too large.*Frobenius norm .* overflows"),
+    (lambda: _scaled(1e160), ValueError, r"layer 1 \(.*Linear\) has weights too large.*overflows"),
+])
+def test_unreadable_weights_name_the_layer(make, exc, match, legacy):
+    from bristol import cPSE
+
+    with pytest.raises(exc, match=match):
+        cPSE.cpse_measure(make(), legacy=legacy)
+
+
+def test_the_overflow_limit_follows_the_arithmetic():
+    from bristol import cPSE
+
+    with pytest.raises(ValueError, match="overflows float32"):
+        cPSE.cpse_measure(_scaled(1e10, torch.float32), legacy=True)
+    limit = float(np.finfo(np.float64).max) ** 0.25  # ||W||_F at which sigma^4 <= ||W||_F^4 may overflow
+    for factor in (0.999, 1.001):
+        model = _scaled(factor * limit / float(torch.linalg.vector_norm(_scaled(1.0)[1].weight.detach())))
+        if factor < 1:
+            assert np.isfinite(cPSE.cpse_measure(model)[1]), "just below the limit: computed"
+        else:
+            with pytest.raises(ValueError, match="layer 1 .*Frobenius norm .*overflows float64"):
+                cPSE.cpse_measure(model)
+
+
+def test_complex_weights_pass_unchanged_and_legacy_refuses_them():
+    from bristol import cPSE
+
+    torch.manual_seed(7)
+    model = nn.Sequential(nn.Linear(4, 5), nn.Linear(5, 5, dtype=torch.cfloat), nn.Linear(5, 3))
+    mats, _, _ = _extract(model)
+    assert mats["1"].matrix.dtype == torch.complex64 and mats["1"].weight_dtype == "torch.complex64"
+    assert torch.equal(mats["1"].matrix, model[1].weight.detach())
+    grams, _, _ = cPSE.get_layer_matrix_set(model)
+    w = model[1].weight.detach().numpy().astype(np.complex128)
+    assert np.allclose(grams[1], w @ w.conj().T, rtol=1e-12), "Hermitian Gram W W^H"
+    with pytest.raises(ValueError, match=r"layer 1 \(.*Linear\) has complex weights \(torch.complex64\): legacy=True"):
+        cPSE.cpse_measure(model, legacy=True)
