@@ -91,7 +91,7 @@ def _check_bin_widths(lo: np.ndarray, hi: np.ndarray, bins: int, what: str) -> N
         k = bad[0]
         problem = "is wider than the largest" if not np.isfinite(width[k]) else \
             f"is too narrow for {bins} bins of at least the smallest normal ({tiny:.3g})"
-        raise ValueError(f"periodic spectra: the range [{lo[k]!r}, {hi[k]!r}] of {what.format(k + 1)} {problem} "
+        raise ValueError(f"periodic spectra: the range [{float(lo[k]):.6g}, {float(hi[k]):.6g}] of {what.format(k + 1)} {problem} "
                          f"{width.dtype} number; spectra at the overflow or underflow limit cannot be binned")
 
 
@@ -101,9 +101,10 @@ def d_layers(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS
     ``periodic`` must be real (floating, integer or boolean), finite, with L >= 3 rows; the
     result is finite. Memory O(L * (U + bins)) (:func:`ensemble_metrics`).
     """
-    periodic = check_finite_array("periodic spectra", periodic, ndim=2)
+    periodic = np.asarray(periodic)
     if periodic.dtype.kind not in "biuf":
         raise TypeError(f"periodic spectra must be real numbers, got dtype {periodic.dtype}")
+    periodic = check_finite_array("periodic spectra", periodic, ndim=2)
     if periodic.shape[0] < 3:
         raise ValueError(f"cPSE needs at least 3 layers (L layers give L - 2 values), got {periodic.shape[0]}")
     omegas = ensemble_metrics(periodic[:-1], real_grid, bins)
