@@ -253,6 +253,8 @@ def test_legacy_integer_and_boolean_matrices_are_computed_in_float64():
 def test_legacy_float16_is_computed_in_float32():
     rng = np.random.default_rng(14)
     halves = [rng.standard_normal((8, 8)).astype(np.float16) for _ in range(5)]
+    assert {s.dtype for s in cPSE.get_eigenvals_layer_matrix_set(halves, legacy=True)} <= {np.dtype(np.float32),
+                                                                                          np.dtype(np.complex64)}
     with legacy_threads():
         assert cPSE.cpse_measure_vanilla(halves, legacy=True) == \
             cPSE.cpse_measure_vanilla([m.astype(np.float32) for m in halves], legacy=True)
