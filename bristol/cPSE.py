@@ -323,11 +323,14 @@ def _check_matrices(matrices, legacy: bool, name: str = "matrices") -> list:
     for i, m in enumerate(items):
         label = f"{name}[{i}]"
         if hasattr(m, "detach"):
-            m = m.detach().cpu()
-            m = (m.float() if m.dtype.is_floating_point and m.element_size() < 4 else m).numpy()
-        kind = np.asarray(m).dtype.kind
+            m = _tensor_to_numpy(m, label)
+        try:
+            m = np.asarray(m)
+        except ValueError as err:  # a ragged nested list
+            raise ValueError(f"{label} is not a rectangular array: {err}") from None
+        kind = m.dtype.kind
         if kind not in "biufc":
-            raise TypeError(f"{label} must hold real or complex numbers, got dtype {np.asarray(m).dtype}")
+            raise TypeError(f"{label} must hold real or complex numbers, got dtype {m.dtype}")
         arr = check_finite_array(label, m)
         if arr.ndim != 2:
             raise ValueError(f"{label} must be a 2-D array, got shape {arr.shape}")
@@ -340,6 +343,23 @@ def _check_matrices(matrices, legacy: bool, name: str = "matrices") -> list:
             dtype = np.complex128 if kind == "c" else np.float64
         out.append(arr.astype(dtype, copy=False))
     return out
+
+
+def _tensor_to_numpy(tensor, label: str) -> np.ndarray:
+    """A torch tensor's values as a numpy array: dense, on the CPU, 16-bit floats widened
+    exactly to float32 (complex32 to complex64), which numpy cannot hold or solve."""
+    import torch
+
+    if tensor.is_meta:
+        raise ValueError(f"{label} is on the meta device and holds no values")
+    tensor = tensor.detach().cpu()
+    if tensor.layout != torch.strided:
+        tensor = tensor.to_dense()
+    if tensor.element_size() < 4 and tensor.is_floating_point():
+        tensor = tensor.float()
+    elif tensor.element_size() < 8 and tensor.is_complex():
+        tensor = tensor.to(torch.complex64)
+    return tensor.numpy()
 
 
 def _as_float64(tensor) -> np.ndarray:

@@ -321,3 +321,20 @@ def test_vanilla_property(mats, legacy):
     assert len(d) == len(mats) - 2 and np.all(np.isfinite(d))
     assert np.isfinite(c) or (c == -np.inf and 0.0 in d)
     assert all("d_l = 0" in str(w.message) for w in caught), [str(w.message) for w in caught]
+
+
+def test_vanilla_tensor_inputs():
+    """16-bit tensors are widened exactly, sparse ones densified; a meta tensor or a ragged list is
+    refused naming the matrix."""
+    mats = [torch.randn(5, 7, generator=torch.Generator().manual_seed(k)).bfloat16() for k in range(4)]
+    expected = cPSE.cpse_measure_vanilla([m.float().numpy() for m in mats])
+    assert cPSE.cpse_measure_vanilla(mats) == expected
+    assert cPSE.cpse_measure_vanilla([m.to_sparse() for m in mats]) == expected
+    halves = [m.half() for m in mats]
+    with legacy_threads():
+        assert cPSE.cpse_measure_vanilla(halves, legacy=True) == \
+            cPSE.cpse_measure_vanilla([m.float().numpy() for m in halves], legacy=True)
+    with pytest.raises(ValueError, match=r"matrices\[1\] is on the meta device"):
+        cPSE.cpse_measure_vanilla([mats[0], torch.empty(5, 7, device="meta"), mats[2]])
+    with pytest.raises(ValueError, match=r"matrices\[2\] is not a rectangular array"):
+        cPSE.cpse_measure_vanilla([np.eye(2), np.eye(2), [[1.0, 2.0], [3.0]]])
