@@ -390,12 +390,12 @@ def _solver(device: Optional[str]):
         # host-to-device copy on the host, which would double the bytes moved
         stack = torch.stack([torch.as_tensor(m).to(dev).to(dtype) for m in mats])
         parts = torch.view_as_real(stack) if stack.is_complex() else stack
-        exponents = torch.frexp(parts.abs().amax(dim=tuple(range(1, parts.ndim))))[1].to(torch.int64)
-        half = -exponents // 2  # two exact power-of-two factors: 2^-e alone can overflow
-        for factor in (half, -exponents - half):
-            parts.mul_(torch.pow(2.0, factor.to(torch.float64)).reshape((-1,) + (1,) * (parts.ndim - 1)))
+        exponents = torch.frexp(parts.abs().amax(dim=tuple(range(1, parts.ndim))))[1].cpu().numpy().astype(np.int64)
+        half = -exponents // 2  # 2^-e in two factors (2^-e alone can overflow), made by numpy's exact
+        for factor in (half, -exponents - half):  # ldexp: torch.pow(2.0, -300) is inexact on CUDA
+            parts.mul_(torch.from_numpy(np.ldexp(1.0, factor)).to(dev).reshape((-1,) + (1,) * (parts.ndim - 1)))
         n, m = stack.shape[1:]
         gram = stack @ stack.mH if n <= m else stack.mH @ stack
-        return torch.linalg.eigvalsh(gram).cpu().numpy(), exponents.cpu().numpy()
+        return torch.linalg.eigvalsh(gram).cpu().numpy(), exponents
 
     return solve
