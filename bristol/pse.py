@@ -11,10 +11,15 @@ with D the symmetric KL distance: L layers give L - 2 values and the last layer 
 (``real_grid="own"``: numpy's 10 bins over each layer's own range, the ensemble over the
 pooled range of layers 1..l), or on the pooled grid of each ensemble (``"common"``).
 
-All Omega_l come from one pass: every layer's sorted spectrum is searched once for the edges
-of all L - 1 pooled grids, and prefix sums over layers give the pooled histograms; the
-member sums are sequential cumulative sums, so the numbers are bit-identical to the
-member-by-member computation of bristol 0.2.14.
+All Omega_l come from two passes over the layers: each layer's sorted spectrum is searched
+for the edges of the pooled grids it belongs to and added to running pooled counts, then its
+squared deviations are added to running member sums in layer order, so the numbers are
+bit-identical to the member-by-member computation of bristol 0.2.14, in memory
+O(L * (U + bins)).
+
+Layer spectra come from Gram matrices with exact power-of-two scaling (:func:`gram_spectra`):
+real matrices in float64, complex ones through the Hermitian X X^H; a spectrum outside the
+normal float64 range is refused with a ValueError naming the matrix.
 """
 from __future__ import annotations
 
@@ -183,7 +188,8 @@ def _installed_torch():
 
 
 def symmetric_eigvalsh(gram: np.ndarray) -> np.ndarray:
-    """Ascending eigenvalues of a (k, n, n) float64 stack of symmetric matrices (LAPACK dsyevd):
+    """Ascending eigenvalues of a (k, n, n) stack of float64 symmetric or complex128 Hermitian
+    matrices (LAPACK dsyevd / zheevd):
     torch's for n >= :data:`TORCH_EIGVALSH_MIN` when torch is installed, numpy's otherwise.
     The two agree to rounding (~1e-15 relative)."""
     torch = _installed_torch() if gram.shape[-1] >= TORCH_EIGVALSH_MIN else None
