@@ -121,11 +121,15 @@ def cpse_from_d_layers(values: Sequence[float]) -> float:
 
     A d_l of 0 (two consecutive ensembles with identical Thirumalai-Mountain metrics, e.g.
     repeated identical layers) makes cPSE -inf, as in bristol 0.2.14; this is returned with a
-    warning that names the positions instead of numpy's divide-by-zero message.
+    warning that names the positions instead of numpy's divide-by-zero message. NaN, Inf or
+    negative values (never produced by :func:`d_layers`) raise ValueError.
     """
     values = np.asarray(values, dtype=float)
     if values.size == 0:
         raise ValueError("d_layers is empty")
+    values = check_finite_array("d_layers", values, ndim=1)
+    if np.any(values < 0):
+        raise ValueError(f"d_layers must be >= 0 (distances), got a negative value at l = {int(np.argmax(values < 0)) + 1}")
     zero = np.flatnonzero(values == 0)
     if zero.size:
         warnings.warn(f"d_l = 0 at l = {(zero + 1).tolist()} (identical metrics of consecutive layer ensembles): "

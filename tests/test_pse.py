@@ -188,3 +188,10 @@ def test_d_layers_property(periodic, real_grid):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             assert values.tolist() == histogram_d_layers(x)
+
+
+def test_cpse_from_d_layers_never_returns_nan():
+    with pytest.raises(ValueError, match="d_layers contains NaN"):
+        cpse_from_d_layers([1.0, np.nan])
+    with pytest.raises(ValueError, match="negative value at l = 2"):
+        cpse_from_d_layers([1.0, -0.5])
