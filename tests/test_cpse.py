@@ -307,7 +307,7 @@ def _matrix_lists(draw):
     return [draw(hnp.arrays(_MATRIX_DTYPES, st.tuples(st.integers(1, 6), st.integers(1, 6)))) for _ in range(count)]
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(_matrix_lists(), st.booleans())
 def test_vanilla_property(mats, legacy):
     """Random shapes, dtypes and values: finite d_layers or a ValueError/TypeError, never another

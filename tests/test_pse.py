@@ -170,7 +170,7 @@ def test_d_layers_refuses_ranges_beyond_the_dtype_and_complex_input():
 _PERIODIC_DTYPES = st.sampled_from([np.float64, np.float32, np.float16, np.int64, np.int8, np.bool_])
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(hnp.arrays(_PERIODIC_DTYPES, st.tuples(st.integers(2, 8), st.integers(1, 7))),
        st.sampled_from(["own", "common"]))
 def test_d_layers_property(periodic, real_grid):
