@@ -2,9 +2,10 @@
 
 For the weight matrices W_1 .. W_L of a network (layer policy: :mod:`bristol.layers`):
 
-1. spectra: a model layer contributes the eigenvalues of (W W^T)^2 (sigma_i(W)^4), a matrix
-   given to :func:`cpse_measure_vanilla` the eigenvalues of M M^T (sigma_i(M)^2) -- both as
-   in bristol 0.2.14; each layer has as many eigenvalues as W has rows;
+1. spectra: a model layer contributes the eigenvalues of (W W^H)^2 (sigma_i(W)^4), a matrix
+   given to :func:`cpse_measure_vanilla` the eigenvalues of M M^H (sigma_i(M)^2) -- both as
+   in bristol 0.2.14 for real weights (W^H = W^T); complex weights use the Hermitian Gram,
+   never a real cast; each layer has as many eigenvalues as W has rows;
 2. periodic extension of every layer's list to the largest layer's length U (:mod:`bristol.periodic`);
 3. d_l = D(Omega_l, Omega_{l+1}), l = 1 .. L - 2, with Omega_l the Thirumalai-Mountain metric of
    the first l layers (:mod:`bristol.pse`); cpse = mean_l log10 d_l.
@@ -27,7 +28,7 @@ import numpy as np
 
 from ._validation import check_finite_array
 from .periodic import periodic_extension
-from .pse import cpse_from_d_layers, d_layers as _d_layers, gram_spectra
+from .pse import cpse_from_d_layers, d_layers as _d_layers, gram_spectra, is_complex
 
 __all__ = [
     "get_layer_matrix_set",
@@ -72,15 +73,20 @@ def get_layer_matrix_set(pmodel, legacy: bool = False) -> Tuple[list, list, list
 
 
 def get_eigenvals_layer_matrix_set(A_set: Sequence, legacy: bool = False) -> List[np.ndarray]:
-    """Eigenvalues of A A^T for every matrix A of ``A_set`` (n values for an n x m matrix).
+    """Eigenvalues of A A^H for every matrix A of ``A_set`` (n values for an n x m matrix).
 
-    Default: symmetric solver on the smaller Gram matrix, float64, descending. ``legacy=True``:
-    ``np.linalg.eigvals(A @ A.T)`` in the dtype and output order of bristol 0.2.14.
+    Default: Hermitian solver on the smaller Gram matrix, float64 (complex128 for complex A),
+    descending, with exact power-of-two scaling (:func:`bristol.pse.gram_spectra`).
+    ``legacy=True``: ``np.linalg.eigvals(A @ A.T)`` in the dtype and output order of bristol
+    0.2.14; complex A is refused there, and other dtypes are converted first (see
+    :func:`cpse_measure_vanilla`). A spectrum outside the normal float64 range (or a legacy
+    A @ A.T that overflows its dtype) raises a ValueError naming ``A_set[i]``.
     """
-    mats = _check_matrices(A_set, legacy)
+    mats = _check_matrices(A_set, legacy, name="A_set")
+    labels = [f"A_set[{i}]" for i in range(len(mats))]
     if legacy:
-        return [np.linalg.eigvals(np.matmul(a, a.T)) for a in mats]
-    return gram_spectra(mats, power=1)
+        return _legacy_eigenvalues(mats, labels)
+    return gram_spectra(mats, power=1, labels=labels)
 
 
 def list2plist(lst, upper_bound: int) -> list:
@@ -129,7 +135,27 @@ def cpse_measure(pmodel, legacy: bool = False, device: Optional[str] = None,
 
 
 def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, device: Optional[str] = None) -> Tuple[list, float]:
-    """(d_layers, cpse) of a list of weight matrices; spectra sigma^2 (eigenvalues of M M^T)."""
+    """(d_layers, cpse) of a list of at least 3 weight matrices (2-D numpy arrays or torch
+    tensors); spectra sigma^2, the eigenvalues of M M^H.
+
+    Default: float64 for real input (integers and booleans converted exactly up to 2^53;
+    float16/float32 widened; longdouble rounded to float64), complex128 for complex input (the
+    Hermitian Gram M M^H, whose eigenvalues are real and nonnegative: (1 + 1j) M gives the
+    spectra of 2 M M^T). Each matrix is scaled by an exact power of two before its Gram matrix,
+    so entries up to the float64 limits work wherever sigma^2 itself is a normal float64.
+    ``device`` runs the Gram matrices and eigen-solves in torch on that device.
+
+    ``legacy=True``: bristol 0.2.14's arithmetic in the matrix's own dtype for float32 and
+    float64 (exact legacy numbers); float16 is computed in float32 (exact widening; numpy's
+    eigen-solver has no float16), integer and boolean matrices in float64 (0.2.14 multiplied
+    them in their own dtype, which overflows or, for booleans, is a logical product), other
+    real floats in float64. Complex matrices are refused (0.2.14 took eigvals of the
+    non-Hermitian M M^T).
+
+    Raises TypeError for non-numeric input and ValueError naming ``matrices[i]`` for NaN/Inf,
+    a wrong rank, or a spectrum (legacy: M M^T) outside the normal range of its dtype.
+    Memory O(sum of the matrix sizes + L * (U + 10)) for L matrices of at most U rows.
+    """
     mats = _check_matrices(matrices, legacy)
     _check_layer_count(len(mats))
     if legacy:
@@ -207,13 +233,16 @@ def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device:
     if legacy:
         weights_f32, types, names = legacy_weight_matrices(net, with_types=True, with_names=True)
         _check_layer_count(len(weights_f32))
-        values = _legacy_d_layers([np.matmul(w, w.T) for w in weights_f32])
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named by _legacy_eigenvalues
+            grams = [np.matmul(w, w.T) for w in weights_f32]
+        values = _legacy_d_layers(grams, labels=[f"layer {n}" for n in names])
         records = [LayerRecord(n, t, None, w.shape, "used") for n, t, w in zip(names, types, weights_f32)]
     else:
         mats, skipped = extract_layer_matrices(net, example_input=example_input)
         _check_layer_count(len(mats))
         show = len(mats) >= PROGRESS_MIN_LAYERS if progress is None else progress
-        spectra = gram_spectra([m.matrix for m in mats], power=2, solver=_solver(device), progress=show)
+        spectra = gram_spectra([m.matrix for m in mats], power=2, solver=_solver(device), progress=show,
+                               labels=[f"layer {m.name}" for m in mats])
         values = _d_layers(periodic_extension(spectra))
         records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used", weight_dtype=m.weight_dtype)
                    for m in mats]
@@ -252,9 +281,37 @@ def plot_d_layers(report, ax=None, path=None):
 
 # --- helpers --------------------------------------------------------------------------------
 
-def _legacy_d_layers(matrices) -> np.ndarray:
-    """bristol 0.2.14's steps: eigvals(M M^T) in solver order, cycled by list2plist, d_layers."""
-    return _d_layers(np.array(eigenvals_set_to_periodic(get_eigenvals_layer_matrix_set(matrices, legacy=True))))
+def _legacy_d_layers(matrices, labels: Optional[Sequence[str]] = None) -> np.ndarray:
+    """bristol 0.2.14's steps: eigvals(M M^T) in solver order, cycled by list2plist, d_layers.
+
+    ``matrices`` as returned by :func:`_check_matrices` with ``legacy=True``; ``labels`` names
+    them in errors (default ``matrices[i]``).
+    """
+    labels = [f"matrices[{i}]" for i in range(len(matrices))] if labels is None else labels
+    return _d_layers(np.array(eigenvals_set_to_periodic(_legacy_eigenvalues(matrices, labels))))
+
+
+def _legacy_eigenvalues(matrices: Sequence[np.ndarray], labels: Sequence[str]) -> List[np.ndarray]:
+    """``np.linalg.eigvals(M @ M.T)`` for every matrix, in its dtype (bristol 0.2.14), raising
+    ValueError naming the matrix when M M^T or its eigenvalues leave the normal range of the
+    dtype (overflow to Inf, or a nonzero M whose M M^T is subnormal or zero)."""
+    out = []
+    for m, label in zip(matrices, labels):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            gram = np.matmul(m, m.T)
+        peak, tiny = np.max(np.abs(gram)), np.finfo(gram.dtype).tiny
+        if not np.isfinite(peak) or (peak < tiny and np.any(m != 0)):
+            side = "above the largest" if not np.isfinite(peak) else "below the smallest normal"
+            raise ValueError(f"{label}: M @ M.T lies {side} {gram.dtype} number in legacy=True's arithmetic "
+                             f"(bristol 0.2.14 computes in the matrix's dtype); use legacy=False, which rescales")
+        try:
+            values = np.linalg.eigvals(gram)
+        except np.linalg.LinAlgError as err:
+            raise ValueError(f"{label}: the eigenvalues of M @ M.T did not converge ({err})") from None
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{label}: the eigenvalues of M @ M.T exceed the {gram.dtype} range; use legacy=False")
+        out.append(values)
+    return out
 
 
 def _check_layer_count(n: int) -> None:
@@ -262,24 +319,64 @@ def _check_layer_count(n: int) -> None:
         raise ValueError(f"cPSE needs at least 3 layer matrices (L layers give L - 2 values), found {n}")
 
 
-def _check_matrices(matrices, legacy: bool) -> list:
+#: legacy=True computes float16 in float32, integers, booleans and other floats in float64.
+_LEGACY_DTYPES = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float32, np.dtype(np.float64): np.float64}
+
+
+def _check_matrices(matrices, legacy: bool, name: str = "matrices") -> list:
+    """The 2-D, finite, numeric matrices of ``matrices`` as numpy arrays in the dtype of the
+    computation: complex128 or float64 by default; for ``legacy=True`` float32 or float64 as
+    0.2.14 (float16 -> float32, integers, booleans and other floats -> float64), complex refused.
+    Errors name ``{name}[i]``."""
     if isinstance(matrices, np.ndarray) and matrices.ndim != 3:
-        raise ValueError(f"matrices must be a list of 2-D arrays, got an array of shape {matrices.shape}")
+        raise ValueError(f"{name} must be a list of 2-D arrays, got an array of shape {matrices.shape}")
     try:
         items = list(matrices)
     except TypeError:
-        raise TypeError(f"matrices must be a list of 2-D arrays, got {type(matrices).__name__}") from None
+        raise TypeError(f"{name} must be a list of 2-D arrays, got {type(matrices).__name__}") from None
     if not items:
-        raise ValueError("matrices must not be empty")
+        raise ValueError(f"{name} must not be empty")
     out = []
     for i, m in enumerate(items):
+        label = f"{name}[{i}]"
         if hasattr(m, "detach"):
-            m = m.detach().cpu().numpy()
-        arr = check_finite_array(f"matrices[{i}]", m)
+            m = _tensor_to_numpy(m, label)
+        try:
+            m = np.asarray(m)
+        except ValueError as err:  # a ragged nested list
+            raise ValueError(f"{label} is not a rectangular array: {err}") from None
+        kind = m.dtype.kind
+        if kind not in "biufc":
+            raise TypeError(f"{label} must hold real or complex numbers, got dtype {m.dtype}")
+        arr = check_finite_array(label, m)
         if arr.ndim != 2:
-            raise ValueError(f"matrices[{i}] must be a 2-D array, got shape {arr.shape}")
-        out.append(arr if legacy else arr.astype(np.float64, copy=False))
+            raise ValueError(f"{label} must be a 2-D array, got shape {arr.shape}")
+        if legacy and kind == "c":
+            raise ValueError(f"{label} is complex: legacy=True reproduces bristol 0.2.14, which took the "
+                             "eigenvalues of the non-Hermitian M M^T; use legacy=False (Hermitian M M^H)")
+        if legacy:
+            dtype = _LEGACY_DTYPES.get(arr.dtype, np.float64)
+        else:
+            dtype = np.complex128 if kind == "c" else np.float64
+        out.append(arr.astype(dtype, copy=False))
     return out
+
+
+def _tensor_to_numpy(tensor, label: str) -> np.ndarray:
+    """A torch tensor's values as a numpy array: dense, on the CPU, 16-bit floats widened
+    exactly to float32 (complex32 to complex64), which numpy cannot hold or solve."""
+    import torch
+
+    if tensor.is_meta:
+        raise ValueError(f"{label} is on the meta device and holds no values")
+    tensor = tensor.detach().cpu()
+    if tensor.layout != torch.strided:
+        tensor = tensor.to_dense()
+    if tensor.element_size() < 4 and tensor.is_floating_point():
+        tensor = tensor.float()
+    elif tensor.element_size() < 8 and tensor.is_complex():
+        tensor = tensor.to(torch.complex64)
+    return tensor.numpy()
 
 
 def _as_numpy(tensor) -> np.ndarray:
@@ -290,7 +387,9 @@ def _as_numpy(tensor) -> np.ndarray:
 
 
 def _solver(device: Optional[str]):
-    """The Gram eigen-solver for ``device`` (None: numpy on the CPU)."""
+    """The Gram eigen-solver of :func:`bristol.pse.gram_spectra` for ``device`` (None: numpy on
+    the CPU): torch on the device, float64 (complex128 for complex matrices), each matrix scaled
+    by 2^-e so that its largest |real or imaginary part| lies in [0.5, 1)."""
     if device is None:
         return None
     import torch
@@ -300,11 +399,17 @@ def _solver(device: Optional[str]):
     dev = resolve_device(device)
 
     def solve(mats):
+        dtype = torch.complex128 if any(is_complex(m) for m in mats) else torch.float64
         # to the device in the stored dtype, then to float64 there: torch converts a blocking
         # host-to-device copy on the host, which would double the bytes moved
-        stack = torch.stack([torch.as_tensor(m).to(dev).to(torch.float64) for m in mats])
+        stack = torch.stack([torch.as_tensor(m).to(dev).to(dtype) for m in mats])
+        parts = torch.view_as_real(stack) if stack.is_complex() else stack
+        exponents = torch.frexp(parts.abs().amax(dim=tuple(range(1, parts.ndim))))[1].cpu().numpy().astype(np.int64)
+        half = -exponents // 2  # 2^-e in two factors (2^-e alone can overflow), made by numpy's exact
+        for factor in (half, -exponents - half):  # ldexp: torch.pow(2.0, -300) is inexact on CUDA
+            parts.mul_(torch.from_numpy(np.ldexp(1.0, factor)).to(dev).reshape((-1,) + (1,) * (parts.ndim - 1)))
         n, m = stack.shape[1:]
-        gram = stack @ stack.transpose(1, 2) if n <= m else stack.transpose(1, 2) @ stack
-        return torch.linalg.eigvalsh(gram).cpu().numpy()
+        gram = stack @ stack.mH if n <= m else stack.mH @ stack
+        return torch.linalg.eigvalsh(gram).cpu().numpy(), exponents
 
     return solve

@@ -210,27 +210,16 @@ def _check_readable(name: str, layer_type: str, tensor) -> None:
                         "(e.g. weight.to_dense())")
 
 
-def check_matrix_values(matrix: LayerMatrix, dtype=np.float64) -> None:
-    """Raise a ValueError naming the layer if its matrix holds NaN or Inf, or is so large that
-    sigma^4 (the eigenvalues of (W W^T)^2, cPSE's layer spectrum) overflows ``dtype``.
+def check_matrix_values(matrix: LayerMatrix) -> None:
+    """Raise a ValueError naming the layer if its matrix holds NaN or Inf.
 
-    The test is on the Frobenius norm, an upper bound of sigma_max: a matrix with
-    ||W||_F >= max(dtype)^(1/4) (1.2e77 for float64, 1.4e9 for float32) is refused, so no
-    Gram matrix or spectrum computed from an accepted one overflows. Memory: one float64
-    copy of the matrix at a time.
+    (Weights so large or small that their spectrum leaves the float64 range are refused by
+    :func:`bristol.pse.gram_spectra`, which names the layer too; the legacy path checks its
+    float32 Gram matrices likewise.)
     """
     torch = _torch()
-    values = matrix.matrix
-    if not (values.is_floating_point() or values.is_complex()):
-        values = values.double()
-    norm = float(torch.linalg.vector_norm(values, dtype=torch.complex128 if values.is_complex() else torch.float64))
-    where = f"layer {matrix.name} ({matrix.layer_type})"
-    if np.isnan(norm) or not bool(torch.isfinite(values).all()):
-        raise ValueError(f"{where} has NaN or Inf weights")
-    limit = float(np.finfo(dtype).max) ** 0.25
-    if norm >= limit:
-        raise ValueError(f"{where} has weights too large for cPSE: Frobenius norm {norm:.3g} >= {limit:.3g}, so "
-                         f"sigma^4 (the eigenvalues of (W W^T)^2) overflows {np.dtype(dtype).name}; rescale the weights")
+    if not bool(torch.isfinite(matrix.matrix).all()):
+        raise ValueError(f"layer {matrix.name} ({matrix.layer_type}) has NaN or Inf weights")
 
 
 # --- the policy -------------------------------------------------------------------------------
@@ -242,14 +231,13 @@ def extract_layer_matrices(model, example_input=None) -> Tuple[List[LayerMatrix]
     ``example_input`` is given, in the order their modules first run in one forward pass on it
     (see :func:`forward_order`). Each matrix is a view of its weight (a transposed or reshaped
     one, no copy), or, for a quantized layer, a float32 copy of the dequantized weight: the
-    matrices of a quantized model take its float32 size in memory. The value checks hold one
-    float64 copy of one matrix at a time.
+    matrices of a quantized model take its float32 size in memory.
 
     Raises
     ------
     ValueError
-        A weight is on the meta device, uninitialised (lazy module), NaN / Inf, or so large
-        that sigma^4 overflows float64 (:func:`check_matrix_values`); the message names it.
+        A weight is on the meta device, uninitialised (lazy module) or NaN / Inf
+        (:func:`check_matrix_values`); the message names it.
     TypeError
         A weight is sparse.
     """
@@ -433,7 +421,7 @@ def legacy_weight_matrices(model, with_types: bool = False, with_names: bool = F
                 raise ValueError(f"layer {name} ({_type_name(module)}) has complex weights ({w.dtype}): legacy=True "
                                  "(bristol 0.2.14) reads real float32 weights; use the default, which takes the "
                                  "Hermitian Gram matrix W W^H")
-            check_matrix_values(_matrix(name, _type_name(module), w, w.detach()), np.float32)
+            check_matrix_values(_matrix(name, _type_name(module), w, w.detach()))
             mats.append(w.detach().cpu().float().reshape(n, m).numpy())
             types.append(str(type(module)))
             names.append(name)

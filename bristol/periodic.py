@@ -11,6 +11,7 @@ multiple of n, so the order is an explicit choice (theory.md 5.2-5.3):
 """
 from __future__ import annotations
 
+import os
 from typing import Sequence
 
 import numpy as np
@@ -38,7 +39,8 @@ def periodic_extension(spectra: Sequence[np.ndarray], length: int | None = None)
     """Cycle every 1-D spectrum to ``length`` values (default: the longest one's length).
 
     Returns an (L, length) array in the common dtype of the inputs; row l is spectrum l
-    repeated periodically (``np.resize`` semantics), in the order given.
+    repeated periodically (``np.resize`` semantics), in the order given. Memory: the output,
+    L * length values; a size beyond the machine's memory is refused with a ValueError.
     """
     spectra = [np.asarray(s).ravel() for s in spectra]
     if not spectra:
@@ -47,7 +49,16 @@ def periodic_extension(spectra: Sequence[np.ndarray], length: int | None = None)
         raise ValueError("every spectrum must hold at least one value")
     longest = max(s.size for s in spectra)
     length = longest if length is None else check_int("length", length)
-    out = np.empty((len(spectra), length), dtype=np.result_type(*spectra))
+    dtype = np.result_type(*spectra)
+    _check_fits_in_memory("the periodic spectra", len(spectra) * length * dtype.itemsize)
+    out = np.empty((len(spectra), length), dtype=dtype)
     for row, s in zip(out, spectra):
         row[:] = s[np.arange(length) % s.size]
     return out
+
+
+def _check_fits_in_memory(what: str, nbytes: int) -> None:
+    """Raise ValueError stating the bytes ``what`` needs when they exceed the physical memory."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if nbytes > total:
+        raise ValueError(f"{what} would need {nbytes:,} bytes, more than this machine's {total:,} bytes of memory")

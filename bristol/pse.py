@@ -11,17 +11,22 @@ with D the symmetric KL distance: L layers give L - 2 values and the last layer 
 (``real_grid="own"``: numpy's 10 bins over each layer's own range, the ensemble over the
 pooled range of layers 1..l), or on the pooled grid of each ensemble (``"common"``).
 
-All Omega_l come from one pass: every layer's sorted spectrum is searched once for the edges
-of all L - 1 pooled grids, and prefix sums over layers give the pooled histograms; the
-member sums are sequential cumulative sums, so the numbers are bit-identical to the
-member-by-member computation of bristol 0.2.14.
+All Omega_l come from two passes over the layers: each layer's sorted spectrum is searched
+for the edges of the pooled grids it belongs to and added to running pooled counts, then its
+squared deviations are added to running member sums in layer order, so the numbers are
+bit-identical to the member-by-member computation of bristol 0.2.14, in memory
+O(L * (U + bins)).
+
+Layer spectra come from Gram matrices with exact power-of-two scaling (:func:`gram_spectra`):
+real matrices in float64, complex ones through the Hermitian X X^H; a spectrum outside the
+normal float64 range is refused with a ValueError naming the matrix.
 """
 from __future__ import annotations
 
 import importlib.util
 import sys
 import warnings
-from typing import Callable, List, Sequence
+from typing import Callable, List, Sequence, Tuple
 
 import numpy as np
 from tqdm import tqdm
@@ -34,7 +39,17 @@ from .ergodicity import REAL_BINS, consecutive_distances
 def ensemble_metrics(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS) -> np.ndarray:
     """Omega_l for the ensembles of the first l layers, l = 1 .. L; shape (L, bins).
 
-    ``periodic`` is the (L, U) array of periodically extended real spectra.
+    ``periodic`` is the (L, U) array of periodically extended real spectra (integers and
+    booleans are taken as float64). One pass over the layers finds, for layer i, its counts
+    on the pooled grids of layers 1..l for every l >= i (a searchsorted of those grids' edges
+    in the sorted layer) and adds them to the running pooled counts; a second pass adds each
+    layer's squared deviations from the ensemble means. The member sums run over i in order,
+    as bristol 0.2.14's member-by-member computation did, so the numbers are bit-identical.
+
+    Memory O(L * (U + bins)): the sorted copy of ``periodic`` (L * U values) and a few
+    (L, bins + 1) arrays, never an (L, L, bins) table. Time O(L U log U + L^2 bins log U).
+    Raises ValueError when a layer's range, or the pooled range of layers 1..l, overflows
+    the dtype or is so narrow that its bins would be subnormal (spectra at the underflow limit).
     """
     grid = check_choice("real_grid", real_grid, ("own", "common"))
     bins = check_int("bins", bins)
@@ -43,29 +58,57 @@ def ensemble_metrics(periodic: np.ndarray, real_grid: str = "own", bins: int = R
         x = x.astype(float)
     n_layers, size = x.shape
     sizes = np.arange(1, n_layers + 1)
-    lo = np.minimum.accumulate(x.min(axis=1))
-    hi = np.maximum.accumulate(x.max(axis=1))
+    row_lo, row_hi = x.min(axis=1), x.max(axis=1)
+    lo, hi = np.minimum.accumulate(row_lo), np.maximum.accumulate(row_hi)
+    _check_bin_widths(row_lo, row_hi, bins, "layer {} alone")
+    _check_bin_widths(lo, hi, bins, "layers 1..{} pooled")
     edges = uniform_edges(*histogram_range(lo, hi), bins, x.dtype)  # (L, bins + 1): pooled grid of layers 1..l
     ordered = np.sort(x, axis=1)
-    # below[i, l, b]: values of layer i below edge b of grid l (the last edge inclusive)
-    below = np.empty((n_layers, n_layers, bins + 1), dtype=np.int64)
+    pooled = np.zeros((n_layers, bins), dtype=np.int64)  # (l, b): counts of layers 1..l on grid l
     for i in range(n_layers):
-        below[i, :, :-1] = np.searchsorted(ordered[i], edges[:, :-1], side="left")
-        below[i, :, -1] = np.searchsorted(ordered[i], edges[:, -1], side="right")
-    on_grid = np.diff(below, axis=2)  # (i, l, b): counts of layer i on grid l
-    pooled = np.cumsum(on_grid, axis=0)[sizes - 1, np.arange(n_layers)]  # (l, b) over layers 1..l
+        pooled[i:] += _counts_on_grids(ordered[i], edges[i:])
     mean = pooled / sizes[:, None]
-    if grid == "own":
-        own = own_range_counts(x, bins)[0]  # (i, b)
-        deviations = (own[None, :, :] - mean[:, None, :]) ** 2  # (l, i, b)
-    else:
-        deviations = (np.swapaxes(on_grid, 0, 1) - mean[:, None, :]) ** 2
-    sums = np.cumsum(deviations, axis=1)[np.arange(n_layers), sizes - 1]  # sequential sum over i <= l
+    own = own_range_counts(x, bins)[0] if grid == "own" else None  # (i, b)
+    sums = np.zeros((n_layers, bins))  # (l, b): sum over i <= l in order of (n_i(b) - mean_l(b))^2
+    for i in range(n_layers):
+        counts = own[i] if own is not None else _counts_on_grids(ordered[i], edges[i:])
+        sums[i:] += (counts - mean[i:]) ** 2
     return sums / sizes[:, None] / size
 
 
+def _counts_on_grids(ordered: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts (G, bins) of the sorted 1-D ``ordered`` on each of the G grids ``edges`` (G, bins + 1),
+    with numpy's histogram rule (edges[b] <= x < edges[b + 1], the last bin closed)."""
+    below = np.searchsorted(ordered, edges, side="left")
+    below[:, -1] = np.searchsorted(ordered, edges[:, -1], side="right")
+    return below[:, 1:] - below[:, :-1]
+
+
+def _check_bin_widths(lo: np.ndarray, hi: np.ndarray, bins: int, what: str) -> None:
+    """Raise ValueError naming the first range [lo, hi] (``what`` formatted with its 1-based
+    index) whose width overflows or whose ``bins`` bins would be narrower than the smallest
+    normal number of the dtype (a zero width is fine: numpy widens it by 0.5 on each side)."""
+    with np.errstate(over="ignore"):
+        width = hi - lo
+    tiny = np.finfo(width.dtype).tiny
+    bad = np.flatnonzero(~np.isfinite(width) | ((width > 0) & (width / bins < tiny)))
+    if bad.size:
+        k = bad[0]
+        problem = "is wider than the largest" if not np.isfinite(width[k]) else \
+            f"is too narrow for {bins} bins of at least the smallest normal ({tiny:.3g})"
+        raise ValueError(f"periodic spectra: the range [{float(lo[k]):.6g}, {float(hi[k]):.6g}] of {what.format(k + 1)} {problem} "
+                         f"{width.dtype} number; spectra at the overflow or underflow limit cannot be binned")
+
+
 def d_layers(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS) -> np.ndarray:
-    """d_l = D(Omega_l, Omega_{l+1}) for l = 1 .. L - 2 from the (L, U) periodic spectra."""
+    """d_l = D(Omega_l, Omega_{l+1}) for l = 1 .. L - 2 from the (L, U) periodic spectra.
+
+    ``periodic`` must be real (floating, integer or boolean), finite, with L >= 3 rows; the
+    result is finite. Memory O(L * (U + bins)) (:func:`ensemble_metrics`).
+    """
+    periodic = np.asarray(periodic)
+    if periodic.dtype.kind not in "biuf":
+        raise TypeError(f"periodic spectra must be real numbers, got dtype {periodic.dtype}")
     periodic = check_finite_array("periodic spectra", periodic, ndim=2)
     if periodic.shape[0] < 3:
         raise ValueError(f"cPSE needs at least 3 layers (L layers give L - 2 values), got {periodic.shape[0]}")
@@ -78,11 +121,15 @@ def cpse_from_d_layers(values: Sequence[float]) -> float:
 
     A d_l of 0 (two consecutive ensembles with identical Thirumalai-Mountain metrics, e.g.
     repeated identical layers) makes cPSE -inf, as in bristol 0.2.14; this is returned with a
-    warning that names the positions instead of numpy's divide-by-zero message.
+    warning that names the positions instead of numpy's divide-by-zero message. NaN, Inf or
+    negative values (never produced by :func:`d_layers`) raise ValueError.
     """
     values = np.asarray(values, dtype=float)
     if values.size == 0:
         raise ValueError("d_layers is empty")
+    values = check_finite_array("d_layers", values, ndim=1)
+    if np.any(values < 0):
+        raise ValueError(f"d_layers must be >= 0 (distances), got a negative value at l = {int(np.argmax(values < 0)) + 1}")
     zero = np.flatnonzero(values == 0)
     if zero.size:
         warnings.warn(f"d_l = 0 at l = {(zero + 1).tolist()} (identical metrics of consecutive layer ensembles): "
@@ -91,12 +138,39 @@ def cpse_from_d_layers(values: Sequence[float]) -> float:
     return float(np.mean(np.log10(values)))
 
 
-def stack_float64(matrices: Sequence) -> np.ndarray:
-    """(k, n, m) float64 stack of equally shaped matrices (numpy arrays or torch tensors);
-    a single matrix is not copied when it already is a float64 array."""
-    arrays = [x.detach().cpu().double().numpy() if hasattr(x, "detach") else np.asarray(x, dtype=np.float64)
-              for x in matrices]
-    return arrays[0][None] if len(arrays) == 1 else np.stack(arrays)
+def is_complex(x) -> bool:
+    """Whether ``x`` (a numpy array or a torch tensor) holds complex numbers."""
+    return bool(x.is_complex()) if hasattr(x, "is_complex") else np.iscomplexobj(x)
+
+
+def scaled_stack(matrices: Sequence) -> Tuple[np.ndarray, np.ndarray]:
+    """(stack, exponents) of equally shaped matrices (numpy arrays or torch tensors).
+
+    ``stack`` is (k, n, m), float64 -- complex128 when any matrix is complex -- with matrix j
+    multiplied by 2^-e_j, e_j = ``exponents[j]`` chosen by ``np.frexp`` so that its largest
+    |real or imaginary part| lies in [0.5, 1) (e_j = 0 for a zero matrix). A power-of-two
+    scale is exact, so the Gram matrix of the scaled stack is 2^-2e_j times the true one
+    exactly, with neither overflow nor underflow. A single matrix already in the target dtype
+    with e_j = 0 is not copied; otherwise the stack takes k * n * m values (plus one matrix).
+    """
+    dtype = np.complex128 if any(is_complex(x) for x in matrices) else np.float64
+    to_numpy = (lambda t: t.detach().cpu().cdouble().numpy()) if dtype is np.complex128 else \
+        (lambda t: t.detach().cpu().double().numpy())
+    arrays = [to_numpy(x) if hasattr(x, "detach") else np.asarray(x, dtype=dtype) for x in matrices]
+    exponents = np.array([np.frexp(max(np.max(np.abs(part), initial=0.0) for part in _parts(a)))[1]
+                          for a in arrays], dtype=np.int64)
+    if len(arrays) == 1 and exponents[0] == 0:
+        return arrays[0][None], exponents
+    stack = np.empty((len(arrays),) + arrays[0].shape, dtype=dtype)
+    for target, a, e in zip(stack, arrays, exponents):
+        for out, part in zip(_parts(target), _parts(a)):
+            np.ldexp(part, -e, out=out)
+    return stack, exponents
+
+
+def _parts(a: np.ndarray) -> tuple:
+    """The real and imaginary parts of a complex array (writable views), or the real array."""
+    return (a.real, a.imag) if np.iscomplexobj(a) else (a,)
 
 
 #: Gram matrices at least this large are solved by torch's LAPACK when torch is installed: in
@@ -118,7 +192,8 @@ def _installed_torch():
 
 
 def symmetric_eigvalsh(gram: np.ndarray) -> np.ndarray:
-    """Ascending eigenvalues of a (k, n, n) float64 stack of symmetric matrices (LAPACK dsyevd):
+    """Ascending eigenvalues of a (k, n, n) stack of float64 symmetric or complex128 Hermitian
+    matrices (LAPACK dsyevd / zheevd):
     torch's for n >= :data:`TORCH_EIGVALSH_MIN` when torch is installed, numpy's otherwise.
     The two agree to rounding (~1e-15 relative)."""
     torch = _installed_torch() if gram.shape[-1] >= TORCH_EIGVALSH_MIN else None
@@ -128,11 +203,21 @@ def symmetric_eigvalsh(gram: np.ndarray) -> np.ndarray:
 
 
 def numpy_gram_eigvalsh(stack: np.ndarray) -> np.ndarray:
-    """Eigenvalues of the smaller Gram matrix of every matrix in a (k, n, m) float64 stack:
-    X X^T if n <= m, else X^T X (numpy's syrk); shape (k, min(n, m))."""
+    """Eigenvalues of the smaller Gram matrix of every matrix in a (k, n, m) float64 or
+    complex128 stack: X X^H if n <= m, else X^H X (numpy's syrk for real X); shape
+    (k, min(n, m)), real and ascending."""
     n, m = stack.shape[1:]
-    gram = stack @ np.swapaxes(stack, 1, 2) if n <= m else np.swapaxes(stack, 1, 2) @ stack
+    adjoint = np.swapaxes(stack, 1, 2)
+    if np.iscomplexobj(stack):
+        adjoint = adjoint.conj()
+    gram = stack @ adjoint if n <= m else adjoint @ stack
     return symmetric_eigvalsh(gram)
+
+
+def numpy_scaled_solver(matrices: Sequence) -> Tuple[np.ndarray, np.ndarray]:
+    """The default solver of :func:`gram_spectra`: numpy on the CPU, on :func:`scaled_stack`."""
+    stack, exponents = scaled_stack(matrices)
+    return numpy_gram_eigvalsh(stack), exponents
 
 
 #: Largest number of float64 entries stacked into one batched eigen-solve (2 GiB of input).
@@ -143,32 +228,60 @@ def gram_spectra(
     matrices: Sequence,
     power: int = 1,
     *,
-    solver: Callable[[Sequence], np.ndarray] | None = None,
+    solver: Callable[[Sequence], Tuple[np.ndarray, np.ndarray]] | None = None,
     progress: bool = False,
+    labels: Sequence[str] | None = None,
 ) -> List[np.ndarray]:
-    """Eigenvalues of (X X^T)^power for every matrix X (n x m), descending, n values each.
+    """Eigenvalues of (X X^H)^power for every matrix X (n x m), descending, n values each.
 
-    Computed from the smaller Gram matrix (X X^T, or X^T X padded with n - m zeros) with a
-    symmetric eigen-solver in float64; matrices of equal shape are solved as stacks.
-    Eigenvalues are taken in absolute value (a Gram matrix is positive semi-definite; this only
-    removes rounding-level negatives, as bristol 0.2.14's abs() did). ``solver`` maps a list of
-    equally shaped matrices to their (k, min(n, m)) Gram eigenvalues (default: numpy on the
-    CPU; :mod:`bristol.cPSE` passes a torch solver for ``device=``). ``progress`` shows a bar.
+    Computed from the smaller Gram matrix (X X^H, or X^H X padded with n - m zeros) with a
+    symmetric (Hermitian for complex X) eigen-solver in float64; matrices of equal shape and
+    kind (real or complex) are solved as stacks. Every matrix is first scaled by a power of
+    two that brings its largest entry into [0.5, 1), and the eigenvalues are scaled back
+    exactly, so the Gram matrix neither overflows nor underflows (the result is the unscaled
+    computation's, bit for bit, wherever that one stays in range). Eigenvalues are taken in
+    absolute value (a Gram matrix is positive semi-definite; this only removes rounding-level
+    negatives, as bristol 0.2.14's abs() did).
+
+    ``solver`` maps a list of equally shaped matrices to (values, exponents): the
+    (k, min(n, m)) Gram eigenvalues of the matrices scaled by 2^-e_j, and the e_j (default:
+    :func:`numpy_scaled_solver`; :mod:`bristol.cPSE` passes a torch solver for ``device=``).
+    ``progress`` shows a bar. ``labels`` names the matrices in errors (default
+    ``matrices[k]``): a ValueError is raised when a spectrum exceeds the float64 range, or
+    when a nonzero matrix's spectrum falls below the smallest normal float64 (~2.2e-308).
     """
     power = check_int("power", power)
-    solver = solver or (lambda mats: numpy_gram_eigvalsh(stack_float64(mats)))
+    solver = solver or numpy_scaled_solver
+    labels = [f"matrices[{k}]" for k in range(len(matrices))] if labels is None else list(labels)
     out: List[np.ndarray] = [np.empty(0)] * len(matrices)
     groups: dict = {}
     for k, x in enumerate(matrices):
-        groups.setdefault(tuple(x.shape), []).append(k)
+        groups.setdefault((tuple(x.shape), is_complex(x)), []).append(k)
     with tqdm(total=len(matrices), disable=not progress, desc="cPSE layers", file=sys.stderr) as bar:
-        for (n, m), members in groups.items():
+        for ((n, m), _), members in groups.items():
             per_stack = max(1, STACK_ENTRIES // (n * m))
             for start in range(0, len(members), per_stack):
                 chunk = members[start: start + per_stack]
-                values = np.abs(np.asarray(solver([matrices[k] for k in chunk]), dtype=np.float64)) ** power
+                scaled, exponents = solver([matrices[k] for k in chunk])
+                values = _unscaled_powers(np.asarray(scaled, dtype=np.float64), np.asarray(exponents), power,
+                                          [labels[k] for k in chunk])
                 values = np.concatenate([values, np.zeros((len(chunk), max(n - m, 0)))], axis=1)
                 for k, v in zip(chunk, values):
                     out[k] = np.sort(v)[::-1]
                 bar.update(len(chunk))
     return out
+
+
+def _unscaled_powers(scaled: np.ndarray, exponents: np.ndarray, power: int, labels: Sequence[str]) -> np.ndarray:
+    """|values|^power * 2^(2 e power) for the (k, r) eigenvalues of scaled Gram matrices,
+    raising ValueError naming the matrix whose spectrum leaves the normal float64 range."""
+    with np.errstate(over="ignore", under="ignore"):
+        values = np.ldexp(np.abs(scaled) ** power, (2 * power * exponents)[:, None])
+    top, scaled_top = values.max(axis=1), np.abs(scaled).max(axis=1)
+    tiny = np.finfo(np.float64).tiny
+    for label, t, s in zip(labels, top, scaled_top):
+        if not np.isfinite(t) or (s > 0 and t < tiny):
+            side, scale = ("above the largest", "large") if not np.isfinite(t) else ("below the smallest normal", "small")
+            raise ValueError(f"{label}: the eigenvalues of (X X^H)^{power} lie {side} float64 number "
+                             f"(the matrix's entries are too {scale}); rescale it")
+    return values

@@ -1,5 +1,6 @@
 """cPSE: 0.2.14 numbers (legacy exact, default where defined alike), invariance, report, bad input."""
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -193,3 +194,165 @@ def test_non_finite_weight_is_rejected():
         model[1].weight[0, 0] = float("inf")
     with pytest.raises(ValueError, match="1 .*NaN or Inf"):
         cPSE.cpse_measure(model)
+
+
+# --- trust at the edges: memory, dtypes, range limits, property-based boundary ---------------
+
+import warnings  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+from bristol.periodic import periodic_extension  # noqa: E402
+from bristol.pse import d_layers, gram_spectra  # noqa: E402
+from pse_reference import histogram_d_layers  # noqa: E402
+
+
+def test_vanilla_of_4500_small_layers():
+    """Memory linear in the number of layers (bristol 0.3.0 raised MemoryError here)."""
+    rng = np.random.default_rng(10)
+    d, c = cPSE.cpse_measure_vanilla([rng.standard_normal((3, 3)) for _ in range(4500)])
+    assert len(d) == 4498 and np.all(np.isfinite(d)) and np.isfinite(c)
+
+
+def _hermitian_spectrum(w):
+    """Eigenvalues of W W^H, descending, computed directly."""
+    return np.sort(np.linalg.eigvalsh(w @ w.conj().T))[::-1]
+
+
+@pytest.mark.parametrize("device", [None, "cpu"])
+def test_complex_matrices_use_the_hermitian_gram(device):
+    rng = np.random.default_rng(11)
+    shapes = ((5, 8), (8, 5), (6, 6), (5, 8))
+    mats = [rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in shapes]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning: nothing is cast silently
+        spectra = gram_spectra(mats, solver=cPSE._solver(device))
+        d, c = cPSE.cpse_measure_vanilla(mats, device=device)
+    for w, s in zip(mats, spectra):
+        expected = _hermitian_spectrum(w)
+        assert np.allclose(s, expected, rtol=0, atol=1e-12 * expected[0])
+    expected_d = d_layers(periodic_extension([_hermitian_spectrum(w) for w in mats]))
+    assert np.allclose(d, expected_d, rtol=1e-9)
+    assert c != pytest.approx(cPSE.cpse_measure_vanilla([w.real for w in mats])[1], rel=1e-3), "imaginary part counts"
+
+
+def test_one_plus_i_times_w_gives_twice_w_wt():
+    rng = np.random.default_rng(12)
+    mats = [rng.standard_normal(s) for s in ((4, 7), (7, 4), (5, 5))]
+    doubled = [2 * s for s in cPSE.get_eigenvals_layer_matrix_set(mats)]
+    for s, t in zip(cPSE.get_eigenvals_layer_matrix_set([(1 + 1j) * w for w in mats]), doubled):
+        assert np.allclose(s, t, rtol=0, atol=1e-13 * t[0])
+
+
+def test_legacy_refuses_complex_matrices():
+    mats = [np.eye(3), np.eye(3) * (1 + 1j), np.eye(3)]
+    with pytest.raises(ValueError, match=r"matrices\[1\] is complex: legacy=True"):
+        cPSE.cpse_measure_vanilla(mats, legacy=True)
+    with pytest.raises(ValueError, match=r"A_set\[1\] is complex"):
+        cPSE.get_eigenvals_layer_matrix_set(mats, legacy=True)
+
+
+def test_legacy_integer_and_boolean_matrices_are_computed_in_float64():
+    """int64 entries ~1e10: M M^T in int64 overflows (~1e20); the legacy path computes it in
+    float64, the numbers of the same matrices given as float64. Booleans likewise (numpy's
+    boolean product would be a logical one)."""
+    rng = np.random.default_rng(13)
+    ints = [rng.integers(-10**10, 10**10, size=(6, 6)) for _ in range(5)]
+    with legacy_threads():
+        assert cPSE.cpse_measure_vanilla(ints, legacy=True) == \
+            cPSE.cpse_measure_vanilla([m.astype(np.float64) for m in ints], legacy=True)
+        bools = [m > 0 for m in ints]
+        assert cPSE.cpse_measure_vanilla(bools, legacy=True) == \
+            cPSE.cpse_measure_vanilla([m.astype(np.float64) for m in bools], legacy=True)
+
+
+def test_legacy_float16_is_computed_in_float32():
+    rng = np.random.default_rng(14)
+    halves = [rng.standard_normal((8, 8)).astype(np.float16) for _ in range(5)]
+    assert {s.dtype for s in cPSE.get_eigenvals_layer_matrix_set(halves, legacy=True)} <= {np.dtype(np.float32),
+                                                                                          np.dtype(np.complex64)}
+    with legacy_threads():
+        assert cPSE.cpse_measure_vanilla(halves, legacy=True) == \
+            cPSE.cpse_measure_vanilla([m.astype(np.float32) for m in halves], legacy=True)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_vanilla_at_the_underflow_limit_is_right_or_refused(legacy):
+    """Matrices x 1e-160: sigma^2 ~ 1e-320 is subnormal. Either the numbers of np.histogram
+    on the computed spectra or a ValueError naming the matrix, never another exception."""
+    mats = [m * 1e-160 for m in _vanilla("mixed_sizes")]
+    try:
+        d, _ = cPSE.cpse_measure_vanilla(mats, legacy=legacy)
+    except ValueError as err:
+        assert re.search(r"matrices\[\d\]: .*(smallest normal|underflow)", str(err)), str(err)
+    else:
+        spectra = [np.abs(np.linalg.eigvals(m @ m.T)) for m in mats] if legacy else \
+            [_hermitian_spectrum(m) for m in mats]
+        assert np.allclose(d, histogram_d_layers(periodic_extension(spectra)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_vanilla_beyond_the_overflow_limit_names_the_matrix(legacy):
+    mats = _vanilla("mixed_sizes")
+    mats[3] = mats[3] * 1e160
+    with pytest.raises(ValueError, match=r"matrices\[3\]: .*above the largest float64"):
+        cPSE.cpse_measure_vanilla(mats, legacy=legacy)
+
+
+def test_vanilla_of_matrices_times_1e80_is_the_unscaled_cpse():
+    """A common power-of-two scale (2^266 ~ 1e80) changes nothing: the result is finite and equal."""
+    mats = _vanilla("rectangular")
+    assert cPSE.cpse_measure_vanilla([np.ldexp(m, 266) for m in mats]) == cPSE.cpse_measure_vanilla(mats)
+
+
+def test_model_weights_times_1e80_name_the_layer_matrix():
+    """sigma^4 of float64 weights x 1e80 exceeds float64: a ValueError naming the matrix, not a NaN."""
+    model = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4), nn.Linear(4, 4)).double()
+    with torch.no_grad():
+        model[1].weight.mul_(1e80)
+    with pytest.raises(ValueError, match=r"layer 1: the eigenvalues of \(X X\^H\)\^2 lie above"):
+        cPSE.cpse_measure(model)
+
+
+_MATRIX_DTYPES = st.sampled_from([np.float64, np.float32, np.float16, np.int64, np.int16, np.complex128, np.bool_])
+
+
+@st.composite
+def _matrix_lists(draw):
+    count = draw(st.integers(3, 5))
+    return [draw(hnp.arrays(_MATRIX_DTYPES, st.tuples(st.integers(1, 6), st.integers(1, 6)))) for _ in range(count)]
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(_matrix_lists(), st.booleans())
+def test_vanilla_property(mats, legacy):
+    """Random shapes, dtypes and values: finite d_layers or a ValueError/TypeError, never another
+    exception, and no warning but the documented one for d_l = 0."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            d, c = cPSE.cpse_measure_vanilla(mats, legacy=legacy)
+        except (ValueError, TypeError):
+            return
+    assert len(d) == len(mats) - 2 and np.all(np.isfinite(d))
+    assert np.isfinite(c) or (c == -np.inf and 0.0 in d)
+    assert all("d_l = 0" in str(w.message) for w in caught), [str(w.message) for w in caught]
+
+
+def test_vanilla_tensor_inputs():
+    """16-bit tensors are widened exactly, sparse ones densified; a meta tensor or a ragged list is
+    refused naming the matrix."""
+    mats = [torch.randn(5, 7, generator=torch.Generator().manual_seed(k)).bfloat16() for k in range(4)]
+    expected = cPSE.cpse_measure_vanilla([m.float().numpy() for m in mats])
+    assert cPSE.cpse_measure_vanilla(mats) == expected
+    assert cPSE.cpse_measure_vanilla([m.to_sparse() for m in mats]) == expected
+    halves = [m.half() for m in mats]
+    with legacy_threads():
+        assert cPSE.cpse_measure_vanilla(halves, legacy=True) == \
+            cPSE.cpse_measure_vanilla([m.float().numpy() for m in halves], legacy=True)
+    with pytest.raises(ValueError, match=r"matrices\[1\] is on the meta device"):
+        cPSE.cpse_measure_vanilla([mats[0], torch.empty(5, 7, device="meta"), mats[2]])
+    with pytest.raises(ValueError, match=r"matrices\[2\] is not a rectangular array"):
+        cPSE.cpse_measure_vanilla([np.eye(2), np.eye(2), [[1.0, 2.0], [3.0]]])

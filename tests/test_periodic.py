@@ -31,3 +31,8 @@ def test_bad_input():
         periodic_extension([np.array([])])
     with pytest.raises(ValueError, match="length"):
         periodic_extension([np.ones(2)], 0)
+
+
+def test_sizes_beyond_memory_are_refused_up_front():
+    with pytest.raises(ValueError, match=r"the periodic spectra would need 320,000,000,000,000 bytes"):
+        periodic_extension([np.ones(3)] * 4, 10**13)
