@@ -40,6 +40,20 @@ def _check_memory(what: str, n_bytes: float) -> None:
         raise ValueError(f"{what} needs {n_bytes:.3g} bytes, more than the {available:.3g} bytes of memory of this machine")
 
 
+#: Working memory of one block of the blocked computations of bristol's spectral statistics
+#: (:mod:`bristol.spectral_stats`, :mod:`bristol.theory`).
+_BLOCK_BYTES = 64 * 2**20
+
+
+def _block_steps(n_inner: int, n_last: int, bytes_per_entry: int) -> Tuple[int, int]:
+    """Steps (rows, inner) of blocks of an (n_rows, n_inner, n_last) computation with about
+    ``bytes_per_entry`` bytes of working memory per entry that fit in ``_BLOCK_BYTES`` (at
+    least one (row, inner) pair of n_last entries per block)."""
+    pairs = max(1, _BLOCK_BYTES // (bytes_per_entry * n_last))
+    inner = max(1, min(n_inner, pairs))
+    return max(1, pairs // inner), inner
+
+
 def _check_numeric(name: str, values: object) -> np.ndarray:
     """``values`` as an array of numbers (bool, integer, floating or complex), else TypeError."""
     arr = np.asarray(values)
