@@ -60,8 +60,9 @@ def _check_orders(k) -> np.ndarray:
 def _digamma_difference(x: np.ndarray, m) -> np.ndarray:
     """psi(x + m) - psi(x) = sum_{j=0}^{m-1} 1/(x + j) for m >= 1, to near full relative
     precision also where x >> m and the two digammas cancel: for x >= 100 from the asymptotic
-    series psi(x) ~ ln x - 1/(2x) - 1/(12x^2) + 1/(120x^4) - 1/(252x^6), differenced term by
-    term (truncation below 1e-18)."""
+    series psi(x) ~ ln x - 1/(2x) - 1/(12x^2) + 1/(120x^4), differenced term by term
+    (relative truncation error below 1e-14; the plain difference loses up to 1e-13 at x = 100
+    and grows as x / m)."""
     x = np.asarray(x, dtype=float)
     m = np.broadcast_to(np.asarray(m, dtype=float), x.shape)
     out = np.empty(x.shape)
@@ -71,8 +72,7 @@ def _digamma_difference(x: np.ndarray, m) -> np.ndarray:
     d, u = m[far], 1 / x[far]
     v = 1 / (x[far] + d)
     w = d * u * v  # = u - v
-    out[far] = (np.log1p(d * u) + w / 2 + w * (u + v) / 12 - w * (u + v) * (u * u + v * v) / 120
-                + w * (u + v) * (u**4 + (u * v) ** 2 + v**4) / 252)
+    out[far] = np.log1p(d * u) + w / 2 + w * (u + v) / 12 - w * (u + v) * (u * u + v * v) / 120
     return out
 
 
