@@ -1,11 +1,11 @@
 """Spectral statistics on samples from bristol.ensembles against their exact values."""
-import tracemalloc
 
 import numpy as np
 import pytest
 from scipy import stats
 
 from bristol import binning
+from peak_memory import peak_bytes
 
 from bristol.ensembles import circular_eigphases, circular_eigvals
 from bristol.spectral_stats import (
@@ -183,15 +183,6 @@ def test_unfold_refuses_levels_too_close_for_the_fit_and_handles_extreme_ranges(
     assert np.array_equal(gap_ratios(levels * 2.0**1023), gap_ratios(levels))
 
 
-def _peak_bytes(call):
-    tracemalloc.start()
-    try:
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_form_factor_and_arc_counts_work_in_blocks(monkeypatch):
     """The (M, K, N) and (M, P, N) intermediate arrays are built in blocks of bounded size
     (1 MiB here, 64 MiB by default): a case that needs about 200 MB in one piece peaks below
@@ -202,10 +193,10 @@ def test_form_factor_and_arc_counts_work_in_blocks(monkeypatch):
     starts = 2 * np.pi * np.arange(512) / 512
     one_piece_arcs = np.sum(np.mod(phases[:, None, :] - starts[None, :, None], 2 * np.pi) < 0.7, axis=-1)
     monkeypatch.setattr(binning, "_BLOCK_BYTES", 2**20)
-    tm, peak = _peak_bytes(lambda: trace_moments(phases, ks))
+    tm, peak = peak_bytes(lambda: trace_moments(phases, ks))
     assert np.array_equal(tm, one_piece_tm) and peak < 4 * 2**20
-    ff, peak = _peak_bytes(lambda: form_factor(phases, ks))
+    ff, peak = peak_bytes(lambda: form_factor(phases, ks))
     assert np.array_equal(ff, one_piece_tm.mean(axis=0)) and peak < 4 * 2**20
-    counts, peak = _peak_bytes(lambda: arc_counts(phases, 0.7, n_positions=512))
+    counts, peak = peak_bytes(lambda: arc_counts(phases, 0.7, n_positions=512))
     assert np.array_equal(counts, one_piece_arcs) and peak < 4 * 2**20
     assert 16 * one_piece_tm.size * phases.shape[1] > 50 * 2**20 and 8 * one_piece_arcs.size * phases.shape[1] > 50 * 2**20

@@ -1,5 +1,4 @@
 """Closed forms in bristol.theory against known values (theory.md) and quadrature."""
-import tracemalloc
 from fractions import Fraction
 
 import numpy as np
@@ -8,6 +7,7 @@ from scipy.integrate import quad
 
 from bristol import binning
 from bristol import theory as T
+from peak_memory import peak_bytes
 
 
 def test_form_factor_table():
@@ -139,15 +139,6 @@ def test_form_factor_exact_sums_also_at_large_k(beta):
     assert T.circular_form_factor(3, [[1, 2], [3, 4]], 2).shape == (2, 2)
 
 
-def _peak_bytes(call):
-    tracemalloc.start()
-    try:
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_number_variance_works_in_blocks(monkeypatch):
     """The (arcs, k) terms of the series are summed in blocks of bounded size (256 KiB here,
     64 MiB by default): 64 arcs x 4e5 terms (about 200 MB in one piece, 3.3 GB for the default
@@ -155,7 +146,7 @@ def test_number_variance_works_in_blocks(monkeypatch):
     the rounding of sums whose terms are of size N (100 eps N)."""
     arcs = np.linspace(0.05, 2 * np.pi, 64)
     monkeypatch.setattr(binning, "_BLOCK_BYTES", 2**18)
-    blocked, peak = _peak_bytes(lambda: T.circular_number_variance(1024, arcs, 1, k_max=400_000))
+    blocked, peak = peak_bytes(lambda: T.circular_number_variance(1024, arcs, 1, k_max=400_000))
     assert peak < 2**20
     monkeypatch.setattr(binning, "_BLOCK_BYTES", 2**30)
     one_block = T.circular_number_variance(1024, arcs[::8], 1, k_max=20_000)
