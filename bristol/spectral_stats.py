@@ -122,15 +122,19 @@ def mean_gap_ratio(eigenvalues, *, circular: bool = False) -> float:
 def trace_moments(phases, k) -> np.ndarray:
     """|Tr U^k|^2 = |sum_j exp(i k theta_j)|^2 per member and k: shape (M, len(k)).
 
+    ``phases`` are real phases (wrapped into [-pi, pi] when outside) or complex eigenvalues;
+    ``k`` an integer or a 1-D array of integers in [1, 2**53].
+
     Memory: the (M, len(k)) result plus a working block of at most about 64 MiB (at least
     32 N bytes): members and orders are taken in blocks, with results identical to the
     one-shot (M, len(k), N) computation.
     """
     th = _spectra(phases, "phases", min_levels=1)
-    th = np.angle(th) if np.iscomplexobj(th) else th
+    if np.iscomplexobj(th) or np.any(np.abs(th) > np.pi):
+        th = np.angle(th if np.iscomplexobj(th) else np.exp(1j * th))  # phases wrapped into [-pi, pi]
     ks = _check_orders(k)
-    if ks.ndim > 1 or ks.size == 0:
-        raise ValueError(f"k must be an integer or a non-empty 1-D array of integers >= 1, got {k!r}")
+    if ks.ndim > 1 or ks.size == 0 or np.any(ks > 2.0**53):
+        raise ValueError(f"k must be an integer or a non-empty 1-D array of integers in [1, 2**53], got {k!r}")
     ks = ks.reshape(-1)
     (m, n), n_k = th.shape, ks.size
     _check_memory(f"|Tr U^k|^2 of {m} members for {n_k} orders k", 8.0 * m * n_k)

@@ -35,6 +35,21 @@ def _check_beta(beta, allowed: tuple, what: str) -> int:
     return int(beta)
 
 
+def _check_n(n) -> int:
+    """The number of levels N: an integer in [1, 2**53] (exact in float64)."""
+    n = check_int("n", n)
+    if n > 2**53:
+        raise ValueError(f"n must be at most 2**53, got {n}")
+    return n
+
+
+def _finite(value, n: int, beta: float) -> float:
+    """``value`` (a float64 computed from N and beta), refusing an overflow."""
+    if not np.isfinite(value):
+        raise ValueError(f"n = {n} and beta = {beta!r} overflow float64 here")
+    return float(value)
+
+
 def _check_values(name: str, values) -> np.ndarray:
     """``values`` (any shape, possibly empty) as a float64 array of finite real numbers."""
     arr = _check_numeric(name, values)
@@ -95,14 +110,14 @@ def circular_form_factor(n: int, k, beta: float = 2) -> np.ndarray:
     """Exact t_k = E|sum_j exp(i k theta_j)|^2 of the COE, CUE or CSE (beta = 1, 2, 4) with
     N = ``n`` distinct eigenphases, for integer k >= 1 (scalar or array; the result has the
     shape of ``k``). O(1) time and memory per k."""
-    n = check_int("n", n)
+    n = _check_n(n)
     beta = _check_beta(beta, (1, 2, 4), "the exact form factor")
     return _form_factor_values(n, _check_orders(k), beta)
 
 
 def circular_first_form_factor(n: int, beta: float) -> float:
     """t_1 = E|sum_j exp(i theta_j)|^2 = N / (1 + beta (N - 1) / 2) for any beta > 0."""
-    n = check_int("n", n)
+    n = _check_n(n)
     beta = check_positive_real("beta", beta)
     return n / (1.0 + beta * (n - 1) / 2.0)
 
@@ -121,7 +136,7 @@ def circular_number_variance(n: int, arc, beta: float = 2, k_max: Optional[int] 
     Time O(len(arc) K) for the K terms of the series; memory the size of ``arc`` plus a
     working block of about 64 MiB (arcs and orders are taken in blocks).
     """
-    n = check_int("n", n)
+    n = _check_n(n)
     arc = _check_values("arc", arc)
     if np.any(arc < 0) or np.any(arc > 2 * np.pi):
         raise ValueError(f"arc must lie in [0, 2 pi], got {arc}")
@@ -143,6 +158,8 @@ def circular_number_variance(n: int, arc, beta: float = 2, k_max: Optional[int] 
 
 # --- nearest-neighbour spacings (unfolded to mean 1): Wigner surmises and Poisson -------------
 
+#: s above which every Wigner surmise underflows to 0 in float64 (exp(-(pi/4) 40^2) = 0).
+_SURMISE_ZERO = 40.0
 _SURMISE = {
     1: (np.pi / 2, 1, np.pi / 4),
     2: (32 / np.pi**2, 2, 4 / np.pi),
@@ -160,7 +177,8 @@ def wigner_surmise(s, beta: float) -> np.ndarray:
     if beta == 0:
         return np.where(s >= 0, np.exp(-np.clip(s, 0, None)), 0.0)
     a, p, b = _SURMISE[beta]
-    return np.where(s >= 0, a * np.clip(s, 0, None) ** p * np.exp(-b * s**2), 0.0)
+    ss = np.clip(s, 0, _SURMISE_ZERO)  # beyond, the density underflows to 0 (and s^p to inf)
+    return np.where(s >= 0, a * ss**p * np.exp(-b * ss**2), 0.0)
 
 
 # --- adjacent gap ratio (Oganesyan-Huse; Atas, Bogomolny, Giraud, Roux 2013) -----------------
@@ -185,7 +203,10 @@ def gap_ratio_surmise(r, beta: float) -> np.ndarray:
     if beta == 0:
         return np.where(r >= 0, 1.0 / (1.0 + np.clip(r, 0, None)) ** 2, 0.0)
     rr = np.clip(r, 0, None)
-    return np.where(r >= 0, (rr + rr**2) ** beta / (_RATIO_Z[beta] * (1 + rr + rr**2) ** (1 + 1.5 * beta)), 0.0)
+    # P(r) = P(1/r) / r^2: evaluated at q = min(r, 1/r) in [0, 1], so no power overflows
+    q = np.where(rr > 1, 1 / np.maximum(rr, 1), rr)
+    density = (q + q**2) ** beta / (_RATIO_Z[beta] * (1 + q + q**2) ** (1 + 1.5 * beta))
+    return np.where(r >= 0, np.where(rr > 1, density * q**2, density), 0.0)
 
 
 # --- one-point densities ------------------------------------------------------------------
@@ -197,10 +218,10 @@ def semicircle_density(x, n: int, beta: float = 1) -> np.ndarray:
     N x N (N distinct levels for GSE) fills [-R, R], R = sqrt(2 beta N), with density
     rho(x) = 2 sqrt(R^2 - x^2) / (pi R^2); E x^2 = R^2 / 4.
     """
-    n = check_int("n", n)
+    n = _check_n(n)
     beta = check_positive_real("beta", beta)
     x = _check_values("x", x)
-    r2 = 2 * beta * n
+    r2 = _finite(2 * beta * n, n, beta)
     return 2 * np.sqrt(np.clip(r2 - x**2, 0, None)) / (np.pi * r2)
 
 
@@ -215,17 +236,20 @@ def gaussian_trace_moment(n: int, beta: float, power: int) -> float:
     """Exact E sum_j lambda_j^power (power 2 or 4) of the Gaussian beta-ensemble with N levels:
     E sum lambda^2 = N + beta N (N - 1) / 2;
     E sum lambda^4 = (beta^2/2) N^3 - (5 beta (beta - 2)/4) N^2 + ((3 beta^2 - 10 beta + 12)/4) N."""
-    n = check_int("n", n)
+    n = _check_n(n)
     beta = check_positive_real("beta", beta)
     if isinstance(power, (bool, np.bool_)) or not isinstance(power, numbers.Integral):
         raise TypeError(f"power must be 2 or 4, got {power!r}")
-    if power == 2:
-        return n + beta * n * (n - 1) / 2
-    if power == 4:
-        return beta**2 / 2 * n**3 - 5 * beta * (beta - 2) / 4 * n**2 + (3 * beta**2 - 10 * beta + 12) / 4 * n
+    b, m = np.float64(beta), np.float64(n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if power == 2:
+            return _finite(m + b * m * (m - 1) / 2, n, beta)
+        if power == 4:
+            return _finite(b**2 / 2 * m**3 - 5 * b * (b - 2) / 4 * m**2 + (3 * b**2 - 10 * b + 12) / 4 * m, n, beta)
     raise ValueError(f"power must be 2 or 4, got {power!r}")
 
 
 def semicircle_radius(n: int, beta: float) -> float:
     """Edge R = sqrt(2 beta N) of the Gaussian beta-ensemble spectrum (large N)."""
-    return float(np.sqrt(2 * check_positive_real("beta", beta) * check_int("n", n)))
+    beta, n = check_positive_real("beta", beta), _check_n(n)
+    return float(np.sqrt(_finite(2 * beta * n, n, beta)))

@@ -158,3 +158,27 @@ def test_number_variance_works_in_blocks(monkeypatch):
               + np.sum((T.circular_form_factor(1024, ks, 1) - 1024) / ks**2 * (1 - np.cos(np.outer(arcs[::8], ks))), axis=1)) / np.pi**2
     assert np.allclose(one_block, direct, rtol=0, atol=rounding)
     assert np.all(blocked[:-1] > 0) and abs(blocked[-1]) < rounding  # the whole circle holds all N levels
+
+
+@pytest.mark.parametrize("beta", [0, 1, 2, 4])
+def test_surmises_at_extreme_arguments(beta):
+    """Huge spacings and ratios give the (near-)zero tail, not NaN (inf * 0 from s^beta e^{-b s^2} or
+    r^{2 beta} / r^{2 + 3 beta}); the ratio density keeps its symmetry P(r) = P(1/r) / r^2."""
+    huge = np.array([1e154, 1e300, np.finfo(float).max])
+    assert np.array_equal(T.wigner_surmise(huge, beta), np.zeros(3))
+    tail = T.gap_ratio_surmise(huge, beta)  # ~ r^-(2 + beta)
+    assert np.all(np.isfinite(tail)) and np.all(tail <= 1.01e-308) and tail[-1] == 0
+    r = np.array([1.5, 10.0, 1e3])
+    assert np.allclose(T.gap_ratio_surmise(r, beta), T.gap_ratio_surmise(1 / r, beta) / r**2, rtol=1e-13)
+    assert T.wigner_surmise(T._SURMISE_ZERO, beta) == (0 if beta else np.exp(-T._SURMISE_ZERO))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: T.gaussian_trace_moment(5, 1e160, 4),
+    lambda: T.semicircle_radius(10, 1e308),
+    lambda: T.semicircle_density(0.0, 10, 1e308),
+    lambda: T.circular_form_factor(2**60, 3, 2),
+])
+def test_overflowing_sizes_are_refused(call):
+    with pytest.raises(ValueError, match="overflow|2\\*\\*53"):
+        call()
