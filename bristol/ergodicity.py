@@ -23,7 +23,15 @@ grids -- cPSE's published numbers depend on this. ``real_grid="common"`` bins ev
 the pooled ensemble's grid, which makes Omega a proper per-bin variance.
 
 All members are binned at once by :mod:`bristol.binning` (no loop over members), bit for bit
-equal to ``np.histogram`` member by member.
+equal to ``np.histogram`` member by member (also for spectra near the underflow limit).
+
+Memory: about 16 bytes per eigenvalue (M N) for the binning, plus 48 bytes per bin of a
+common grid (ceil(2 pi / delta_rad) bins for phases; occupied (member, bin) pairs only when
+there are more bins than eigenvalues per member) or 16 M B bytes for the members' own grids
+and for :func:`member_counts`. A ``delta_rad`` or ``real_bins`` whose grid needs more than the
+machine's memory is refused up front with a ValueError that names it and the bytes needed.
+Spectra whose range overflows float64 (max - min = inf) are refused on numpy's automatic
+grids, as ``np.histogram`` refuses them.
 """
 from __future__ import annotations
 
@@ -33,7 +41,15 @@ from typing import Sequence, Tuple
 import numpy as np
 
 from ._validation import check_choice, check_finite_array, check_finite_range, check_int, check_positive_real
-from .binning import _check_memory, _check_numeric, binned_counts, count_moments, histogram_range, own_range_counts, uniform_edges
+from .binning import (
+    _check_memory,
+    _check_numeric,
+    binned_counts,
+    count_moments,
+    histogram_range,
+    own_range_counts,
+    uniform_edges,
+)
 
 #: Shift inside the logarithm of the symmetric KL distance (bristol 0.2.14's value).
 KL_SHIFT = 1e-9

@@ -98,7 +98,8 @@ class Ergodicity:
     """The bristol 0.2.14 spectral-ergodicity interface (arXiv:1704.08303).
 
     Eigenvalues come flat, matrix after matrix (``ensemble_size * N`` values), as
-    ``Circular.eigen_circular_ensemble`` returns them. Complex eigenvalues are binned by
+    ``Circular.eigen_circular_ensemble`` returns them, or as an (ensemble_size, N) array; any
+    other shape (a transposed or 3-D array) is a ValueError, never reshaped. Complex eigenvalues are binned by
     phase on a grid covering the whole circle; real ones as bristol 0.2.14 does (numpy's 10
     default bins over each array's own range) unless ``real_grid="common"``.
     """
@@ -123,7 +124,9 @@ class Ergodicity:
                     delta_rad: float = 0.2) -> list:
         """[D_se(N_1, N_0), D_se(N_2, N_1), ...] from ``eigen_data["N<size>"]["c_eigen"]``."""
         if not isinstance(eigen_data, Mapping):
-            raise TypeError(f"eigen_data must be a mapping {{'N<size>': {{'c_eigen': ...}}}}, got {type(eigen_data).__name__}")
+            raise TypeError(
+                f"eigen_data must be a mapping {{'N<size>': {{'c_eigen': ...}}}}, got {type(eigen_data).__name__}"
+            )
         if isinstance(Ns, (str, bytes)) or not isinstance(Ns, (Sequence, np.ndarray)):
             raise TypeError(f"Ns must be a sequence of matrix sizes, got {Ns!r}")
         Ns = [check_int("Ns", n) for n in Ns]
