@@ -25,7 +25,8 @@ the pooled ensemble's grid, which makes Omega a proper per-bin variance.
 All members are binned at once by :mod:`bristol.binning` (no loop over members), bit for bit
 equal to ``np.histogram`` member by member (also for spectra near the underflow limit).
 
-Memory: about 16 bytes per eigenvalue (M N) for the binning, plus 48 bytes per bin of a
+Memory: up to about 42 bytes per eigenvalue (M N) for the binning (9 for sorted phases on a
+grid no finer than the spectra, 26 unsorted, 42 at delta_rad = 1e-4), plus 48 bytes per bin of a
 common grid (ceil(2 pi / delta_rad) bins for phases; occupied (member, bin) pairs only when
 there are more bins than eigenvalues per member) or 16 M B bytes for the members' own grids
 and for :func:`member_counts`. A ``delta_rad`` or ``real_bins`` whose grid needs more than the
