@@ -201,7 +201,7 @@ def gap_ratio_surmise(r, beta: float) -> np.ndarray:
     r = _check_values("r", r)
     beta = _check_beta(beta, (0, 1, 2, 4), "the gap-ratio surmise (0: Poisson)")
     if beta == 0:
-        return np.where(r >= 0, 1.0 / (1.0 + np.clip(r, 0, None)) ** 2, 0.0)
+        return np.where(r >= 0, (1.0 / (1.0 + np.clip(r, 0, None))) ** 2, 0.0)
     rr = np.clip(r, 0, None)
     # P(r) = P(1/r) / r^2: evaluated at q = min(r, 1/r) in [0, 1], so no power overflows
     q = np.where(rr > 1, 1 / np.maximum(rr, 1), rr)
