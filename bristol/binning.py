@@ -11,24 +11,86 @@ the last bin closed. Two exact paths:
 * any rows: the floor of the scaled positions is the key ``row * B + bin`` except within
   rounding of an edge, where the edges decide; one ``bincount`` of the keys.
 
+The positions are computed on the data and edges scaled by a power of two per grid (exact),
+so ranges near the underflow limit (subnormal hi - lo, where B / (hi - lo) overflows) and
+near the overflow limit (hi - lo = inf) are counted like any other; values within the
+measured rounding of an edge (bins a few subnormal steps wide are far from the ideal grid) are
+placed by a bisection on the edges. Memory besides the counts: about 9 bytes per value (M N) for
+sorted rows, 26 for others, 42 for the occupied pairs of :func:`count_moments`.
+
 Used by :mod:`bristol.ergodicity` (spectral densities, the Thirumalai-Mountain metric) and
 :mod:`bristol.pse` (cPSE).
 """
 from __future__ import annotations
 
+import os
 from typing import Optional, Tuple
 
 import numpy as np
 
 
+def _check_memory(what: str, n_bytes: float) -> None:
+    """Refuse, before allocating, an amount of memory larger than the machine's physical memory.
+
+    ``what`` names the parameter(s) responsible (it starts the message). Private to bristol's
+    spectral modules (:mod:`bristol.ergodicity`, :mod:`bristol.spectral_stats`,
+    :mod:`bristol.theory`).
+    """
+    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if not n_bytes <= available:
+        raise ValueError(f"{what} needs {n_bytes:.3g} bytes, more than the {available:.3g} bytes of memory of this machine")
+
+
+#: Working memory of one block of the blocked computations of bristol's spectral statistics
+#: (:mod:`bristol.spectral_stats`, :mod:`bristol.theory`).
+_BLOCK_BYTES = 64 * 2**20
+
+
+def _block_steps(n_inner: int, n_last: int, bytes_per_entry: int) -> Tuple[int, int]:
+    """Steps (rows, inner) of blocks of an (n_rows, n_inner, n_last) computation with about
+    ``bytes_per_entry`` bytes of working memory per entry that fit in ``_BLOCK_BYTES`` (at
+    least one (row, inner) pair of n_last entries per block)."""
+    pairs = max(1, _BLOCK_BYTES // (bytes_per_entry * n_last))
+    inner = max(1, min(n_inner, pairs))
+    return max(1, pairs // inner), inner
+
+
+def _check_numeric(name: str, values: object) -> np.ndarray:
+    """``values`` as an array of numbers (bool, integer, floating or complex), else TypeError."""
+    arr = np.asarray(values)
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
+    return arr
+
+
 def uniform_edges(first, last, n_bins: int, dtype) -> np.ndarray:
     """numpy's edges of ``n_bins`` equal bins over [first, last] in ``dtype`` (``first``/``last``
-    scalars, or (M,) arrays for one grid per row: edges (M, n_bins + 1)); raises if rounding
-    leaves a bin of zero width."""
-    edges = np.linspace(np.asarray(first, dtype=dtype), np.asarray(last, dtype=dtype), n_bins + 1, axis=-1)
+    scalars, or (M,) arrays for one grid per row: edges (M, n_bins + 1)); raises ValueError, as
+    np.histogram does, if rounding leaves a bin of zero width or last - first overflows."""
+    first, last = np.asarray(first, dtype=dtype), np.asarray(last, dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        edges = np.linspace(first, last, n_bins + 1, axis=-1)
+    if not np.all(np.isfinite(edges)):
+        raise ValueError(
+            f"the range of a spectrum overflows {np.dtype(dtype)} (max - min = inf): np.histogram cannot bin it either; "
+            "rescale the spectra"
+        )
     if np.any(edges[..., 1:] <= edges[..., :-1]):
         raise ValueError(f"the range of a spectrum is too small to hold {n_bins} finite-sized bins in {np.dtype(dtype)}")
     return edges
+
+
+def _scaled_grid(edges: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exponents s and the float64 ends lo * 2**s, hi * 2**s of each grid, with (hi - lo) * 2**s
+    in [1, 2): scaling by 2**s is exact and keeps B / (hi - lo) and the positions finite for
+    subnormal widths (B / (hi - lo) = inf) and overflowing ones (hi - lo = inf) alike."""
+    lo, hi = edges[..., 0].astype(float), edges[..., -1].astype(float)
+    with np.errstate(over="ignore"):
+        width = hi - lo
+    exponent = np.where(np.isfinite(width), np.frexp(np.where(np.isfinite(width), width, 1.0))[1],
+                        np.frexp(hi * 0.5 - lo * 0.5)[1] + 1)
+    shift = 1 - exponent
+    return shift, np.ldexp(lo, shift), np.ldexp(hi, shift)
 
 
 def _scaled_positions(data: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -36,12 +98,15 @@ def _scaled_positions(data: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
     ``edges`` is (B + 1,) for one grid or (M, B + 1) for one grid per row. Up to rounding, the
     floor of a position is the key ``row * B + bin`` of the value; the positions are sorted
-    when every row is.
+    when every row is. Data and edges are first scaled by the power of two of
+    :func:`_scaled_grid` (exact), so no step overflows.
     """
     m, n_bins = data.shape[0], edges.shape[-1] - 1
-    lo, hi = edges[..., 0].astype(float), edges[..., -1].astype(float)
+    shift, lo, hi = _scaled_grid(edges)
     slope = n_bins / (hi - lo)
-    scaled = np.multiply(data, slope[:, None] if edges.ndim == 2 else slope, dtype=float)
+    per_row = edges.ndim == 2
+    scaled = np.ldexp(data, shift[:, None] if per_row else shift, dtype=float)
+    scaled *= slope[:, None] if per_row else slope
     scaled += (np.arange(m) * float(n_bins) - lo * slope)[:, None]
     return scaled
 
@@ -50,30 +115,39 @@ def _bin_keys(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) -> np.nda
     """Key ``row * B + bin`` of every value of (M, N) ``data`` (flat, size M * N).
 
     The bins are exactly ``np.histogram(row, bins=edges)``'s: edges[b] <= x < edges[b + 1],
-    the last bin closed (``edges`` in the data's dtype, (B + 1,) or one row per member; values
-    inside their row's range). The key is the floor of the scaled position (one pass) except
-    within rounding of an edge: only values whose fractional position lies within a generous
-    bound of that rounding are compared with the edges themselves. ``scaled`` (the positions of
+    the last bin closed (``edges`` (B + 1,) or one row per member; values inside their row's
+    range). The key is the floor of the scaled position (one pass) except within rounding of an
+    edge: values whose fractional position lies within a bound ``tol`` of that rounding (the
+    measured distance of the edges from their ideal positions -- large for subnormal edges --
+    plus a generous bound on the positions' rounding) are placed by a bisection on the edges
+    themselves, among the bins within ``tol`` of the floor. ``scaled`` (the positions of
     :func:`_scaled_positions`) is overwritten.
     """
     m, n_bins = data.shape[0], edges.shape[-1] - 1
     floor = np.floor(scaled)
     frac = np.subtract(scaled, floor, out=scaled)
     keys = floor.astype(np.intp).reshape(-1)
-    lo, hi = edges[..., 0].astype(float), edges[..., -1].astype(float)
-    # bound on the rounding of the edges (data dtype) and of the positions (float64), in bins
+    _, lo, hi = _scaled_grid(edges)
+    grids = edges if edges.ndim == 2 else edges[None, :]
+    ideal = np.arange(grids.shape[0])[:, None] * float(n_bins) + np.arange(n_bins + 1)
+    off_grid = float(np.max(np.abs(_scaled_positions(grids, grids) - ideal)))
     span = float(np.max(np.maximum(np.abs(lo), np.abs(hi)) / (hi - lo)))
-    tol = 1e3 * (np.finfo(data.dtype).eps * n_bins * (1.0 + span) + np.finfo(float).eps * m * n_bins)
+    tol = 2 * off_grid + 1e3 * (np.finfo(data.dtype).eps * n_bins * (1.0 + span) + np.finfo(float).eps * m * n_bins)
     near = np.flatnonzero((frac < tol) | (frac > 1 - tol))
     if near.size:
         rows = near // data.shape[1]
         x = data.reshape(-1)[near]
-        k = np.clip(keys[near] - rows * n_bins, 0, n_bins - 1)
-        row_edges = edges[rows] if edges.ndim == 2 else edges[None, :]
+        row_edges = grids[rows] if edges.ndim == 2 else grids
         at = np.arange(near.size) if edges.ndim == 2 else 0
-        k = k - (x < row_edges[at, k])
-        k = k + ((x >= row_edges[at, k + 1]) & (k != n_bins - 1))
-        keys[near] = rows * n_bins + k
+        # the bin is the last b <= B - 1 with edges[b] <= x, within ceil(tol) + 1 of the floor
+        reach = int(np.ceil(tol)) + 1
+        first = np.clip(keys[near] - rows * n_bins - reach, 0, n_bins - 1)
+        last = np.clip(keys[near] - rows * n_bins + reach, 0, n_bins - 1)
+        while np.any(first < last):
+            mid = (first + last + 1) // 2
+            right = x >= row_edges[at, mid]
+            first, last = np.where(right, mid, first), np.where(right, last, mid - 1)
+        keys[near] = rows * n_bins + first
     return keys
 
 
@@ -125,7 +199,10 @@ def histogram_range(lo: np.ndarray, hi: np.ndarray) -> Tuple[np.ndarray, np.ndar
 def own_range_counts(samples: np.ndarray, n_bins: int) -> Tuple[np.ndarray, np.ndarray]:
     """Counts of each row on its own ``n_bins`` equal bins over [min, max] of that row
     (widened by 0.5 on each side when min == max): ``np.histogram(row, bins=n_bins)`` bit for
-    bit, for all rows at once. Returns (counts (M, B), edges (M, B + 1))."""
+    bit, for all rows at once. Returns (counts (M, B), edges (M, B + 1)). The counts always
+    follow the returned edges (``np.histogram(row, bins=edges)``): where numpy's uniform-bin
+    shortcut disagrees with its own edges (bins a few subnormal steps wide), so do these.
+    A range that overflows (max - min = inf) is a ValueError, as in np.histogram."""
     edges = uniform_edges(*histogram_range(samples.min(axis=1), samples.max(axis=1)), n_bins, samples.dtype)
     return binned_counts(samples, edges), edges
 

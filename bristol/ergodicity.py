@@ -23,7 +23,16 @@ grids -- cPSE's published numbers depend on this. ``real_grid="common"`` bins ev
 the pooled ensemble's grid, which makes Omega a proper per-bin variance.
 
 All members are binned at once by :mod:`bristol.binning` (no loop over members), bit for bit
-equal to ``np.histogram`` member by member.
+equal to ``np.histogram`` member by member (also for spectra near the underflow limit).
+
+Memory: up to about 42 bytes per eigenvalue (M N) for the binning (9 for sorted phases on a
+grid no finer than the spectra, 26 unsorted, 42 at delta_rad = 1e-4), plus 48 bytes per bin of a
+common grid (ceil(2 pi / delta_rad) bins for phases; occupied (member, bin) pairs only when
+there are more bins than eigenvalues per member) or 16 M B bytes for the members' own grids
+and for :func:`member_counts`. A ``delta_rad`` or ``real_bins`` whose grid needs more than the
+machine's memory is refused up front with a ValueError that names it and the bytes needed.
+Spectra whose range overflows float64 (max - min = inf) are refused on numpy's automatic
+grids, as ``np.histogram`` refuses them.
 """
 from __future__ import annotations
 
@@ -33,22 +42,50 @@ from typing import Sequence, Tuple
 import numpy as np
 
 from ._validation import check_choice, check_finite_array, check_finite_range, check_int, check_positive_real
-from .binning import binned_counts, count_moments, histogram_range, own_range_counts, uniform_edges
+from .binning import (
+    _check_memory,
+    _check_numeric,
+    binned_counts,
+    count_moments,
+    histogram_range,
+    own_range_counts,
+    uniform_edges,
+)
 
 #: Shift inside the logarithm of the symmetric KL distance (bristol 0.2.14's value).
 KL_SHIFT = 1e-9
 #: numpy's default number of histogram bins, used for real spectra as in bristol 0.2.14.
 REAL_BINS = 10
+#: Bytes per bin of a common grid (edges, centres, pooled counts K and S, a bincount temporary).
+_GRID_BYTES = 48
+#: Bytes per (member, bin) of dense member counts on the members' own grids (edges and counts).
+_OWN_GRID_BYTES = 16
 
 
 def phase_bin_edges(delta_rad: float = 0.2) -> np.ndarray:
-    """Edges of ceil(2 pi / delta_rad) equal bins covering [-pi, pi] (width <= delta_rad)."""
+    """Edges of ceil(2 pi / delta_rad) equal bins covering [-pi, pi] (width <= delta_rad).
+
+    A ``delta_rad`` whose grid needs more memory than the machine has (about 48 bytes per
+    bin) is refused with a ValueError.
+    """
     return _circle_edges(_n_phase_bins(delta_rad)).copy()
 
 
 def _n_phase_bins(delta_rad: float) -> int:
+    """ceil(2 pi / delta_rad) (a quotient within 1e-9 of an integer k gives k), refusing grids
+    that do not fit in memory."""
     delta_rad = check_positive_real("delta_rad", delta_rad)
-    return max(1, int(np.ceil(2 * np.pi / delta_rad - 1e-9)))
+    n_bins = 2 * np.pi / delta_rad
+    _check_memory(f"delta_rad = {delta_rad!r} ({n_bins:.3g} phase bins)", _GRID_BYTES * n_bins)
+    return max(1, int(np.ceil(n_bins - 1e-9)))
+
+
+def _check_real_bins(real_bins: int, n_members: int, own: bool) -> int:
+    """``real_bins`` as an int >= 1 whose grids fit in memory (dense on the members' own grids)."""
+    real_bins = check_int("real_bins", real_bins)
+    n_bytes = real_bins * (_OWN_GRID_BYTES * n_members + _GRID_BYTES if own else _GRID_BYTES)
+    _check_memory(f"real_bins = {real_bins}", n_bytes)
+    return real_bins
 
 
 @functools.lru_cache(maxsize=16)
@@ -60,25 +97,28 @@ def _circle_edges(n_bins: int) -> np.ndarray:
 
 
 def as_ensemble(values, n_members: int, n: int, name: str = "c_eigen") -> np.ndarray:
-    """Reshape flat eigenvalues (matrix after matrix) to (n_members, n), checking the length."""
+    """(n_members, n) eigenvalues from flat ones (matrix after matrix, ``n_members * n``
+    values) or from an (n_members, n) array; any other shape (a transposed array, a 3-D one)
+    is a ValueError, never reshaped."""
     n_members = check_int("ensemble_size", n_members)
     n = check_int("N", n)
-    arr = np.asarray(values)
-    if arr.ndim == 2 and arr.shape == (n_members, n):
-        flat = arr
-    else:
-        flat = arr.ravel()
-        if flat.size != n_members * n:
-            raise ValueError(
-                f"{name} must hold ensemble_size * N = {n_members} * {n} = {n_members * n} eigenvalues, got {flat.size}"
-            )
-    return check_finite_array(name, flat.reshape(n_members, n))
+    arr = _check_numeric(name, values)
+    if arr.ndim == 1 and arr.size != n_members * n:
+        raise ValueError(
+            f"{name} must hold ensemble_size * N = {n_members} * {n} = {n_members * n} eigenvalues, got {arr.size}"
+        )
+    if arr.ndim != 1 and arr.shape != (n_members, n):
+        raise ValueError(
+            f"{name} must be flat (ensemble_size * N = {n_members * n} eigenvalues, matrix after matrix) or of shape "
+            f"(ensemble_size, N) = ({n_members}, {n}), got shape {arr.shape}"
+        )
+    return check_finite_array(name, arr.reshape(n_members, n))
 
 
 def _prepare(spectra, kind: str) -> Tuple[np.ndarray, bool]:
     """(M, N) floating array and whether it holds phases (float64, wrapped into [-pi, pi])."""
     kind = check_choice("kind", kind, ("auto", "phase", "real"))
-    arr = np.asarray(spectra)
+    arr = _check_numeric("spectra", spectra)
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2:
@@ -89,6 +129,8 @@ def _prepare(spectra, kind: str) -> Tuple[np.ndarray, bool]:
         return np.angle(check_finite_array("spectra", arr)).astype(float, copy=False), True
     if not np.issubdtype(arr.dtype, np.floating):
         arr = check_finite_array("spectra", arr).astype(float)
+    if arr.dtype not in (np.float16, np.float32, np.float64):
+        raise TypeError(f"spectra must be float16, float32 or float64 (or complex64/complex128), got {arr.dtype}")
     lo, hi = check_finite_range("spectra", arr)
     if kind != "phase":
         return arr, False
@@ -110,8 +152,9 @@ def _binned(spectra, kind: str, delta_rad: float, real_grid: str, real_bins: int
     ('own', dense member counts on the members' own grids))."""
     arr, is_phase = _prepare(spectra, kind)
     if not is_phase:
-        real_bins = check_int("real_bins", real_bins)
-        if check_choice("real_grid", real_grid, ("own", "common")) == "own":
+        own = check_choice("real_grid", real_grid, ("own", "common")) == "own"
+        real_bins = _check_real_bins(real_bins, arr.shape[0], own)
+        if own:
             pooled, pooled_edges = own_range_counts(arr.reshape(1, -1), real_bins)
             own = own_range_counts(arr, real_bins)[0]
             return arr, _real_centres(pooled_edges[0]), pooled[0].astype(float), ("own", own)
@@ -147,12 +190,21 @@ def ensemble_counts(
 
 def member_counts(spectra, *, kind: str = "auto", delta_rad: float = 0.2, real_grid: str = "own",
                   real_bins: int = REAL_BINS) -> np.ndarray:
-    """Dense (M, B) counts n_i(b) of every member (on its own grid for ``real_grid="own"``)."""
+    """Dense (M, B) counts n_i(b) of every member (on its own grid for ``real_grid="own"``).
+
+    Memory: the (M, B) int64 counts; sizes that do not fit are refused with a ValueError.
+    """
     arr, is_phase = _prepare(spectra, kind)
-    real_bins = check_int("real_bins", real_bins)
-    if not is_phase and check_choice("real_grid", real_grid, ("own", "common")) == "own":
-        return own_range_counts(arr, real_bins)[0]
-    return binned_counts(arr, _grid_edges(arr, is_phase, delta_rad, real_bins))
+    m = arr.shape[0]
+    if not is_phase:
+        own = check_choice("real_grid", real_grid, ("own", "common")) == "own"
+        real_bins = _check_real_bins(real_bins, m, True)  # dense member counts on either grid
+        if own:
+            return own_range_counts(arr, real_bins)[0]
+        return binned_counts(arr, _grid_edges(arr, False, delta_rad, real_bins))
+    n_bins = _n_phase_bins(delta_rad)
+    _check_memory(f"member counts of {m} members with delta_rad = {delta_rad!r} ({n_bins} bins)", 8.0 * m * n_bins)
+    return binned_counts(arr, _circle_edges(n_bins))
 
 
 def spectral_density(spectra, **binning) -> np.ndarray:

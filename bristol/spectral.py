@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from . import ergodicity as _erg
+from ._validation import check_int
 from .ergodicity import (
     approach_to_ergodicity,
     consecutive_distances,
@@ -97,7 +98,8 @@ class Ergodicity:
     """The bristol 0.2.14 spectral-ergodicity interface (arXiv:1704.08303).
 
     Eigenvalues come flat, matrix after matrix (``ensemble_size * N`` values), as
-    ``Circular.eigen_circular_ensemble`` returns them. Complex eigenvalues are binned by
+    ``Circular.eigen_circular_ensemble`` returns them, or as an (ensemble_size, N) array; any
+    other shape (a transposed or 3-D array) is a ValueError, never reshaped. Complex eigenvalues are binned by
     phase on a grid covering the whole circle; real ones as bristol 0.2.14 does (numpy's 10
     default bins over each array's own range) unless ``real_grid="common"``.
     """
@@ -121,7 +123,13 @@ class Ergodicity:
     def approach_se(self, Ns: Sequence[int], ensemble_size: int, eigen_data: Mapping[str, dict],
                     delta_rad: float = 0.2) -> list:
         """[D_se(N_1, N_0), D_se(N_2, N_1), ...] from ``eigen_data["N<size>"]["c_eigen"]``."""
-        Ns = list(Ns)
+        if not isinstance(eigen_data, Mapping):
+            raise TypeError(
+                f"eigen_data must be a mapping {{'N<size>': {{'c_eigen': ...}}}}, got {type(eigen_data).__name__}"
+            )
+        if isinstance(Ns, (str, bytes)) or not isinstance(Ns, (Sequence, np.ndarray)):
+            raise TypeError(f"Ns must be a sequence of matrix sizes, got {Ns!r}")
+        Ns = [check_int("Ns", n) for n in Ns]
         if len(Ns) < 2:
             raise ValueError(f"Ns must list at least two matrix sizes, got {Ns}")
         omegas = []
@@ -129,5 +137,8 @@ class Ergodicity:
             key = f"N{n}"
             if key not in eigen_data:
                 raise ValueError(f"eigen_data has no entry {key!r} for the size {n} in Ns")
-            omegas.append(self.thirumalai_mountain(eigen_data[key]["c_eigen"], ensemble_size, n, delta_rad))
+            entry = eigen_data[key]
+            if not isinstance(entry, Mapping) or "c_eigen" not in entry:
+                raise ValueError(f"eigen_data[{key!r}] must be a mapping with the key 'c_eigen' (the flat eigenvalues)")
+            omegas.append(self.thirumalai_mountain(entry["c_eigen"], ensemble_size, n, delta_rad))
         return consecutive_distances(omegas).tolist()

@@ -159,6 +159,8 @@ def test_cse_handled_as_n_distinct_phases():
     (lambda: ERGO.thirumalai_mountain(np.ones(4), 0, 4), "ensemble_size"),
     (lambda: ERGO.approach_se([8], 2, {}), "at least two"),
     (lambda: ERGO.approach_se([8, 16], 2, {"N8": {"c_eigen": np.ones(16)}}), "N16"),
+    (lambda: ERGO.approach_se([8, 16], 2, {"N8": {"c_eigen": np.ones(16)}, "N16": {"eigs": np.ones(32)}}), "'c_eigen'"),
+    (lambda: ERGO.approach_se([8, 16], 2, {"N8": {"c_eigen": np.ones(16)}, "N16": np.ones(32)}), "'c_eigen'"),
     (lambda: thirumalai_mountain(np.ones((2, 3)), real_grid="shared"), "real_grid"),
     (lambda: thirumalai_mountain(np.full((2, 3), 1e10, dtype=np.float32)), "finite-sized bins"),
     (lambda: thirumalai_mountain(np.ones((2, 3)), kind="complex"), "kind"),
@@ -178,3 +180,70 @@ def test_measure_on_uniform_phases_reproduces_paper_magnitude():
     spectra = [rng.uniform(-np.pi, np.pi, (40, n)) for n in (64, 128, 256)]
     d = approach_to_ergodicity(spectra, kind="phase", delta_rad=1e-4)
     assert np.allclose(np.log10(d), [1.52, 1.47], atol=0.03)
+
+
+def test_a_transposed_or_reshaped_ensemble_is_refused():
+    """A 2-D ensemble must be (ensemble_size, N): its transpose (same size) was reshaped into
+    wrong members (Omega off by orders of magnitude); a 3-D array is refused too."""
+    c = np.exp(1j * circular_eigphases(64, size=20, random_state=9))
+    expected = ERGO.thirumalai_mountain(c.ravel(), 20, 64)
+    assert np.array_equal(ERGO.thirumalai_mountain(c, 20, 64), expected)
+    for bad in (c.T, c.reshape(2, 10, 64), c.reshape(40, 32)):
+        with pytest.raises(ValueError, match=r"\(ensemble_size, N\) = \(20, 64\)"):
+            ERGO.thirumalai_mountain(bad, 20, 64)
+        with pytest.raises(ValueError, match="c_eigen"):
+            ERGO.spectral_density(bad, 20, 64)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: phase_bin_edges(1e-13), r"delta_rad = 1e-13 .* bytes"),
+    (lambda: thirumalai_mountain(np.exp(1j * np.ones((2, 3))), delta_rad=1e-13), r"delta_rad = 1e-13 .* bytes"),
+    (lambda: thirumalai_mountain(np.exp(1j * np.ones((2, 3))), delta_rad=1e-320), r"delta_rad = 1e-320 \(inf phase bins\)"),
+    (lambda: member_counts(np.ones((2, 3)), kind="phase", delta_rad=1e-320), "delta_rad"),
+    (lambda: thirumalai_mountain(np.ones((2, 3)), real_bins=10**13), r"real_bins = 10000000000000 needs .* bytes"),
+    (lambda: thirumalai_mountain(np.ones((2, 3)), real_grid="common", real_bins=10**15), "real_bins"),
+    (lambda: member_counts(np.ones((2, 3)), real_bins=10**13), "real_bins"),
+])
+def test_grids_that_do_not_fit_in_memory_are_refused_up_front(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_thirumalai_mountain_at_the_papers_resolution_equals_member_loop():
+    """delta_rad = 1e-4 (62832 bins, more than N: the sparse S(b) of the occupied bins) equals the
+    member-by-member np.histogram definition, also where a member has two or more eigenphases in
+    one bin (S(b) sums squared counts)."""
+    rng = np.random.default_rng(10)
+    phases = rng.uniform(-np.pi, np.pi, (30, 200))
+    phases[:, 1] = phases[:, 0]  # every member has a doubly occupied bin
+    phases[::3, 2] = phases[::3, 0]  # and some a triply occupied one
+    edges = phase_bin_edges(1e-4)
+    counts = np.array([np.histogram(r, bins=edges)[0] for r in phases])
+    assert counts.max() == 3 and edges.size - 1 > phases.shape[1]
+    omega = thirumalai_mountain(phases, kind="phase", delta_rad=1e-4)
+    assert np.allclose(omega, _loop_tm(phases, lambda row: edges), rtol=1e-13, atol=0)
+    assert np.allclose(omega, counts.var(axis=0) / phases.shape[1], rtol=1e-12, atol=1e-18)
+
+
+def test_phase_bin_count_when_two_pi_over_delta_rounds_above_an_integer():
+    """delta_rad = 2 pi / k computed in floating point gives k bins, also for the k where
+    2 pi / (2 pi / k) rounds to just above k (k = 61, 122, 197, ...)."""
+    ks = np.arange(1, 3001)
+    above = [k for k in ks if 2 * np.pi / (2 * np.pi / k) > k]
+    assert len(above) > 50
+    assert all(phase_bin_edges(2 * np.pi / k).size - 1 == k for k in ks)
+
+
+@pytest.mark.parametrize("real_grid", ["own", "common"])
+def test_real_spectra_near_the_underflow_limit(real_grid):
+    """Spectra x 1e-308 (bin width B / (hi - lo) overflowed: 'list argument must have no
+    negative elements') and x 1e-315 (subnormal) give the np.histogram loop's metric."""
+    base = np.random.default_rng(11).standard_normal((8, 50))
+    for scale in (1e-308, 1e-315):
+        members = base * scale
+        if real_grid == "own":
+            loop = _loop_tm(members, lambda row: 10)
+        else:
+            counts = np.array([np.histogram(r, bins=np.histogram_bin_edges(members, 10))[0] for r in members])
+            loop = counts.var(axis=0) / 50
+        assert np.allclose(thirumalai_mountain(members, kind="real", real_grid=real_grid), loop, rtol=1e-13, atol=0)

@@ -1,7 +1,11 @@
 """Spectral statistics on samples from bristol.ensembles against their exact values."""
+
 import numpy as np
 import pytest
 from scipy import stats
+
+from bristol import binning
+from peak_memory import peak_bytes
 
 from bristol.ensembles import circular_eigphases, circular_eigvals
 from bristol.spectral_stats import (
@@ -126,6 +130,21 @@ def test_cue_spacings_close_to_the_beta2_surmise():
     (lambda: trace_moments(np.zeros((2, 3)), 0), ValueError, "k must"),
     (lambda: arc_counts(np.zeros((2, 3)), 7.0), ValueError, "arc"),
     (lambda: form_factor(np.zeros((2, 2, 2)), 1), ValueError, "2-D"),
+    (lambda: form_factor(np.zeros((2, 3)), "3"), TypeError, "k must"),
+    (lambda: form_factor(np.zeros((2, 3)), [[1, 2]]), ValueError, "k must"),
+    (lambda: form_factor(np.zeros((2, 3)), []), ValueError, "k must"),
+    (lambda: form_factor(np.zeros((2, 3)), [1.5]), ValueError, "k must"),
+    (lambda: form_factor(np.zeros((2, 3)), [np.inf]), ValueError, "k must"),
+    (lambda: form_factor(np.zeros((2, 3)), True), TypeError, "k must"),
+    (lambda: form_factor(np.array([["a", "b"]]), 1), TypeError, "phases must be an array of numbers"),
+    (lambda: arc_counts(np.zeros((2, 3)), "1"), TypeError, "arc"),
+    (lambda: arc_counts(np.zeros((2, 3)), np.nan), ValueError, "arc"),
+    (lambda: arc_counts(np.zeros((2, 3)), np.array([1.0, 2.0])), TypeError, "arc"),
+    (lambda: number_variance(np.zeros((2, 3)), 1.0, n_positions=0), ValueError, "n_positions"),
+    (lambda: number_variance(np.zeros((2, 3)), 1.0, n_positions=2.0), TypeError, "n_positions"),
+    (lambda: gap_ratios(np.arange(5.0), circular="yes"), TypeError, "circular"),
+    (lambda: unfold(np.exp(1j * np.arange(10.0))), TypeError, "eigenvalues must be real"),
+    (lambda: spacings(np.arange(10.0), degree=2.0), TypeError, "degree"),
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
@@ -136,3 +155,48 @@ def test_eigvals_accepted_everywhere():
     z = circular_eigvals(30, size=5, random_state=6)
     assert np.allclose(form_factor(z, [1, 2]), form_factor(np.angle(z), [1, 2]))
     assert np.allclose(gap_ratios(z, circular=True), gap_ratios(np.angle(z), circular=True))
+
+
+@pytest.mark.parametrize("levels, degree", [
+    ([1.0, 1, 1, 2, 2, 2, 2, 2, 2, 2], 3),  # 2 distinct levels: the fit gave values of 1e15..1e32
+    ([1.0, 1, 1, 2, 2, 3, 3, 3, 3, 3], 3),  # 3 distinct levels, degree 3
+    ([[0.0, 1, 2, 3, 4, 5, 6, 7], [0.0, 0, 0, 0, 1, 1, 1, 1]], 2),  # one member of two is degenerate
+])
+def test_unfold_needs_more_distinct_levels_than_the_degree(levels, degree):
+    with pytest.raises(ValueError, match="distinct levels"):
+        unfold(np.array(levels), degree=degree)
+    with pytest.raises(ValueError, match="distinct levels"):
+        spacings(np.array(levels), degree=degree)
+
+
+def test_unfold_refuses_levels_too_close_for_the_fit_and_handles_extreme_ranges():
+    """Distinct levels 1e-15 apart make the least-squares fit singular in float64: refused.
+    Levels spanning the whole float64 range (differences overflow), or subnormal ones, unfold
+    exactly like their copies scaled by a power of two (each member is rescaled so)."""
+    with pytest.raises(ValueError, match="too close together"):
+        unfold(np.array([0.0, 1e-15, 2e-15, 3e-15, 1.0]), degree=3)
+    levels = np.sort(np.random.default_rng(12).uniform(-1, 1, (3, 60)), axis=1)
+    reference = unfold(levels, degree=5)
+    assert np.array_equal(unfold(levels * 2.0**1023, degree=5), reference)
+    subnormal = levels * 2.0**-1060
+    assert np.array_equal(unfold(subnormal, degree=5), unfold(np.ldexp(subnormal, 1060), degree=5))
+    assert np.array_equal(gap_ratios(levels * 2.0**1023), gap_ratios(levels))
+
+
+def test_form_factor_and_arc_counts_work_in_blocks(monkeypatch):
+    """The (M, K, N) and (M, P, N) intermediate arrays are built in blocks of bounded size
+    (1 MiB here, 64 MiB by default): a case that needs about 200 MB in one piece peaks below
+    4 MiB, with results identical to the one-piece computation."""
+    phases = circular_eigphases(128, size=200, random_state=13)
+    ks = np.arange(1, 257)
+    one_piece_tm = np.abs(np.exp(1j * ks[None, :, None] * phases[:, None, :]).sum(axis=-1)) ** 2
+    starts = 2 * np.pi * np.arange(512) / 512
+    one_piece_arcs = np.sum(np.mod(phases[:, None, :] - starts[None, :, None], 2 * np.pi) < 0.7, axis=-1)
+    monkeypatch.setattr(binning, "_BLOCK_BYTES", 2**20)
+    tm, peak = peak_bytes(lambda: trace_moments(phases, ks))
+    assert np.array_equal(tm, one_piece_tm) and peak < 4 * 2**20
+    ff, peak = peak_bytes(lambda: form_factor(phases, ks))
+    assert np.array_equal(ff, one_piece_tm.mean(axis=0)) and peak < 4 * 2**20
+    counts, peak = peak_bytes(lambda: arc_counts(phases, 0.7, n_positions=512))
+    assert np.array_equal(counts, one_piece_arcs) and peak < 4 * 2**20
+    assert 16 * one_piece_tm.size * phases.shape[1] > 50 * 2**20 and 8 * one_piece_arcs.size * phases.shape[1] > 50 * 2**20
