@@ -125,14 +125,14 @@ def physical_memory() -> Optional[int]:
     return int(psutil.virtual_memory().total)
 
 
-def format_bytes(n_bytes: int) -> str:
+def format_bytes(n_bytes: float) -> str:
     """``n_bytes`` in GiB: 3 significant digits below 1000 GiB, whole GiB above, powers of ten
-    beyond 10**15 GiB (exact for Python integers of any size)."""
-    gib = Decimal(int(n_bytes)) / Decimal(2**30)
+    beyond 10**15 GiB (exact for Python integers of any size; a float may be infinite)."""
+    gib = Decimal(n_bytes if isinstance(n_bytes, float) else int(n_bytes)) / Decimal(2**30)
     return f"{gib:.3g} GiB" if gib < 1000 else f"{gib:.0f} GiB" if gib < 10**15 else f"{gib:.3e} GiB"
 
 
-def check_memory(name: str, n_bytes: int) -> None:
+def check_memory(name: str, n_bytes: float) -> None:
     """Refuse a job that needs more memory than this machine has, before allocating it.
 
     Parameters
@@ -140,9 +140,10 @@ def check_memory(name: str, n_bytes: int) -> None:
     name : str
         What needs the memory, in the user's terms, e.g. ``"cue(n=1000000, size=())"`` or
         ``"n_matrices = 10**9 of n = 64"``; it starts the error message.
-    n_bytes : int
+    n_bytes : int or float
         Bytes the job needs at its peak (output and working arrays). A Python int, so that
-        products of huge sizes do not overflow: compute it with ``math.prod``, not ``np.prod``.
+        products of huge sizes do not overflow (compute it with ``math.prod``, not ``np.prod``),
+        or a float, which may be infinite.
 
     Raises
     ------
@@ -153,7 +154,7 @@ def check_memory(name: str, n_bytes: int) -> None:
         the platform does not report its memory.
     """
     total = physical_memory()
-    if total is not None and n_bytes > total:
+    if total is not None and not n_bytes <= total:
         raise ValueError(
             f"{name} needs {format_bytes(n_bytes)}, more than the {format_bytes(total)} of memory on this machine"
         )

@@ -23,22 +23,9 @@ Used by :mod:`bristol.ergodicity` (spectral densities, the Thirumalai-Mountain m
 """
 from __future__ import annotations
 
-import os
 from typing import Optional, Tuple
 
 import numpy as np
-
-
-def _check_memory(what: str, n_bytes: float) -> None:
-    """Refuse, before allocating, an amount of memory larger than the machine's physical memory.
-
-    ``what`` names the parameter(s) responsible (it starts the message). Private to bristol's
-    spectral modules (:mod:`bristol.ergodicity`, :mod:`bristol.spectral_stats`,
-    :mod:`bristol.theory`).
-    """
-    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    if not n_bytes <= available:
-        raise ValueError(f"{what} needs {n_bytes:.3g} bytes, more than the {available:.3g} bytes of memory of this machine")
 
 
 #: Working memory of one block of the blocked computations of bristol's spectral statistics

@@ -41,9 +41,8 @@ from typing import Sequence, Tuple
 
 import numpy as np
 
-from ._validation import check_choice, check_finite_array, check_finite_range, check_int, check_positive_real
+from ._validation import check_choice, check_finite_array, check_finite_range, check_int, check_memory, check_positive_real
 from .binning import (
-    _check_memory,
     _check_numeric,
     binned_counts,
     count_moments,
@@ -76,7 +75,7 @@ def _n_phase_bins(delta_rad: float) -> int:
     that do not fit in memory."""
     delta_rad = check_positive_real("delta_rad", delta_rad)
     n_bins = 2 * np.pi / delta_rad
-    _check_memory(f"delta_rad = {delta_rad!r} ({n_bins:.3g} phase bins)", _GRID_BYTES * n_bins)
+    check_memory(f"delta_rad = {delta_rad!r} ({n_bins:.3g} phase bins)", _GRID_BYTES * n_bins)
     return max(1, int(np.ceil(n_bins - 1e-9)))
 
 
@@ -84,7 +83,7 @@ def _check_real_bins(real_bins: int, n_members: int, own: bool) -> int:
     """``real_bins`` as an int >= 1 whose grids fit in memory (dense on the members' own grids)."""
     real_bins = check_int("real_bins", real_bins)
     n_bytes = real_bins * (_OWN_GRID_BYTES * n_members + _GRID_BYTES if own else _GRID_BYTES)
-    _check_memory(f"real_bins = {real_bins}", n_bytes)
+    check_memory(f"real_bins = {real_bins}", n_bytes)
     return real_bins
 
 
@@ -203,7 +202,7 @@ def member_counts(spectra, *, kind: str = "auto", delta_rad: float = 0.2, real_g
             return own_range_counts(arr, real_bins)[0]
         return binned_counts(arr, _grid_edges(arr, False, delta_rad, real_bins))
     n_bins = _n_phase_bins(delta_rad)
-    _check_memory(f"member counts of {m} members with delta_rad = {delta_rad!r} ({n_bins} bins)", 8.0 * m * n_bins)
+    check_memory(f"member counts of {m} members with delta_rad = {delta_rad!r} ({n_bins} bins)", 8.0 * m * n_bins)
     return binned_counts(arr, _circle_edges(n_bins))
 
 

@@ -11,13 +11,12 @@ multiple of n, so the order is an explicit choice (theory.md 5.2-5.3):
 """
 from __future__ import annotations
 
-import os
 from typing import Sequence
 
 import numpy as np
 
 from ._streams import RandomState, as_generator
-from ._validation import check_choice, check_int
+from ._validation import check_choice, check_int, check_memory
 
 ORDERS = ("descending", "ascending", "solver", "random")
 
@@ -50,15 +49,8 @@ def periodic_extension(spectra: Sequence[np.ndarray], length: int | None = None)
     longest = max(s.size for s in spectra)
     length = longest if length is None else check_int("length", length)
     dtype = np.result_type(*spectra)
-    _check_fits_in_memory("the periodic spectra", len(spectra) * length * dtype.itemsize)
+    check_memory("the periodic spectra", len(spectra) * length * dtype.itemsize)
     out = np.empty((len(spectra), length), dtype=dtype)
     for row, s in zip(out, spectra):
         row[:] = s[np.arange(length) % s.size]
     return out
-
-
-def _check_fits_in_memory(what: str, nbytes: int) -> None:
-    """Raise ValueError stating the bytes ``what`` needs when they exceed the physical memory."""
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    if nbytes > total:
-        raise ValueError(f"{what} would need {nbytes:,} bytes, more than this machine's {total:,} bytes of memory")

@@ -10,8 +10,8 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_finite_array, check_int
-from .binning import _block_steps, _check_memory, _check_numeric, _scaled_grid
+from ._validation import check_finite_array, check_int, check_memory
+from .binning import _block_steps, _check_numeric, _scaled_grid
 from .theory import _check_orders
 
 TWO_PI = 2 * np.pi
@@ -137,7 +137,7 @@ def trace_moments(phases, k) -> np.ndarray:
         raise ValueError(f"k must be an integer or a non-empty 1-D array of integers in [1, 2**53], got {k!r}")
     ks = ks.reshape(-1)
     (m, n), n_k = th.shape, ks.size
-    _check_memory(f"|Tr U^k|^2 of {m} members for {n_k} orders k", 8.0 * m * n_k)
+    check_memory(f"|Tr U^k|^2 of {m} members for {n_k} orders k", 8.0 * m * n_k)
     out = np.empty((m, n_k))
     m_step, k_step = _block_steps(n_k, n, 32)  # the complex arguments and their exponentials
     for i in range(0, m, m_step):
@@ -177,7 +177,7 @@ def arc_counts(phases, arc: float, n_positions: int = 16) -> np.ndarray:
     arc = _check_arc(arc)
     n_positions = check_int("n_positions", n_positions)
     (m, n) = th.shape
-    _check_memory(f"arc counts of {m} members at n_positions = {n_positions}", 8.0 * m * n_positions)
+    check_memory(f"arc counts of {m} members at n_positions = {n_positions}", 8.0 * m * n_positions)
     starts = TWO_PI * np.arange(n_positions) / n_positions
     out = np.empty((m, n_positions), dtype=np.intp)
     m_step, p_step = _block_steps(n_positions, n, 9)  # float64 offsets and their comparison
