@@ -31,11 +31,14 @@ pi/N do not line up with a mirror axis):
    twice, and one copy takes each side: spectra mirror-symmetric about phi_m or about
    phi_m + pi/2 (whose two axis points project to x = 0 twice) stay on the banded path.
 3. The whole spectrum is verified: for every direction, the sorted projections of the
-   result must match the computed list. A matrix that fails (a candidate equally supported
-   on both sides without a twin value, as for spectra invariant under a rotation by
-   2 pi / 3) is solved with the dense ``numpy.linalg.eigvals`` instead; on random spectra,
-   real Verblunsky coefficients included, this does not happen in practice. The accuracy is
-   that of the banded solver, ~1e-15 in angle.
+   result must match the computed list. A matrix that fails is tried once more with the
+   sides scored also against a fourth list, phi = ``TIE_DIRECTION`` (O(N^2)): this decides
+   values whose two candidates the three lists support equally without a twin, as in
+   spectra invariant under a rotation by 2 pi / 3 (beta -> infinity with 3 | N, regular
+   polygons). A matrix that fails again (e.g. an exactly degenerate eigenvalue on a zone
+   boundary) is solved with the dense ``numpy.linalg.eigvals``; on random spectra, real
+   Verblunsky coefficients included, neither happens in practice. The accuracy is that of
+   the banded solver, ~1e-15 in angle.
 
 Small matrices (N <= ``DENSE_MAX_N``) go to the stacked dense solver directly, which is
 faster there.
@@ -56,6 +59,8 @@ from ._validation import SizeLike, check_choice, check_int, check_positive_real,
 DENSE_MAX_N = 48
 #: The three directions phi_0 + m pi / 3 used by the banded path.
 DIRECTIONS = 0.3 + np.arange(3) * np.pi / 3
+#: A fourth direction, off the pi / 6 grid of DIRECTIONS, for sides the three lists leave open.
+TIE_DIRECTION = DIRECTIONS[0] + 0.5
 #: Largest mismatch of sorted projections accepted when verifying a banded solution.
 VERIFY_TOL = 1e-9
 #: Zone values up to 1/2 + BOUNDARY_TOL are read, so a phase within ~BOUNDARY_TOL of a zone
@@ -189,14 +194,16 @@ def _choose_sides(x: np.ndarray, score: np.ndarray) -> np.ndarray:
     return plus
 
 
-def phases_from_projections(projections: np.ndarray) -> np.ndarray | None:
+def phases_from_projections(projections: np.ndarray, tie_list: np.ndarray | None = None) -> np.ndarray | None:
     """Recover eigenphases from the sorted lists cos(theta_j - phi_m), m = 0, 1, 2.
 
-    ``projections`` has shape (3, n), each row sorted ascending. Returns the n phases in
-    (-pi, pi], sorted, or None when the lists cannot be combined unambiguously (the
-    caller then falls back to a dense solver). O(n log n) time, O(n) memory.
+    ``projections`` has shape (3, n), each row sorted ascending; ``tie_list``, when given,
+    is the sorted list cos(theta_j - TIE_DIRECTION), which then also scores the side
+    candidates. Returns the n phases in (-pi, pi], sorted, or None when the lists cannot be
+    combined unambiguously. O(n log n) time, O(n) memory.
     """
     n = projections.shape[1]
+    checks = [(DIRECTIONS[m], projections[m]) for m in range(3)]
     phases, sources = [], []
     for m, phi in enumerate(DIRECTIONS):
         x = projections[m]
@@ -204,9 +211,8 @@ def phases_from_projections(projections: np.ndarray) -> np.ndarray | None:
         a = np.arccos(x)
         cand = np.stack([phi + a, phi - a])  # (2, k)
         score = np.zeros_like(cand)
-        for other in ((m + 1) % 3, (m + 2) % 3):
-            pred = np.cos(cand - DIRECTIONS[other])
-            score = np.maximum(score, _nearest_distance(projections[other], pred))
+        for other, values in checks[m + 1:] + checks[:m] + ([] if tie_list is None else [(TIE_DIRECTION, tie_list)]):
+            score = np.maximum(score, _nearest_distance(values, np.cos(cand - other)))
         phases.append(np.where(_choose_sides(x, score), cand[0], cand[1]))
         sources.append(np.full(x.size, m))
     theta = np.angle(np.exp(1j * np.concatenate(phases)))
@@ -235,10 +241,10 @@ def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=
     (as returned by :func:`cmv_diagonals`). ``method`` is "banded" (three pentadiagonal
     Hermitian eigenvalue problems, O(n^2) time and O(n) memory per matrix, see the module
     docstring) or "dense" (``numpy.linalg.eigvals`` on the stacked matrices, O(n^3) time and
-    O(n^2) memory per matrix). With a torch ``device`` the three Hermitian eigenvalue
-    problems are solved densely there (:mod:`bristol.torch_backend`) and combined as on the
-    banded path. Matrices with n < 3 are always solved densely on the CPU (same result on
-    every path).
+    O(n^2) memory per matrix). With a torch ``device`` (either method) the three Hermitian
+    eigenvalue problems are solved densely there (:mod:`bristol.torch_backend`) and combined
+    as on the banded path. Matrices with n < 3 are always solved densely on the CPU (the
+    same result on every path).
     """
     method = check_choice("method", method, ("banded", "dense"))
     if device is not None:
@@ -250,7 +256,7 @@ def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=
     batch = main.shape[:-1]
     if main.size == 0:
         return np.empty(batch + (n,))
-    if method == "dense" or n < 3:
+    if n < 3 or (method == "dense" and device is None):
         return _dense_eigphases(matrix_from_diagonals(diags))
     count = main.size // n
     flat = {k: v.reshape((count, v.shape[-1])) for k, v in diags.items()}
@@ -266,8 +272,12 @@ def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=
     out = np.empty((count, n))
     for i in range(count):
         theta = phases_from_projections(projections[i])
+        if theta is None:  # sides undecided: score them on a fourth list too, O(n^2)
+            single = {k: v[i] for k, v in flat.items()}
+            tie_list = eig_banded(_hermitian_part_bands(single, TIE_DIRECTION), eigvals_only=True)
+            theta = phases_from_projections(projections[i], tie_list)
         if theta is None:
-            theta = _dense_eigphases(matrix_from_diagonals({k: v[i] for k, v in flat.items()}))
+            theta = _dense_eigphases(matrix_from_diagonals(single))
         out[i] = theta
     return out.reshape(batch + (n,))
 

@@ -14,6 +14,7 @@ from bristol.cmv import (
     BOUNDARY_TOL,
     DENSE_MAX_N,
     DIRECTIONS,
+    TIE_DIRECTION,
     circular_eigphases,
     circular_eigvals,
     cmv_diagonals,
@@ -118,16 +119,26 @@ def test_banded_on_hard_spectra(label, theta):
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-def test_banded_pairing_itself_handles_symmetric_and_edge_spectra(weighted):
-    """No fallback for any hard spectrum (zone boundaries, mirror pairs, +-1, near 0 and pi)
-    but the regular 36-gon, which is invariant under a rotation by 2 pi / 3: there each value
-    of a list has both candidates supported by the other lists and no twin (documented)."""
+def test_banded_path_handles_symmetric_and_edge_spectra(weighted, dense_solves):
+    """No dense solve for any hard spectrum (zone boundaries, mirror pairs, +-1, near 0 and
+    pi, the regular 36-gon); all but the 36-gon without the fourth (tie) list."""
     for label, theta in _hard_spectra():
-        if label == "regular polygon":
-            continue
         weights = np.random.default_rng(8).uniform(0.5, 1.5, theta.size) if weighted else None
         diags = pentadiagonal_unitary(theta, weights)
-        assert circular_distance(_banded_without_fallback(diags), theta) < ACCURACY, label
+        assert circular_distance(pentadiagonal_unitary_eigphases(diags), theta) < ACCURACY, label
+        assert sum(dense_solves) == 0, f"fell back to the dense solver on {label}"
+        if label != "regular polygon":
+            assert circular_distance(_banded_without_fallback(diags), theta) < ACCURACY, label
+
+
+def test_rotation_symmetric_spectra_need_the_tie_list():
+    """A spectrum invariant under a rotation by 2 pi / 3: both side candidates of every value
+    are supported by the three lists; the fourth list (TIE_DIRECTION) decides."""
+    theta = 2 * np.pi * np.arange(36) / 36 + 0.01
+    diags = pentadiagonal_unitary(theta)
+    tie_list = eig_banded(cmv._hermitian_part_bands(diags, TIE_DIRECTION), eigvals_only=True)
+    assert phases_from_projections(_projections(diags)) is None
+    assert circular_distance(phases_from_projections(_projections(diags), tie_list), theta) < ACCURACY
 
 
 def test_phases_from_projections_rejects_inconsistent_lists():
@@ -358,13 +369,15 @@ def test_tiny_beta_gives_independent_uniform_phases(beta):
 
 
 @pytest.mark.parametrize("beta", [1e300, 1.7e308])
-@pytest.mark.parametrize("n", [7, 61])
-def test_huge_beta_gives_the_rotated_lattice(beta, n):
+@pytest.mark.parametrize("n", [7, 61, 63])
+def test_huge_beta_gives_the_rotated_lattice(beta, n, dense_solves):
     """beta -> infinity: alpha_k = 0 to double precision, the phases are a rotated regular
-    n-gon; beta (n - k - 1) / 2 overflowing used to warn."""
+    n-gon, on the banded path also for 3 | n (a 3-fold symmetric spectrum); beta (n - k - 1) / 2
+    overflowing used to warn."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         phases = circular_eigphases(n, beta, size=3, random_state=93)
+    assert sum(dense_solves) == (3 if n <= DENSE_MAX_N else 0)
     steps = np.diff(np.concatenate([phases, phases[:, :1] + 2 * np.pi], axis=1), axis=1)
     assert np.abs(steps - 2 * np.pi / n).max() < ACCURACY
 
