@@ -30,12 +30,14 @@ pi/N do not line up with a mirror axis):
    When both candidates are eigenphases (mirror images about phi_m) the value is listed
    twice, and one copy takes each side: spectra mirror-symmetric about phi_m or about
    phi_m + pi/2 (whose two axis points project to x = 0 twice) stay on the banded path.
-3. The whole spectrum is verified: for every direction, the sorted projections of the
-   result must match the computed list. A matrix that fails is tried once more with the
-   sides scored also against a fourth list, phi = ``TIE_DIRECTION`` (O(N^2)): this decides
-   values whose two candidates the three lists support equally without a twin, as in
-   spectra invariant under a rotation by 2 pi / 3 (beta -> infinity with 3 | N, regular
-   polygons). A matrix that fails again (e.g. an exactly degenerate eigenvalue on a zone
+3. A value whose two candidates are both supported, and which is no twin, is undecided:
+   the three lists cannot tell such a spectrum from another one (a spectrum invariant
+   under a rotation by 2 pi / 3 -- beta -> infinity with 3 | N, regular polygons -- has
+   the same three lists as its mirror image about phi_0).
+4. The whole spectrum is verified: for every direction, the sorted projections of the
+   result must match the computed list. A matrix that fails or is undecided is tried
+   once more with a fourth list, phi = ``TIE_DIRECTION`` (O(N^2)), in the scores and the
+   verification. A matrix that fails again (e.g. an exactly degenerate eigenvalue on a zone
    boundary) is solved with the dense ``numpy.linalg.eigvals``; on random spectra, real
    Verblunsky coefficients included, neither happens in practice. The accuracy is that of
    the banded solver, ~1e-15 in angle.
@@ -171,15 +173,18 @@ def _nearest_distance(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndar
     return np.minimum(np.abs(queries - lo), np.abs(queries - hi))
 
 
-def _choose_sides(x: np.ndarray, score: np.ndarray) -> np.ndarray:
+def _choose_sides(x: np.ndarray, score: np.ndarray) -> np.ndarray | None:
     """True where the + candidate phi_m + arccos(x) is taken, for the sorted zone values ``x``.
 
-    Each value takes its better supported candidate (``score`` (2, k): worst distance of the
-    candidate's projections to the other two lists; ties go to +). Two values equal within
-    VERIFY_TOL whose candidates all have scores within VERIFY_TOL (the tolerance of the final
-    verification) are the two mirror images theta and 2 phi_m - theta, both
-    eigenphases (a spectrum mirror-symmetric about phi_m, or the two ends of a symmetry axis
-    phi_m +- pi/2): one copy takes each side, in the better supported of the two ways.
+    ``score`` (2, k) is the worst distance of each candidate's projections to the other
+    lists; a candidate is supported when it is within VERIFY_TOL (the tolerance of the final
+    verification). Each value takes its better supported candidate. Two values equal within
+    VERIFY_TOL whose candidates are all supported are the two mirror images theta and
+    2 phi_m - theta, both eigenphases (a spectrum mirror-symmetric about phi_m, or the two
+    ends of a symmetry axis phi_m +- pi/2): one copy takes each side, in the better supported
+    of the two ways. Returns None when another value has both candidates supported: the
+    lists leave its side open (they do for every spectrum invariant under a rotation by
+    2 pi / 3, whose mirror image about phi_0 has the same three lists).
     """
     plus = score[0] <= score[1]
     supported = score.max(axis=0) <= VERIFY_TOL
@@ -190,8 +195,9 @@ def _choose_sides(x: np.ndarray, score: np.ndarray) -> np.ndarray:
             continue  # value i is already the second of a pair
         plus[i] = max(score[0, i], score[1, i + 1]) <= max(score[1, i], score[0, i + 1])
         plus[i + 1] = not plus[i]
+        supported[i: i + 2] = False  # decided
         paired = i + 1
-    return plus
+    return None if supported.any() else plus
 
 
 def phases_from_projections(projections: np.ndarray, tie_list: np.ndarray | None = None) -> np.ndarray | None:
@@ -199,11 +205,12 @@ def phases_from_projections(projections: np.ndarray, tie_list: np.ndarray | None
 
     ``projections`` has shape (3, n), each row sorted ascending; ``tie_list``, when given,
     is the sorted list cos(theta_j - TIE_DIRECTION), which then also scores the side
-    candidates. Returns the n phases in (-pi, pi], sorted, or None when the lists cannot be
-    combined unambiguously. O(n log n) time, O(n) memory.
+    candidates and verifies the result. Returns the n phases in (-pi, pi], sorted, or None
+    when the lists cannot be combined unambiguously. O(n log n) time, O(n) memory.
     """
     n = projections.shape[1]
     checks = [(DIRECTIONS[m], projections[m]) for m in range(3)]
+    extra = [] if tie_list is None else [(TIE_DIRECTION, tie_list)]
     phases, sources = [], []
     for m, phi in enumerate(DIRECTIONS):
         x = projections[m]
@@ -211,9 +218,12 @@ def phases_from_projections(projections: np.ndarray, tie_list: np.ndarray | None
         a = np.arccos(x)
         cand = np.stack([phi + a, phi - a])  # (2, k)
         score = np.zeros_like(cand)
-        for other, values in checks[m + 1:] + checks[:m] + ([] if tie_list is None else [(TIE_DIRECTION, tie_list)]):
+        for other, values in checks[m + 1:] + checks[:m] + extra:
             score = np.maximum(score, _nearest_distance(values, np.cos(cand - other)))
-        phases.append(np.where(_choose_sides(x, score), cand[0], cand[1]))
+        plus = _choose_sides(x, score)
+        if plus is None:
+            return None
+        phases.append(np.where(plus, cand[0], cand[1]))
         sources.append(np.full(x.size, m))
     theta = np.angle(np.exp(1j * np.concatenate(phases)))
     order = np.argsort(theta)
@@ -223,8 +233,8 @@ def phases_from_projections(projections: np.ndarray, tie_list: np.ndarray | None
     theta = theta[~((gap <= MERGE_TOL) & (source != np.roll(source, -1)))]
     if theta.size != n:
         return None
-    for m, phi in enumerate(DIRECTIONS):
-        if np.max(np.abs(np.sort(np.cos(theta - phi)) - projections[m])) > VERIFY_TOL:
+    for phi, values in checks + extra:
+        if np.max(np.abs(np.sort(np.cos(theta - phi)) - values)) > VERIFY_TOL:
             return None
     return theta
 

@@ -131,6 +131,33 @@ def test_banded_path_handles_symmetric_and_edge_spectra(weighted, dense_solves):
             assert circular_distance(_banded_without_fallback(diags), theta) < ACCURACY, label
 
 
+def _rotation_symmetric(k, seed):
+    """k random points and their rotations by 2 pi / 3 and 4 pi / 3, and the mirror image of
+    that spectrum about phi_0."""
+    base = np.random.default_rng([k, seed]).uniform(-np.pi, np.pi, k)
+    spectrum = np.angle(np.exp(1j * (base[None, :] + 2 * np.pi / 3 * np.arange(3)[:, None]))).ravel()
+    return spectrum, 2 * DIRECTIONS[0] - spectrum
+
+
+def test_rotation_symmetric_spectrum_is_not_confused_with_its_mirror_image():
+    """S invariant under a rotation by 2 pi / 3 and its mirror image about phi_0 have the
+    same three lists, so these cannot decide: None, never the wrong one of the two (a rule
+    choosing sides by score returns the mirror image for 6 of these 80 spectra); the fourth
+    list decides, and the solver returns S. The original code returned the mirror image for
+    1 in 200 regular 9-gons (beta = 1e300, method="banded")."""
+    spectrum, mirror = _rotation_symmetric(4, 0)
+    lists = [np.sort(np.cos(t[None, :] - DIRECTIONS[:, None]), axis=1) for t in (spectrum, mirror)]
+    assert np.abs(lists[0] - lists[1]).max() < 1e-14 and circular_distance(spectrum, mirror) > 0.1
+    for seed in range(40):
+        for t in _rotation_symmetric(2, seed):
+            diags = pentadiagonal_unitary(t)
+            result = phases_from_projections(_projections(diags))
+            assert result is None or circular_distance(result, t) < ACCURACY, f"mirror image returned, seed {seed}"
+            tie_list = eig_banded(cmv._hermitian_part_bands(diags, TIE_DIRECTION), eigvals_only=True)
+            assert circular_distance(phases_from_projections(_projections(diags), tie_list), t) < ACCURACY
+            assert circular_distance(pentadiagonal_unitary_eigphases(diags), t) < ACCURACY
+
+
 def test_rotation_symmetric_spectra_need_the_tie_list():
     """A spectrum invariant under a rotation by 2 pi / 3: both side candidates of every value
     are supported by the three lists; the fourth list (TIE_DIRECTION) decides."""
