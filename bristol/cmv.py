@@ -307,7 +307,9 @@ def _as_verblunsky(alpha: object) -> np.ndarray:
     if not np.all(np.isfinite(modulus)):
         raise ValueError("alpha contains NaN or Inf")
     if np.any(modulus[..., :-1] > 1 + MODULUS_TOL):
-        raise ValueError(f"alpha[..., :-1] must lie in the closed unit disk, got |alpha| up to {modulus[..., :-1].max()!r}")
+        raise ValueError(
+            f"alpha[..., :-1] must lie in the closed unit disk, got |alpha| up to {modulus[..., :-1].max()!r}"
+        )
     if np.any(np.abs(modulus[..., -1] - 1) > MODULUS_TOL):
         raise ValueError(f"alpha[..., -1] must lie on the unit circle (|alpha_(n-1)| = 1 within {MODULUS_TOL}), "
                          f"got modulus {modulus[..., -1].ravel()[np.argmax(np.abs(modulus[..., -1] - 1))]!r}")
