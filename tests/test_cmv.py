@@ -368,18 +368,21 @@ def test_empty_batches(method):
         assert cmv_eigphases(np.ones((0, n), complex), method=method).shape == (0, n)
 
 
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
 @pytest.mark.parametrize("n", [1, 2, 3, 60])
-def test_device_path_small_n(n):
-    """device="cpu" (torch) gives the CPU path's result; n = 1, 2 used to fail there."""
-    pytest.importorskip("torch")
+def test_device_path_small_n(n, device):
+    """A torch device gives the CPU path's result; n = 1, 2 used to fail there."""
+    torch = pytest.importorskip("torch")
+    if device == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
     cpu = circular_eigphases(n, 2.0, size=4, random_state=90 + n)
-    dev = circular_eigphases(n, 2.0, size=4, random_state=90 + n, device="cpu")
+    dev = circular_eigphases(n, 2.0, size=4, random_state=90 + n, device=device)
     assert dev.shape == (4, n)
     if n < 3:
         assert np.array_equal(dev, cpu)
     for a, b in zip(dev, cpu):
         assert circular_distance(a, b) < ACCURACY
-    assert circular_eigphases(n, size=0, device="cpu").shape == (0, n)
+    assert circular_eigphases(n, size=0, device=device).shape == (0, n)
 
 
 @pytest.mark.parametrize("beta", [5e-324, 1e-300])
