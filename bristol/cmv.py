@@ -22,20 +22,33 @@ pi/N do not line up with a mirror axis):
 
 1. The values of list m with |x| <= 1/2 are exactly the phases with theta - phi_m in
    +-[pi/3, 2pi/3] (the three zones tile the circle), where d theta / dx = 1/|sin| <= 2/sqrt(3):
-   each phase is read from the list in which it is well conditioned.
+   each phase is read from the list in which it is well conditioned. A phase within
+   ~``BOUNDARY_TOL`` of a zone boundary is read from both zones (|x| <= 1/2 + BOUNDARY_TOL,
+   robust to rounding) and the two readings are merged.
 2. The side (+ or -) of each such value is the candidate phi_m +- arccos(x) whose
    projections cos(theta - phi_m') are present in both other lists (nearest-value distance).
-3. The whole spectrum is verified: for every direction, the sorted projections of the
-   result must match the computed list. A matrix that fails (a count mismatch at a zone
-   boundary, or two candidates equally supported, as for exactly mirror-symmetric spectra)
-   is solved with the dense ``numpy.linalg.eigvals`` instead; on random spectra this does
-   not happen in practice. The accuracy is that of the banded solver, ~1e-15 in angle.
+   When both candidates are eigenphases (mirror images about phi_m) the value is listed
+   twice, and one copy takes each side: spectra mirror-symmetric about phi_m or about
+   phi_m + pi/2 (whose two axis points project to x = 0 twice) stay on the banded path.
+3. A value whose two candidates are both supported, and which is no twin, is undecided:
+   the three lists cannot tell such a spectrum from another one (a spectrum invariant
+   under a rotation by 2 pi / 3 -- beta -> infinity with 3 | N, regular polygons -- has
+   the same three lists as its mirror image about phi_0).
+4. The whole spectrum is verified: for every direction, the sorted projections of the
+   result must match the computed list. A matrix that fails or is undecided is tried
+   once more with a fourth list, phi = ``TIE_DIRECTION`` (O(N^2)), in the scores and the
+   verification. A matrix that fails again (e.g. an exactly degenerate eigenvalue on a zone
+   boundary) is solved with the dense ``numpy.linalg.eigvals``; on random spectra, real
+   Verblunsky coefficients included, neither happens in practice. The accuracy is that of
+   the banded solver, ~1e-15 in angle.
 
 Small matrices (N <= ``DENSE_MAX_N``) go to the stacked dense solver directly, which is
 faster there.
 """
 from __future__ import annotations
 
+import math
+import os
 from typing import Tuple
 
 import numpy as np
@@ -48,17 +61,32 @@ from ._validation import SizeLike, check_choice, check_int, check_positive_real,
 DENSE_MAX_N = 48
 #: The three directions phi_0 + m pi / 3 used by the banded path.
 DIRECTIONS = 0.3 + np.arange(3) * np.pi / 3
+#: A fourth direction, off the pi / 6 grid of DIRECTIONS, for sides the three lists leave open.
+TIE_DIRECTION = DIRECTIONS[0] + 0.5
 #: Largest mismatch of sorted projections accepted when verifying a banded solution.
 VERIFY_TOL = 1e-9
+#: Zone values up to 1/2 + BOUNDARY_TOL are read, so a phase within ~BOUNDARY_TOL of a zone
+#: boundary is read from both zones; readings from two zones closer than MERGE_TOL (in angle,
+#: more than the 2 x 2/sqrt(3) x BOUNDARY_TOL between two such readings) are merged.
+BOUNDARY_TOL = 1e-10
+MERGE_TOL = 3 * BOUNDARY_TOL
+#: Tolerance on |alpha_k| <= 1 and |alpha_{n-1}| = 1 for given Verblunsky coefficients.
+MODULUS_TOL = 1e-10
+#: Complex entries (diagonals, or dense matrices) per block of :func:`cmv_eigphases`.
+BLOCK_ENTRIES = 2**16
+#: The Beta(1, b) draws of |alpha_k|^2 use b clipped to this range (see circular_eigphases).
+BETA_PARAMETER_RANGE = (np.finfo(float).tiny, 1e300)
 
 
 def verblunsky_coefficients(n: int, beta: float, shape: tuple, rng: np.random.Generator) -> np.ndarray:
     """Draw the Killip-Nenciu Verblunsky coefficients, shape ``shape + (n,)`` (complex).
 
     |alpha_k|^2 ~ Beta(1, beta (n - k - 1) / 2) for k < n - 1, |alpha_{n-1}| = 1, and the
-    arguments are independent and uniform on [0, 2 pi).
+    arguments are independent and uniform on [0, 2 pi). The Beta parameters are clipped to
+    BETA_PARAMETER_RANGE (no effect in double precision, see :func:`circular_eigphases`).
     """
-    b = beta * (n - 1 - np.arange(n - 1)) / 2.0
+    with np.errstate(over="ignore", under="ignore"):
+        b = np.clip(beta * (n - 1 - np.arange(n - 1)) / 2.0, *BETA_PARAMETER_RANGE)
     modulus = np.ones(shape + (n,))
     if n > 1:
         modulus[..., :-1] = np.sqrt(rng.beta(1.0, np.broadcast_to(b, shape + (n - 1,))))
@@ -145,33 +173,75 @@ def _nearest_distance(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndar
     return np.minimum(np.abs(queries - lo), np.abs(queries - hi))
 
 
-def phases_from_projections(projections: np.ndarray) -> np.ndarray | None:
+def _choose_sides(x: np.ndarray, score: np.ndarray) -> np.ndarray | None:
+    """True where the + candidate phi_m + arccos(x) is taken, for the sorted zone values ``x``.
+
+    ``score`` (2, k) is the worst distance of each candidate's projections to the other
+    lists; a candidate is supported when it is within VERIFY_TOL (the tolerance of the final
+    verification). Each value takes its better supported candidate. Two values equal within
+    VERIFY_TOL whose candidates are all supported are the two mirror images theta and
+    2 phi_m - theta, both eigenphases (a spectrum mirror-symmetric about phi_m, or the two
+    ends of a symmetry axis phi_m +- pi/2): one copy takes each side, in the better supported
+    of the two ways. Returns None when another value has both candidates supported: the
+    lists leave its side open (they do for every spectrum invariant under a rotation by
+    2 pi / 3, whose mirror image about phi_0 has the same three lists).
+    """
+    plus = score[0] <= score[1]
+    supported = score.max(axis=0) <= VERIFY_TOL
+    twin = supported[:-1] & supported[1:] & (np.diff(x) <= VERIFY_TOL)
+    paired = -1
+    for i in np.flatnonzero(twin):
+        if i == paired:
+            continue  # value i is already the second of a pair
+        plus[i] = max(score[0, i], score[1, i + 1]) <= max(score[1, i], score[0, i + 1])
+        plus[i + 1] = not plus[i]
+        supported[i: i + 2] = False  # decided
+        paired = i + 1
+    return None if supported.any() else plus
+
+
+def phases_from_projections(projections: np.ndarray, tie_list: np.ndarray | None = None) -> np.ndarray | None:
     """Recover eigenphases from the sorted lists cos(theta_j - phi_m), m = 0, 1, 2.
 
-    ``projections`` has shape (3, n), each row sorted ascending. Returns the n phases in
-    (-pi, pi], sorted, or None when the lists cannot be combined unambiguously (the
-    caller then falls back to a dense solver).
+    ``projections`` has shape (3, n), each row sorted ascending; ``tie_list``, when given,
+    is the sorted list cos(theta_j - TIE_DIRECTION), which then also scores the side
+    candidates and verifies the result. Returns the n phases in (-pi, pi], sorted, or None
+    when the lists cannot be combined unambiguously. O(n log n) time, O(n) memory.
     """
     n = projections.shape[1]
-    phases = []
+    checks = [(DIRECTIONS[m], projections[m]) for m in range(3)]
+    extra = [] if tie_list is None else [(TIE_DIRECTION, tie_list)]
+    phases, sources = [], []
     for m, phi in enumerate(DIRECTIONS):
         x = projections[m]
-        x = x[np.abs(x) <= 0.5]
+        x = x[np.abs(x) <= 0.5 + BOUNDARY_TOL]
         a = np.arccos(x)
         cand = np.stack([phi + a, phi - a])  # (2, k)
         score = np.zeros_like(cand)
-        for other in ((m + 1) % 3, (m + 2) % 3):
-            pred = np.cos(cand - DIRECTIONS[other])
-            score = np.maximum(score, _nearest_distance(projections[other], pred))
-        phases.append(np.where(score[0] <= score[1], cand[0], cand[1]))
-    theta = np.concatenate(phases)
+        for other, values in checks[m + 1:] + checks[:m] + extra:
+            score = np.maximum(score, _nearest_distance(values, np.cos(cand - other)))
+        plus = _choose_sides(x, score)
+        if plus is None:
+            return None
+        phases.append(np.where(plus, cand[0], cand[1]))
+        sources.append(np.full(x.size, m))
+    theta = np.angle(np.exp(1j * np.concatenate(phases)))
+    order = np.argsort(theta)
+    theta, source = theta[order], np.concatenate(sources)[order]
+    # A phase near a zone boundary is read from both zones: keep one reading.
+    gap = np.diff(theta, append=theta[:1] + 2 * np.pi)
+    theta = theta[~((gap <= MERGE_TOL) & (source != np.roll(source, -1)))]
     if theta.size != n:
         return None
-    theta = np.sort(np.angle(np.exp(1j * theta)))
-    for m, phi in enumerate(DIRECTIONS):
-        if np.max(np.abs(np.sort(np.cos(theta - phi)) - projections[m])) > VERIFY_TOL:
+    for phi, values in checks + extra:
+        if np.max(np.abs(np.sort(np.cos(theta - phi)) - values)) > VERIFY_TOL:
             return None
     return theta
+
+
+def _dense_eigphases(c: np.ndarray) -> np.ndarray:
+    """Sorted eigenphases of (a stack of) dense matrices, ``numpy.linalg.eigvals``."""
+    return np.sort(np.angle(np.linalg.eigvals(c)), axis=-1)
 
 
 def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=None) -> np.ndarray:
@@ -179,17 +249,27 @@ def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=
 
     ``diags`` maps offsets -2..2 to arrays of shape (..., n - |offset|) holding C[i, i + k]
     (as returned by :func:`cmv_diagonals`). ``method`` is "banded" (three pentadiagonal
-    Hermitian eigenvalue problems, O(n^2), see the module docstring; needs n >= 3) or
-    "dense" (``numpy.linalg.eigvals`` on the stacked matrices, O(n^3)). With a torch
-    ``device`` the three Hermitian eigenvalue problems are solved densely there
-    (:mod:`bristol.torch_backend`) and combined as on the banded path.
+    Hermitian eigenvalue problems, O(n^2) time and O(n) memory per matrix, see the module
+    docstring) or "dense" (``numpy.linalg.eigvals`` on the stacked matrices, O(n^3) time and
+    O(n^2) memory per matrix). With a torch ``device`` (either method) the three Hermitian
+    eigenvalue problems are solved densely there (:mod:`bristol.torch_backend`) and combined
+    as on the banded path. Matrices with n < 3 are always solved densely on the CPU (the
+    same result on every path).
     """
     method = check_choice("method", method, ("banded", "dense"))
-    n = diags[0].shape[-1]
-    if device is None and (method == "dense" or n < 3):
-        return np.sort(np.angle(np.linalg.eigvals(matrix_from_diagonals(diags))), axis=-1)
-    batch = diags[0].shape[:-1]
-    flat = {k: v.reshape((-1, v.shape[-1])) for k, v in diags.items()}
+    if device is not None:
+        from .torch_backend import resolve_device
+
+        resolve_device(device)
+    main = diags[0]
+    n = main.shape[-1]
+    batch = main.shape[:-1]
+    if main.size == 0:
+        return np.empty(batch + (n,))
+    if n < 3 or (method == "dense" and device is None):
+        return _dense_eigphases(matrix_from_diagonals(diags))
+    count = main.size // n
+    flat = {k: v.reshape((count, v.shape[-1])) for k, v in diags.items()}
     if device is not None:
         from .torch_backend import hermitian_part_eigvalsh
 
@@ -199,27 +279,121 @@ def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=
             [eig_banded(np.moveaxis(_hermitian_part_bands(flat, phi), 0, -2), eigvals_only=True) for phi in DIRECTIONS],
             axis=1,
         )  # (b, 3, n), each list sorted ascending by LAPACK
-    out = np.empty(projections[:, 0].shape)
-    for i in range(out.shape[0]):
-        theta = phases_from_projections(projections[i]) if n >= 3 else None
+    out = np.empty((count, n))
+    for i in range(count):
+        theta = phases_from_projections(projections[i])
+        if theta is None:  # sides undecided: score them on a fourth list too, O(n^2)
+            single = {k: v[i] for k, v in flat.items()}
+            tie_list = eig_banded(_hermitian_part_bands(single, TIE_DIRECTION), eigvals_only=True)
+            theta = phases_from_projections(projections[i], tie_list)
         if theta is None:
-            dense = matrix_from_diagonals({k: v[i] for k, v in flat.items()})
-            theta = np.sort(np.angle(np.linalg.eigvals(dense)))
+            theta = _dense_eigphases(matrix_from_diagonals(single))
         out[i] = theta
     return out.reshape(batch + (n,))
 
 
-def cmv_eigphases(alpha: np.ndarray, method: str = "auto", device=None) -> np.ndarray:
-    """Sorted eigenphases in (-pi, pi] of the CMV matrices with coefficients ``alpha``.
+def _as_verblunsky(alpha: object) -> np.ndarray:
+    """``alpha`` as a complex array (..., n), checked: finite, |alpha_k| <= 1, |alpha_{n-1}| = 1."""
+    try:
+        arr = np.asarray(alpha)
+    except ValueError as err:  # ragged nested sequences
+        raise ValueError(f"alpha must be a rectangular array of shape (..., n): {err}") from None
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.number)):
+        raise TypeError(f"alpha must be an array of real or complex numbers, got dtype {arr.dtype}")
+    if arr.ndim == 0 or arr.shape[-1] == 0:
+        raise ValueError(f"alpha must have shape (..., n) with n >= 1, got shape {arr.shape}")
+    arr = arr.astype(complex)
+    modulus = np.abs(arr)
+    if not np.all(np.isfinite(modulus)):
+        raise ValueError("alpha contains NaN or Inf")
+    if np.any(modulus[..., :-1] > 1 + MODULUS_TOL):
+        raise ValueError(
+            f"alpha[..., :-1] must lie in the closed unit disk, got |alpha| up to {modulus[..., :-1].max()!r}"
+        )
+    if np.any(np.abs(modulus[..., -1] - 1) > MODULUS_TOL):
+        raise ValueError(f"alpha[..., -1] must lie on the unit circle (|alpha_(n-1)| = 1 within {MODULUS_TOL}), "
+                         f"got modulus {modulus[..., -1].ravel()[np.argmax(np.abs(modulus[..., -1] - 1))]!r}")
+    return arr
 
-    ``alpha`` has shape (..., n). ``method`` is "banded", "dense" (see
-    :func:`pentadiagonal_unitary_eigphases`) or "auto" (dense for n <= DENSE_MAX_N);
-    ``device`` (torch) solves the Hermitian parts on that device instead.
-    """
+
+def _resolve_method(method: object, n: int) -> str:
+    """Check ``method`` and resolve "auto": "dense" for n <= DENSE_MAX_N, else "banded"."""
     method = check_choice("method", method, ("auto", "banded", "dense"))
     if method == "auto":
-        method = "dense" if alpha.shape[-1] <= DENSE_MAX_N else "banded"
-    return pentadiagonal_unitary_eigphases(cmv_diagonals(alpha), method=method, device=device)
+        return "dense" if n <= DENSE_MAX_N else "banded"
+    return method
+
+
+def _block_rows(n: int, dense: bool) -> int:
+    """Matrices per block of :func:`cmv_eigphases`: BLOCK_ENTRIES complex entries of matrices or diagonals."""
+    return max(1, BLOCK_ENTRIES // (n * n if dense else n))
+
+
+def _physical_memory() -> int | None:
+    """Bytes of physical memory of this machine, or None where the platform does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        try:
+            import psutil
+        except ImportError:
+            return None
+        return int(psutil.virtual_memory().total)
+
+
+def _check_memory(what: str, count: int, n: int, method: str, bytes_per_phase: int) -> None:
+    """Refuse, before allocating, ``count`` matrices of size ``n`` that do not fit in memory.
+
+    ``bytes_per_phase`` is held for each of the ``count * n`` phases; a block of the solver
+    adds its working memory (about 64 bytes per dense-matrix entry, 256 per banded entry).
+    The ValueError names ``what`` and states the bytes needed.
+    """
+    rows = min(count, _block_rows(n, method == "dense"))
+    work = rows * n * n * 64 if method == "dense" else rows * n * 256
+    need = count * n * bytes_per_phase + work
+    total = _physical_memory()
+    if total is not None and need > total:
+        raise ValueError(
+            f"{what}: {count} x {n} eigenphases (method={method!r}) need about {need:,} bytes "
+            f"({need / 2**30:.1f} GiB), more than this machine's memory ({total / 2**30:.1f} GiB)"
+        )
+
+
+def cmv_eigphases(alpha: object, method: str = "auto", device=None) -> np.ndarray:
+    """Sorted eigenphases in (-pi, pi] of the CMV matrices with coefficients ``alpha``.
+
+    Parameters
+    ----------
+    alpha : array_like, real or complex, shape (..., n)
+        Verblunsky coefficients: finite, |alpha_k| <= 1 for k < n - 1 and |alpha_{n-1}| = 1
+        (within 1e-10). Lists are accepted.
+    method : {"auto", "banded", "dense"}
+        See :func:`pentadiagonal_unitary_eigphases`; "auto" is dense for n <= DENSE_MAX_N.
+    device : str or None
+        A torch device that solves the Hermitian parts instead (needs torch).
+
+    Returns
+    -------
+    ndarray, float, shape ``alpha.shape``: phases ascending along the last axis.
+
+    Memory: the result plus one block of at most BLOCK_ENTRIES (2**16) diagonal entries
+    (banded) or matrix entries (dense, at least one n x n matrix); time O(n^2) per matrix
+    banded, O(n^3) dense.
+    """
+    alpha = _as_verblunsky(alpha)
+    n = alpha.shape[-1]
+    method = _resolve_method(method, n)
+    count = alpha.size // n
+    _check_memory("alpha", count, n, method, 8)
+    flat = alpha.reshape((count, n))
+    out = np.empty((count, n))
+    # the device path keeps the whole batch (torch_backend chunks it on the device)
+    step = max(count, 1) if device is not None else _block_rows(n, method == "dense")
+    for start in range(0, max(count, 1), step):  # an empty batch still checks the device
+        out[start: start + step] = pentadiagonal_unitary_eigphases(
+            cmv_diagonals(flat[start: start + step]), method=method, device=device
+        )
+    return out.reshape(alpha.shape)
 
 
 def circular_eigphases(
@@ -238,9 +412,13 @@ def circular_eigphases(
     n : int
         Number of eigenphases N >= 1 (for CSE, beta = 4, the N distinct phases).
     beta : float
-        Dyson index > 0: 1 (COE), 2 (CUE), 4 (CSE) or any other positive real.
+        Dyson index: any finite real > 0 (1 COE, 2 CUE, 4 CSE). Where beta (N - k - 1) / 2
+        leaves [2.2e-308, 1e300] (beta near 5e-324 or 1e308) the Beta(1, .) draw of
+        |alpha_k|^2 is made at the nearest end of that range; in double precision that draw
+        is then 1 (beta -> 0: independent uniform phases) or below 1e-298 (beta -> infinity:
+        the rotated lattice), as for the exact parameter.
     size : None, int or tuple of ints
-        Batch shape (leading axes of the result).
+        Batch shape (leading axes of the result); 0 in it gives an empty result.
     random_state : int, SeedSequence, Generator or None
         Source of randomness.
     method : {"auto", "banded", "dense"}
@@ -252,10 +430,20 @@ def circular_eigphases(
     Returns
     -------
     ndarray, float, shape ``size + (n,)``: phases in (-pi, pi], ascending per matrix.
+
+    Raises
+    ------
+    ValueError
+        When the draws and the result (about 64 bytes per phase) would not fit in the
+        physical memory, stating the bytes; before anything is allocated.
+
+    Memory grows as 64 bytes x prod(size) x n (the coefficients, their draws and the
+    result), plus one solver block (see :func:`cmv_eigphases`).
     """
     n = check_int("n", n)
     beta = check_positive_real("beta", beta)
     shape = check_size(size)
+    _check_memory("size", math.prod(shape), n, _resolve_method(method, n), 64)
     alpha = verblunsky_coefficients(n, beta, shape, as_generator(random_state))
     return cmv_eigphases(alpha, method=method, device=device)
 

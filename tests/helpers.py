@@ -74,3 +74,16 @@ def circular_distance(a, b):
     b = np.sort(np.mod(b, 2 * np.pi))
     za, zb = np.exp(1j * a), np.exp(1j * b)
     return min(np.abs(za - np.roll(zb, s)).max() for s in range(-2, 3))
+
+
+def mirror_symmetric_phases(axis, pairs, rng, axis_points=()):
+    """Phases symmetric under the reflection theta -> 2 axis - theta.
+
+    ``pairs`` random mirror pairs axis +- t (t jittered on a grid in (0.05, pi - 0.05), so
+    that phases stay apart and the CMV builder stays accurate to ~1e-15) plus the points of
+    ``axis_points`` (0: the axis point ``axis``, 1: the opposite point ``axis + pi``), which
+    are their own mirror images.
+    """
+    t = 0.05 + (np.arange(pairs) + rng.uniform(0.2, 0.8, pairs)) * (np.pi - 0.1) / pairs
+    ends = [axis + np.pi * k for k in axis_points]
+    return np.concatenate([axis + t, axis - t, ends])
