@@ -48,14 +48,13 @@ faster there.
 from __future__ import annotations
 
 import math
-import os
 from typing import Tuple
 
 import numpy as np
 from scipy.linalg import eig_banded
 
 from ._streams import RandomState, as_generator
-from ._validation import SizeLike, check_choice, check_int, check_positive_real, check_size
+from ._validation import SizeLike, check_choice, check_int, check_memory, check_positive_real, check_size
 
 #: Matrices up to this size are diagonalised densely (stacked LAPACK), larger ones banded.
 DENSE_MAX_N = 48
@@ -329,18 +328,6 @@ def _block_rows(n: int, dense: bool) -> int:
     return max(1, BLOCK_ENTRIES // (n * n if dense else n))
 
 
-def _physical_memory() -> int | None:
-    """Bytes of physical memory of this machine, or None where the platform does not say."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        try:
-            import psutil
-        except ImportError:
-            return None
-        return int(psutil.virtual_memory().total)
-
-
 def _check_memory(what: str, count: int, n: int, method: str, bytes_per_phase: int) -> None:
     """Refuse, before allocating, ``count`` matrices of size ``n`` that do not fit in memory.
 
@@ -351,12 +338,7 @@ def _check_memory(what: str, count: int, n: int, method: str, bytes_per_phase: i
     rows = min(count, _block_rows(n, method == "dense"))
     work = rows * n * n * 64 if method == "dense" else rows * n * 256
     need = count * n * bytes_per_phase + work
-    total = _physical_memory()
-    if total is not None and need > total:
-        raise ValueError(
-            f"{what}: {count} x {n} eigenphases (method={method!r}) need about {need:,} bytes "
-            f"({need / 2**30:.1f} GiB), more than this machine's memory ({total / 2**30:.1f} GiB)"
-        )
+    check_memory(f"{what}: {count} x {n} eigenphases (method={method!r})", need)
 
 
 def cmv_eigphases(alpha: object, method: str = "auto", device=None) -> np.ndarray:

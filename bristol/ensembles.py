@@ -60,8 +60,6 @@ __all__ = [
 
 #: Dyson index of each named circular ensemble.
 ENSEMBLE_BETA = {"COE": 1.0, "CUE": 2.0, "CSE": 4.0}
-#: Smallest Dyson index of the chunked circular sampler (beta / 2 must not underflow to 0).
-CIRCULAR_MIN_BETA = float(np.finfo(float).tiny)
 
 
 def ensemble_beta(ensemble: str) -> float:
@@ -83,9 +81,8 @@ def circular_ensemble_eigphases(n: int, n_matrices: int, beta: float = 2, *, met
     ``n_jobs`` and any joblib backend give identical bits. ``method`` as in
     :func:`bristol.cmv.cmv_eigphases`.
 
-    ``beta`` is a real number from ``CIRCULAR_MIN_BETA`` (the smallest normal float, 2.2e-308)
-    up: below it beta (N - k - 1) / 2 in the Killip-Nenciu law underflows to zero. A
-    SeedSequence ``random_state`` is a fixed seed (the same one gives the same result and is
+    ``beta`` is any finite real number > 0 (see :func:`bristol.cmv.verblunsky_coefficients`
+    for the extremes). A SeedSequence ``random_state`` is a fixed seed (the same one gives the same result and is
     left unchanged); a Generator advances (see :mod:`bristol._streams`).
 
     Returns a :class:`~bristol.parallel.ChunkedSample` whose ``values`` has shape
@@ -95,8 +92,6 @@ def circular_ensemble_eigphases(n: int, n_matrices: int, beta: float = 2, *, met
     """
     n = check_int("n", n)
     beta = check_positive_real("beta", beta)
-    if beta < CIRCULAR_MIN_BETA:
-        raise ValueError(f"beta must be at least {CIRCULAR_MIN_BETA:g} (the smallest normal float), got {beta:g}")
     check_choice("method", method, ("auto", "banded", "dense"))
     sampler = functools.partial(_cmv_sampler, n=n, beta=beta, method=method)
     return sample_in_chunks(sampler, n_matrices, desc=f"beta={beta:g} N={n}", samples_name="n_matrices",
