@@ -89,6 +89,7 @@ _positive_int = _int_argument("a positive integer", lambda value: value >= 1)
 _nonnegative_int = _int_argument("a non-negative integer", lambda value: value >= 0)
 #: joblib's n_jobs: a positive count, or -1 for all cores, -2 for all but one, ...
 _jobs = _int_argument("a non-zero integer (-1: all cores)", lambda value: value != 0)
+_torch_seed = _int_argument("an integer from 0 to 2**64 - 1", lambda value: 0 <= value < 2**64)
 
 
 def _positive_float(text: str) -> float:
@@ -115,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--weights", default=None,
                     help="torchvision weights for a model name, e.g. DEFAULT (downloads: needs network); "
                          "default: none (random init)")
-    cp.add_argument("--seed", type=int, default=None,
+    cp.add_argument("--seed", type=_torch_seed, default=None,
                     help="torch seed for a randomly initialised model name (default 0)")
     cp.add_argument("--legacy", action="store_true", help="reproduce bristol 0.2.14 exactly (on the CPU)")
     cp.add_argument("--device", default=None, help="torch device for the linear algebra, e.g. cuda")
@@ -243,15 +244,20 @@ def _check_cpse_flags(args: argparse.Namespace, torch, torchvision) -> None:
 
 
 def _check_device(device: str, torch) -> None:
-    """--device must name a torch device that exists on this machine."""
+    """--device must name a torch device of this machine that holds data (one float is
+    placed there to find out)."""
     from .torch_backend import resolve_device
 
     try:
         dev = resolve_device(device)
     except RuntimeError as err:  # resolve_device's "needs CUDA, but ... is False on this machine"
         raise ValueError(str(err)) from None
-    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
-        raise ValueError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    if dev.type == "meta":
+        raise ValueError("--device meta holds no data: name a device that computes, such as cpu or cuda")
+    try:
+        torch.zeros(1, device=dev)
+    except RuntimeError as err:  # an index beyond the devices present, a backend not built in
+        raise ValueError(f"--device {device} cannot be used on this machine: {err}") from None
 
 
 def _load_model(args: argparse.Namespace, torch):
@@ -352,13 +358,13 @@ def _run_cpse(args: argparse.Namespace) -> int:
 
 def _ensemble_bytes(n: int, m: int, chunk_size: int, workers: int) -> int:
     """Peak bytes of ``bristol ensemble``: the (M, N) float64 result twice (the chunks and
-    their concatenation), plus the sampler's working memory for ``workers`` chunks at once:
-    per matrix about 256 N bytes on the banded path, and 32 N^2 more where matrices up to
-    ``DENSE_MAX_N`` are diagonalised densely."""
+    their concatenation), 2 KiB per chunk (its seed, plan entry and task), plus the sampler's
+    working memory for ``workers`` chunks at once: per matrix about 256 N bytes on the banded
+    path, and 32 N^2 more where matrices up to ``DENSE_MAX_N`` are diagonalised densely."""
     from .cmv import DENSE_MAX_N
 
     per_matrix = 256 * n + (32 * n * n if n <= DENSE_MAX_N else 0)
-    return 2 * 8 * m * n + workers * chunk_size * per_matrix
+    return 2 * 8 * m * n + 2048 * math.ceil(m / chunk_size) + workers * chunk_size * per_matrix
 
 
 def _run_ensemble(args: argparse.Namespace) -> int:

@@ -255,12 +255,13 @@ def test_cli_ignored_arguments_are_errors(capsys, small_state_dict, argv, fragme
     main_error(capsys, [a.format(sd=small_state_dict) for a in argv], fragment)
 
 
-def test_cli_unavailable_cuda_device(capsys, monkeypatch):
+def test_cli_unusable_device(capsys, monkeypatch):
+    """Devices that cannot compute here are refused before the model is loaded."""
+    main_error(capsys, ["cpse", SMALL, "--device", "meta"], "--device meta holds no data")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     main_error(capsys, ["cpse", SMALL, "--device", "cuda"], "--device 'cuda' needs CUDA")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    main_error(capsys, ["cpse", SMALL, "--device", "cuda:1"], "--device cuda:1: this machine has 1 CUDA device")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # the probe: no driver, or not 100 devices
+    main_error(capsys, ["cpse", SMALL, "--device", "cuda:99"], "--device cuda:99 cannot be used on this machine")
 
 
 # --- 4. memory ------------------------------------------------------------------------------------
@@ -273,14 +274,21 @@ def test_cli_ensemble_refuses_sizes_beyond_memory(tmp_path):
     assert snapshot(tmp_path) == {}
 
 
-def test_cli_ensemble_memory_counts_output_and_work(capsys, monkeypatch, tmp_path):
-    """Refused when the result fits but the result twice (chunks and their concatenation) or
-    the dense working matrices of the running chunks do not."""
-    n, m = 32, 1000
-    monkeypatch.setattr(cli, "_available_memory", lambda: 8 * n * m + 1)
-    main_error(capsys, ["ensemble", "-N", n, "-M", m, "--out", tmp_path / "x.npz"], f"needs {cli._ensemble_bytes(n, m, 125, 1):,} bytes")
-    assert cli._ensemble_bytes(n, m, 125, 1) >= 2 * 8 * n * m + 125 * 16 * n * n
-    assert cli._ensemble_bytes(n, m, 125, 2) > cli._ensemble_bytes(n, m, 125, 1)
+@pytest.mark.parametrize("n, m, chunk, available, fits", [
+    (1000, 1000, 1, 1.5 * 8e6, False),  # the result fits once, not twice (the chunks and their concatenation)
+    (1, 100_000, 1, 1e8, False),  # 2 KiB per chunk: 100000 chunks of one matrix
+    (32, 1000, 125, 2e6, False),  # dense 32 x 32 matrices of a running chunk
+    (32, 1000, 125, 125 * 32 * 32**2 * 2 + 3 * 8 * 32e3, True),
+])
+def test_cli_ensemble_memory_counts_output_and_work(capsys, monkeypatch, tmp_path, n, m, chunk, available, fits):
+    monkeypatch.setattr(cli, "_available_memory", lambda: int(available))
+    argv = ["ensemble", "-N", n, "-M", m, "--chunk-size", chunk, "--no-progress", "--out", tmp_path / "x.npz"]
+    if fits:
+        assert cli.main([str(a) for a in argv]) == 0
+        assert np.load(tmp_path / "x.npz")["eigphases"].shape == (m, n)
+    else:
+        main_error(capsys, argv, f"-M {m} x -N {n} eigenphases", "bytes of memory")
+        assert not (tmp_path / "x.npz").exists()
 
 
 def test_cli_input_shape_beyond_memory(capsys):
@@ -318,11 +326,17 @@ def test_cli_cpse_errors_exit_2(tmp_path):
 
 
 def test_cli_errors_exit_2(tmp_path):
-    for extra in (["XYZ", "-N", "4", "-M", "2"], ["-N", "0", "-M", "2"], ["-N", "4", "-M", "2", "--beta", "-1"],
-                  ["-N", "4", "-M", "2", "--seed", "-5"], ["-N", "4"]):
-        assert_usage_error(run(["ensemble"] + extra + ["--out", "x.npz"], cwd=tmp_path))
+    for extra, fragment in ((["XYZ", "-N", "4", "-M", "2"], "argument ensemble"), (["-N", "0", "-M", "2"], "argument -N"),
+                            (["-N", "4", "-M", "2", "--beta", "-1"], "argument --beta"),
+                            (["-N", "4", "-M", "2", "--seed", "-5"], "argument --seed"), (["-N", "4"], "-M")):
+        assert_usage_error(run(["ensemble"] + extra + ["--out", "x.npz"], cwd=tmp_path), fragment)
     assert_usage_error(run([]), "command")
     assert snapshot(tmp_path) == {}
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**64), "1.5"])
+def test_cli_cpse_seed_range(capsys, seed):
+    main_error(capsys, ["cpse", SMALL, "--seed", seed], "argument --seed")
 
 
 def test_cli_missing_torch_gives_the_install_hint(tmp_path):
@@ -369,8 +383,8 @@ def test_cli_bugs_are_not_usage_errors(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("jobs, ok", [("1", True), ("4", True), ("-1", True), ("0", False), ("2.5", False),
                                       ("two", False), ("", False)])
-def test_cli_jobs_validated(capsys, jobs, ok):
-    argv = ["ensemble", "-N", "4", "-M", "2", "--out", "x.npz", "--jobs", jobs]
+def test_cli_jobs_validated(capsys, tmp_path, jobs, ok):
+    argv = ["ensemble", "-N", "4", "-M", "2", "--out", str(tmp_path / "x.npz"), "--jobs", jobs]
     if ok:
         assert cli.build_parser().parse_args(argv).jobs == int(jobs)
     else:
