@@ -393,16 +393,20 @@ def test_cli_jobs_validated(capsys, tmp_path, jobs, ok):
 
 # --- 7. property: any argument list gives exit 0 or a one-line exit 2 -----------------------------
 
-TOKENS = ["CUE", "COE", "cse", "XYZ", "-N", "-M", "--beta", "--seed", "--chunk-size", "--jobs", "--out", "--no-progress",
-          "1", "2", "3", "0", "-1", "2.5", "nan", "inf", "1e400", "abc", "", "OUT", "DIR", "MISSING/x.npz"]
+OPTIONS = ["-N", "-M", "--beta", "--seed", "--chunk-size", "--jobs", "--out", "--no-progress"]
+VALUES = ["1", "2", "3", "0", "-1", "2.5", "nan", "inf", "1e400", "abc", "", "OUT", "DIR", "MISSING", "CSE"]
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(TOKENS), max_size=12))
-def test_cli_ensemble_random_arguments(tmp_path, capsys, tokens):
+@given(st.lists(st.sampled_from(["CUE", "COE", "cse", "XYZ"]), max_size=1),
+       st.lists(st.tuples(st.sampled_from(OPTIONS), st.lists(st.sampled_from(VALUES), min_size=0, max_size=2)),
+                max_size=4))
+def test_cli_ensemble_random_arguments(tmp_path, capsys, ensemble, options):
+    """Valid arguments (small sizes) and any mix of flags and values: exit 0, or 2 with one line."""
     (tmp_path / "DIR").mkdir(exist_ok=True)
-    paths = {"OUT": str(tmp_path / "out.npz"), "DIR": str(tmp_path / "DIR"), "MISSING/x.npz": str(tmp_path / "m" / "x")}
-    argv = ["ensemble", "-N", "3", "-M", "2"] + [paths.get(t, t) for t in tokens]
+    paths = {"OUT": str(tmp_path / "out.npz"), "DIR": str(tmp_path / "DIR"), "MISSING": str(tmp_path / "m" / "x")}
+    argv = ["ensemble", *ensemble, "-N", "3", "-M", "2", "--no-progress", "--out", paths["OUT"]]
+    argv += [paths.get(token, token) for flag, values in options for token in [flag, *values]]
     try:
         code = cli.main(argv)
     except SystemExit as stop:
@@ -411,3 +415,5 @@ def test_cli_ensemble_random_arguments(tmp_path, capsys, tokens):
     assert code in (0, 2), (argv, err)
     if code == 2:
         assert len(err.splitlines()) == 1 and err.startswith("bristol: error: "), (argv, err)
+    else:
+        assert np.load(paths["OUT"])["eigphases"].shape[0] > 0 and err == ""
