@@ -1,33 +1,95 @@
 """The ``bristol`` command line.
 
-* ``bristol cpse MODEL`` -- cPSE of a torchvision model name or a saved module / state_dict
-  (with ``--arch``): prints the per-layer table and cpse; ``--json`` / ``--csv`` write them,
-  ``--plot FILE.png`` the d_layers curve; ``--legacy``, ``--device``, ``--weights``.
-* ``bristol ensemble {CUE,COE,CSE} -N 1024 -M 40 --seed 1 --jobs 2 --out FILE.npz`` -- samples
-  eigenphases of M matrices (chunked, reproducible for any ``--jobs``) and writes them with
-  the seeds and chunk plan; ``--beta`` selects the circular beta-ensemble instead.
+* ``bristol cpse MODEL`` -- cPSE of a torchvision model name or a file saved with
+  ``torch.save`` (a state_dict with ``--arch``; a whole module only with ``--allow-pickle``,
+  which executes code from the file): prints the per-layer table and cpse; ``--json`` /
+  ``--csv`` write them, ``--plot FILE.png`` the d_layers curve; ``--legacy``, ``--device``,
+  ``--weights``, ``--input-shape``.
+* ``bristol ensemble {CUE,COE,CSE} -N 1024 -M 40 --seed 1 --jobs 2 --out FILE`` -- samples
+  eigenphases of M matrices (chunked, reproducible for any ``--jobs``) and writes them, with
+  the seeds and chunk plan, as an ``.npz`` archive to exactly the path given; ``--beta``
+  selects the circular beta-ensemble instead of ENSEMBLE.
 
-Errors in the arguments (unknown models, unreadable files, bad sizes) exit with status 2 and
-a message.
+Promises: every error in the arguments exits with status 2 and one line
+``bristol: error: ...`` naming the flag; an argument that would be ignored is such an error.
+Outputs are checked before the computation (their folder exists and is writable, no output is
+a folder, the input model file or another output), so the input is never written over; the
+paths written are printed. Sizes that cannot fit in the available memory are refused before
+allocating. Warnings (skipped layers, modules that never ran, d_l = 0) reach stderr, one line
+each. A bug (any other exception) shows its traceback and exits with status 1.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import re
 import sys
-from typing import List, Optional
+import warnings
+from typing import Callable, Dict, List, NoReturn, Optional
 
 import numpy as np
 
+#: Keyword arguments of the library and the flags that set them, to reword library messages.
+_FLAGS = {"allow_pickle": "--allow-pickle", "example_input": "--input-shape", "arch": "--arch",
+          "weights": "--weights", "device": "--device", "legacy": "--legacy", "n_jobs": "--jobs",
+          "chunk_size": "--chunk-size", "random_state": "--seed"}
+_MAX_MESSAGE = 500  # characters of one error line (a state_dict mismatch lists every key)
+_TORCH_HINT = "pip install 'bristol[torch]'"
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``bristol: error: MESSAGE``, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        _fail(message)
+
+
+def _fail(message: str) -> NoReturn:
+    """Print ``bristol: error: MESSAGE`` on one line of stderr and exit with status 2."""
+    line = " ".join(_flag_words(message).split())
+    if len(line) > _MAX_MESSAGE:
+        line = line[:_MAX_MESSAGE] + " ..."
+    sys.stderr.write(f"bristol: error: {line}\n")
+    raise SystemExit(2)
+
+
+def _flag_words(message: str) -> str:
+    """Reword a library message for the command line: ``arch=`` -> ``--arch``,
+    ``allow_pickle=True`` -> ``--allow-pickle``, ``example_input`` -> ``--input-shape``, ..."""
+    for keyword, flag in _FLAGS.items():
+        message = re.sub(rf"(?<![\w-]){keyword}=True\b", flag, message)
+        message = re.sub(rf"(?<![\w-]){keyword}=\s?", f"{flag} ", message)
+        bare = rf"(?<![\w-]){keyword}\b" if "_" in keyword else rf"^{keyword}\b"
+        message = re.sub(bare, flag, message)
+    return message
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on stderr as one line each: ``bristol: warning: MESSAGE``."""
+    sys.stderr.write(f"bristol: warning: {' '.join(str(message).split())}\n")
+
+
+def _int_argument(expected: str, accept: Callable[[int], bool]) -> Callable[[str], int]:
+    """An argparse ``type``: the integer in the text, if ``accept`` takes it."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int = _int_argument("a positive integer", lambda value: value >= 1)
+_nonnegative_int = _int_argument("a non-negative integer", lambda value: value >= 0)
+#: joblib's n_jobs: a positive count, or -1 for all cores, -2 for all but one, ...
+_jobs = _int_argument("a non-zero integer (-1: all cores)", lambda value: value != 0)
+_torch_seed = _int_argument("an integer from 0 to 2**64 - 1", lambda value: 0 <= value < 2**64)
 
 
 def _positive_float(text: str) -> float:
@@ -41,79 +103,231 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bristol", description="bristol: random matrices, spectral ergodicity, cPSE")
+    """The argument parser of ``bristol`` (errors exit 2 with one line)."""
+    parser = _Parser(prog="bristol", description="bristol: random matrices, spectral ergodicity, cPSE")
     sub = parser.add_subparsers(dest="command", required=True)
     cp = sub.add_parser("cpse", help="cPSE of a deep network (needs the torch extra)")
     cp.add_argument("model", help="torchvision model name (e.g. resnet50) or a file saved with torch.save")
-    cp.add_argument("--arch", help="torchvision model name to load a state_dict file into")
+    cp.add_argument("--arch", help="torchvision model name to load a state_dict file into (only for a file)")
+    cp.add_argument("--allow-pickle", action="store_true",
+                    help="load a file that needs full unpickling (a whole module saved with torch.save(model)): "
+                         "this EXECUTES CODE from the file, use it only for files you trust (default: refused; "
+                         "state_dicts load without it)")
     cp.add_argument("--weights", default=None,
-                    help="torchvision weights for a model name, e.g. DEFAULT (downloads: needs network); default: none")
-    cp.add_argument("--seed", type=int, default=0, help="torch seed for randomly initialised models (default 0)")
-    cp.add_argument("--legacy", action="store_true", help="reproduce bristol 0.2.14 exactly")
+                    help="torchvision weights for a model name, e.g. DEFAULT (downloads: needs network); "
+                         "default: none (random init)")
+    cp.add_argument("--seed", type=_torch_seed, default=None,
+                    help="torch seed for a randomly initialised model name (default 0)")
+    cp.add_argument("--legacy", action="store_true", help="reproduce bristol 0.2.14 exactly (on the CPU)")
     cp.add_argument("--device", default=None, help="torch device for the linear algebra, e.g. cuda")
-    cp.add_argument("--json", help="write the report as JSON")
+    cp.add_argument("--json", help="write the report as JSON (strict: a non-finite cpse is null with a reason)")
     cp.add_argument("--csv", help="write the per-layer table as CSV")
-    cp.add_argument("--plot", help="write the d_layers curve as PNG (needs matplotlib)")
+    cp.add_argument("--plot", help="write the d_layers curve to FILE.png (or .pdf, .svg, ...; needs matplotlib)")
     cp.add_argument("--input-shape", type=_positive_int, nargs="+", metavar="DIM",
                     help="take the layers in forward order: one forward pass on zeros of this shape, "
                          "e.g. --input-shape 1 3 224 224 (default: registration order)")
     cp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     ens = sub.add_parser("ensemble", help="sample eigenphases of a circular ensemble")
-    ens.add_argument("ensemble", nargs="?", type=str.upper, choices=["CUE", "COE", "CSE"], default="CUE")
+    ens.add_argument("ensemble", nargs="?", type=str.upper, choices=["CUE", "COE", "CSE"], default=None,
+                     help="the ensemble (default CUE); not with --beta")
     ens.add_argument("-N", type=_positive_int, required=True, help="matrix size (distinct eigenphases)")
     ens.add_argument("-M", type=_positive_int, required=True, help="number of matrices")
-    ens.add_argument("--beta", type=_positive_float, help="Dyson index of a circular beta-ensemble (overrides ENSEMBLE)")
-    ens.add_argument("--seed", type=int, default=None, help="root seed (default: fresh entropy, recorded in the file)")
+    ens.add_argument("--beta", type=_positive_float, help="Dyson index of a circular beta-ensemble (instead of ENSEMBLE)")
+    ens.add_argument("--seed", type=_nonnegative_int, default=None,
+                     help="root seed (default: fresh entropy, recorded in the file)")
     ens.add_argument("--chunk-size", type=_positive_int, default=None, help="matrices per chunk (default ceil(M/8))")
-    ens.add_argument("--jobs", type=int, default=1, help="joblib workers (results do not depend on it)")
-    ens.add_argument("--out", required=True, help="output .npz file")
+    ens.add_argument("--jobs", type=_jobs, default=1,
+                     help="joblib workers: a positive count, or -1 for all cores (results do not depend on it)")
+    ens.add_argument("--out", required=True, help="output file, written as an .npz archive under exactly this name")
     ens.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 
-def _run_ensemble(args: argparse.Namespace) -> int:
-    from .ensembles import ENSEMBLE_BETA, circular_ensemble_eigphases
+# --- checks made before any computation -------------------------------------------------------
 
-    if args.seed is not None and args.seed < 0:
-        raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
-    root = np.random.SeedSequence(args.seed)
-    beta = args.beta if args.beta is not None else ENSEMBLE_BETA[args.ensemble]
-    sample = circular_ensemble_eigphases(
-        args.N, args.M, beta, chunk_size=args.chunk_size, random_state=root, n_jobs=args.jobs,
-        progress=not args.no_progress,
-    )
-    meta = {
-        "ensemble": args.ensemble if args.beta is None else None,
-        "beta": beta,
-        "N": args.N,
-        "M": args.M,
-        "root_entropy": str(root.entropy),
-        "chunks": sample.plan.describe(),
-    }
-    np.savez(args.out, eigphases=sample.values, metadata=json.dumps(meta, default=str))
-    print(f"wrote {args.M} x {args.N} eigenphases (beta = {beta:g}) to {args.out}")
-    return 0
+def _available_memory() -> int:
+    """Bytes of memory available to this process: psutil's estimate when installed, the
+    physical memory otherwise."""
+    try:
+        import psutil
+    except ImportError:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return int(psutil.virtual_memory().available)
+
+
+def _refuse_if_too_big(what: str, needed: int) -> None:
+    """Raise ValueError naming ``what`` when ``needed`` bytes exceed the available memory."""
+    available = _available_memory()
+    if needed > available:
+        raise ValueError(f"{what} needs {needed:,} bytes of memory, more than the {available:,} bytes available")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file: equal resolved paths, or (both existing) the same inode."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+
+
+def _check_outputs(outputs: Dict[str, Optional[str]], inputs: Dict[str, str]) -> None:
+    """Refuse outputs that are a folder, lie in a missing or read-only folder, or name the
+    same file as an input or another output (``outputs`` and ``inputs``: label -> path)."""
+    seen = dict(inputs)
+    for flag, path in outputs.items():
+        if path is None:
+            continue
+        for label, other in seen.items():
+            if _same_file(path, other):
+                raise ValueError(f"{flag} {path} is the same file as {label} {other}: refusing to write over it")
+        if os.path.isdir(path):
+            raise ValueError(f"{flag} {path} is a folder: expected a file name")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise ValueError(f"{flag} {path}: no such folder {folder}")
+        target = path if os.path.exists(path) else folder
+        if not os.access(target, os.W_OK):
+            raise ValueError(f"{flag} {path}: {target} is not writable")
+        seen[flag] = path
+
+
+# --- bristol cpse ------------------------------------------------------------------------------
+
+def _torch_modules():
+    """(torch, torchvision), or an ImportError with the install hint."""
+    try:
+        import torch
+        import torchvision
+    except ImportError as err:
+        raise ImportError(f"bristol cpse needs torch and torchvision: {_TORCH_HINT} ({err})") from err
+    return torch, torchvision
+
+
+def _check_plot(path: str) -> None:
+    """--plot needs matplotlib and a file name whose suffix names a format matplotlib writes."""
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError as err:
+        raise ImportError("--plot needs matplotlib: pip install 'bristol[plot]'") from err
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = os.path.splitext(path)[1].lstrip(".").lower()
+    if suffix not in formats:
+        raise ValueError(f"--plot {path}: the file name must end in an image format ({', '.join(sorted(formats))})")
+
+
+def _check_cpse_flags(args: argparse.Namespace, torch, torchvision) -> None:
+    """Refuse flags that would be ignored and values the library would fail on late."""
+    names = torchvision.models.list_models()
+    if args.model in names:
+        for flag, value in (("--arch", args.arch), ("--allow-pickle", args.allow_pickle or None)):
+            if value is not None:
+                raise ValueError(f"{flag} applies only to a model file; {args.model} is a torchvision model name")
+        if args.weights is not None and args.weights.lower() != "none":
+            try:
+                torchvision.models.get_model_weights(args.model).verify(args.weights)
+            except KeyError:
+                choices = list(torchvision.models.get_model_weights(args.model).__members__)
+                raise ValueError(f"--weights {args.weights}: {args.model} has the weights {', '.join(choices)} "
+                                 "(or none)") from None
+            if args.seed is not None:
+                raise ValueError("--seed applies only to a randomly initialised model (no --weights)")
+    else:
+        for flag, value in (("--weights", args.weights), ("--seed", args.seed)):
+            if value is not None:
+                raise ValueError(f"{flag} applies only to a torchvision model name; {args.model} is not one")
+        if args.arch is not None and args.arch not in names:
+            raise ValueError(f"--arch must be a torchvision model name ({', '.join(names[:8])}, ...), got {args.arch!r}")
+    if args.device is not None:
+        _check_device(args.device, torch)
+    if args.input_shape is not None:
+        _refuse_if_too_big(f"--input-shape {' '.join(map(str, args.input_shape))} (a float32 tensor of zeros)",
+                           4 * math.prod(args.input_shape))
+
+
+def _check_device(device: str, torch) -> None:
+    """--device must name a torch device of this machine that holds data (one float is
+    placed there to find out)."""
+    from .torch_backend import resolve_device
+
+    try:
+        dev = resolve_device(device)
+    except RuntimeError as err:  # resolve_device's "needs CUDA, but ... is False on this machine"
+        raise ValueError(str(err)) from None
+    if dev.type == "meta":
+        raise ValueError("--device meta holds no data: name a device that computes, such as cpu or cuda")
+    try:
+        torch.zeros(1, device=dev)
+    except RuntimeError as err:  # an index beyond the devices present, a backend not built in
+        raise ValueError(f"--device {device} cannot be used on this machine: {err}") from None
+
+
+def _load_model(args: argparse.Namespace, torch):
+    """The module named by MODEL, --arch and --weights (--allow-pickle to unpickle a file)."""
+    from .layers import resolve_model
+
+    torch.manual_seed(0 if args.seed is None else args.seed)
+    weights = None if args.weights is None or args.weights.lower() == "none" else args.weights
+    # the library's opt-in is passed only when given, so the call works with and without it
+    pickle = {"allow_pickle": True} if args.allow_pickle else {}
+    try:
+        return resolve_model(args.model, weights=weights, arch=args.arch, **pickle)
+    except RuntimeError as err:  # load_state_dict: the state_dict does not fit --arch
+        raise ValueError(f"{args.model} does not load into --arch {args.arch}: {err}") from None
 
 
 def _shape(shape) -> str:
     return "x".join(map(str, shape)) if shape else "-"
 
 
+def _finite_or_none(value: Optional[float]) -> Optional[float]:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _cpse_reason(report) -> Optional[str]:
+    """Why the cpse of ``report`` is not a finite number (None when it is)."""
+    if math.isfinite(report.cpse):
+        return None
+    zero = (np.flatnonzero(report.d_layers == 0) + 1).tolist()
+    if zero:
+        return f"cpse = mean log10 d_l is -inf: d_l = 0 at l = {zero} (identical metrics of consecutive layer ensembles)"
+    return f"cpse is {report.cpse}: d_layers holds non-finite values"
+
+
+def _json_payload(args: argparse.Namespace, report) -> str:
+    """The report as strict JSON: non-finite numbers become null (with ``cpse_reason``)."""
+    records = report.to_records()
+    for rec in records:
+        rec["d_layer"] = _finite_or_none(rec["d_layer"])
+    payload = {"model": str(args.model), "arch": args.arch, "weights": args.weights, "legacy": args.legacy,
+               "layer_order": "registration" if args.input_shape is None else f"forward on zeros{tuple(args.input_shape)}",
+               "cpse": _finite_or_none(report.cpse), "d_layers": [_finite_or_none(float(d)) for d in report.d_layers],
+               "definition": report.definition, "layers": records}
+    reason = _cpse_reason(report)
+    if reason is not None:
+        payload["cpse_reason"] = reason
+    return json.dumps(payload, indent=1, default=list, allow_nan=False)
+
+
 def _run_cpse(args: argparse.Namespace) -> int:
     import csv
-    import warnings
 
-    import torch
+    if args.legacy:
+        for flag, value in (("--device", args.device), ("--input-shape", args.input_shape)):
+            if value is not None:
+                raise ValueError(f"--legacy cannot be combined with {flag}: it reproduces bristol 0.2.14 "
+                                 "(numpy on the CPU, layers in registration order)")
+    inputs = {"the model file": args.model} if os.path.exists(args.model) else {}
+    _check_outputs({"--json": args.json, "--csv": args.csv, "--plot": args.plot}, inputs)
+    if args.plot:
+        _check_plot(args.plot)
+    torch, torchvision = _torch_modules()
+    _check_cpse_flags(args, torch, torchvision)
+    net = _load_model(args, torch)
 
     from .cPSE import cpse_report, plot_d_layers
 
-    torch.manual_seed(args.seed)
-    weights = None if args.weights is None or args.weights.lower() == "none" else args.weights
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # skipped layers are listed in the table below
-        example = None if args.input_shape is None else torch.zeros(args.input_shape)
-        report = cpse_report(args.model, weights=weights, arch=args.arch, legacy=args.legacy,
-                             device=args.device, progress=not args.no_progress, example_input=example)
+    example = None if args.input_shape is None else torch.zeros(args.input_shape)
+    report = cpse_report(net, legacy=args.legacy, device=args.device, progress=not args.no_progress,
+                         example_input=example)
     rows = [(str(i), r.name or "(root)", r.layer_type.rsplit(".", 1)[-1].strip("'>"), _shape(r.weight_shape),
              _shape(r.matrix_shape), "-" if r.d_layer is None else f"{r.d_layer:.6g}", r.status)
             for i, r in enumerate(report.layers)]
@@ -124,31 +338,83 @@ def _run_cpse(args: argparse.Namespace) -> int:
     print(f"\ncpse = {report.cpse:.10g}  ({len(report.used)} layers, {len(report.d_layers)} d_layers"
           f"{', legacy 0.2.14' if args.legacy else ''})")
     if args.json:
-        payload = {"model": str(args.model), "arch": args.arch, "weights": args.weights, "legacy": args.legacy,
-                   "layer_order": "registration" if args.input_shape is None else f"forward on zeros{tuple(args.input_shape)}",
-                   "cpse": report.cpse, "d_layers": report.d_layers.tolist(), "definition": report.definition,
-                   "layers": report.to_records()}
+        text = _json_payload(args, report)
         with open(args.json, "w") as fh:
-            json.dump(payload, fh, indent=1, default=list)
+            fh.write(text)
+        print(f"wrote the report (JSON) to {args.json}")
     if args.csv:
         with open(args.csv, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(report.to_records()[0]))
             writer.writeheader()
             writer.writerows(report.to_records())
+        print(f"wrote the layer table (CSV) to {args.csv}")
     if args.plot:
         plot_d_layers(report, path=args.plot)
+        print(f"wrote the d_layers plot to {args.plot}")
+    return 0
+
+
+# --- bristol ensemble --------------------------------------------------------------------------
+
+def _ensemble_bytes(n: int, m: int, chunk_size: int, workers: int) -> int:
+    """Peak bytes of ``bristol ensemble``: the (M, N) float64 result twice (the chunks and
+    their concatenation), 2 KiB per chunk (its seed, plan entry and task), plus the sampler's
+    working memory for ``workers`` chunks at once: per matrix about 256 N bytes on the banded
+    path, and 32 N^2 more where matrices up to ``DENSE_MAX_N`` are diagonalised densely."""
+    from .cmv import DENSE_MAX_N
+
+    per_matrix = 256 * n + (32 * n * n if n <= DENSE_MAX_N else 0)
+    return 2 * 8 * m * n + 2048 * math.ceil(m / chunk_size) + workers * chunk_size * per_matrix
+
+
+def _run_ensemble(args: argparse.Namespace) -> int:
+    import joblib
+
+    from .ensembles import ENSEMBLE_BETA, circular_ensemble_eigphases
+    from .parallel import DEFAULT_N_CHUNKS
+
+    if args.beta is not None and args.ensemble is not None:
+        raise ValueError(f"give ENSEMBLE ({args.ensemble}) or --beta, not both: --beta selects the ensemble")
+    _check_outputs({"--out": args.out}, {})
+    chunk = args.chunk_size or math.ceil(args.M / DEFAULT_N_CHUNKS)
+    workers = min(joblib.effective_n_jobs(args.jobs), math.ceil(args.M / chunk))
+    _refuse_if_too_big(f"-M {args.M} x -N {args.N} eigenphases (--chunk-size {chunk}, {workers} worker(s))",
+                       _ensemble_bytes(args.N, args.M, chunk, workers))
+    ensemble = args.ensemble or "CUE"
+    root = np.random.SeedSequence(args.seed)
+    beta = args.beta if args.beta is not None else ENSEMBLE_BETA[ensemble]
+    sample = circular_ensemble_eigphases(
+        args.N, args.M, beta, chunk_size=args.chunk_size, random_state=root, n_jobs=args.jobs,
+        progress=not args.no_progress,
+    )
+    meta = {
+        "ensemble": ensemble if args.beta is None else None,
+        "beta": beta,
+        "N": args.N,
+        "M": args.M,
+        "root_entropy": str(root.entropy),
+        "chunks": sample.plan.describe(),
+    }
+    with open(args.out, "wb") as fh:  # a file object: numpy does not append ".npz" to the name
+        np.savez(fh, eigphases=sample.values, metadata=json.dumps(meta, default=str))
+    print(f"wrote {args.M} x {args.N} eigenphases (beta = {beta:g}) to {args.out}")
     return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return _run_cpse(args) if args.command == "cpse" else _run_ensemble(args)
-    except ImportError as err:
-        parser.exit(2, f"bristol: error: {err}\n")
-    except (ValueError, TypeError, OSError, RuntimeError) as err:
-        parser.exit(2, f"bristol: error: {err}\n")
+    """Run ``bristol`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status.
+
+    Errors in the arguments (``ValueError``, ``TypeError``, ``OSError``, ``ImportError``)
+    exit with status 2 and one line on stderr; anything else is a bug and propagates.
+    """
+    args = build_parser().parse_args(argv)
+    run = _run_cpse if args.command == "cpse" else _run_ensemble
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return run(args)
+        except (ValueError, TypeError, OSError, ImportError) as err:
+            _fail(str(err))
 
 
 if __name__ == "__main__":
