@@ -31,6 +31,8 @@ from typing import Callable, Dict, List, NoReturn, Optional
 
 import numpy as np
 
+from ._validation import check_memory
+
 #: Keyword arguments of the library and the flags that set them, to reword library messages.
 _FLAGS = {"allow_pickle": "--allow-pickle", "example_input": "--input-shape", "arch": "--arch",
           "weights": "--weights", "device": "--device", "legacy": "--legacy", "n_jobs": "--jobs",
@@ -57,7 +59,10 @@ def _fail(message: str) -> NoReturn:
 
 def _flag_words(message: str) -> str:
     """Reword a library message for the command line: ``arch=`` -> ``--arch``,
-    ``allow_pickle=True`` -> ``--allow-pickle``, ``example_input`` -> ``--input-shape``, ..."""
+    ``allow_pickle=True`` -> ``--allow-pickle``, ``example_input`` -> ``--input-shape``, ...;
+    the library's own hints for command-line users, "(--flag)" or "(--flag on the command
+    line)", are dropped, since the keyword itself becomes the flag."""
+    message = re.sub(r"\s*\(--[\w-]+(?: on the command line)?\)", "", message)
     for keyword, flag in _FLAGS.items():
         message = re.sub(rf"(?<![\w-]){keyword}=True\b", flag, message)
         message = re.sub(rf"(?<![\w-]){keyword}=\s?", f"{flag} ", message)
@@ -145,23 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- checks made before any computation -------------------------------------------------------
 
-def _available_memory() -> int:
-    """Bytes of memory available to this process: psutil's estimate when installed, the
-    physical memory otherwise."""
-    try:
-        import psutil
-    except ImportError:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return int(psutil.virtual_memory().available)
-
-
-def _refuse_if_too_big(what: str, needed: int) -> None:
-    """Raise ValueError naming ``what`` when ``needed`` bytes exceed the available memory."""
-    available = _available_memory()
-    if needed > available:
-        raise ValueError(f"{what} needs {needed:,} bytes of memory, more than the {available:,} bytes available")
-
-
 def _same_file(a: str, b: str) -> bool:
     """Whether two paths name one file: equal resolved paths, or (both existing) the same inode."""
     if os.path.realpath(a) == os.path.realpath(b):
@@ -239,7 +227,7 @@ def _check_cpse_flags(args: argparse.Namespace, torch, torchvision) -> None:
     if args.device is not None:
         _check_device(args.device, torch)
     if args.input_shape is not None:
-        _refuse_if_too_big(f"--input-shape {' '.join(map(str, args.input_shape))} (a float32 tensor of zeros)",
+        check_memory(f"--input-shape {' '.join(map(str, args.input_shape))} (a float32 tensor of zeros)",
                            4 * math.prod(args.input_shape))
 
 
@@ -266,12 +254,7 @@ def _load_model(args: argparse.Namespace, torch):
 
     torch.manual_seed(0 if args.seed is None else args.seed)
     weights = None if args.weights is None or args.weights.lower() == "none" else args.weights
-    # the library's opt-in is passed only when given, so the call works with and without it
-    pickle = {"allow_pickle": True} if args.allow_pickle else {}
-    try:
-        return resolve_model(args.model, weights=weights, arch=args.arch, **pickle)
-    except RuntimeError as err:  # load_state_dict: the state_dict does not fit --arch
-        raise ValueError(f"{args.model} does not load into --arch {args.arch}: {err}") from None
+    return resolve_model(args.model, weights=weights, arch=args.arch, allow_pickle=args.allow_pickle)
 
 
 def _shape(shape) -> str:
@@ -378,7 +361,7 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     _check_outputs({"--out": args.out}, {})
     chunk = args.chunk_size or math.ceil(args.M / DEFAULT_N_CHUNKS)
     workers = min(joblib.effective_n_jobs(args.jobs), math.ceil(args.M / chunk))
-    _refuse_if_too_big(f"-M {args.M} x -N {args.N} eigenphases (--chunk-size {chunk}, {workers} worker(s))",
+    check_memory(f"-M {args.M} x -N {args.N} eigenphases (--chunk-size {chunk}, {workers} worker(s))",
                        _ensemble_bytes(args.N, args.M, chunk, workers))
     ensemble = args.ensemble or "CUE"
     root = np.random.SeedSequence(args.seed)

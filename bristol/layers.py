@@ -575,7 +575,7 @@ def _load_state_dict(state_dict: Mapping, weights, arch, source: str):
         raise ValueError(f"weights (--weights) is only for a torchvision model name; a state_dict{source} brings "
                          "its own weights")
     if arch is None:
-        raise ValueError(f"a state_dict{source} needs arch (--arch on the command line): the torchvision model "
+        raise ValueError(f"a state_dict{source} needs arch=NAME (--arch on the command line), the torchvision model "
                          "name or module to load it into")
     for key, value in state_dict.items():
         if not isinstance(key, str):
@@ -595,6 +595,6 @@ def _load_state_dict(state_dict: Mapping, weights, arch, source: str):
         net.load_state_dict(state_dict)
     except RuntimeError as err:
         detail = " ".join(str(err).split())
-        raise ValueError(f"the state_dict{source} does not fit arch {arch if isinstance(arch, str) else type(arch).__name__}: "
+        raise ValueError(f"the state_dict{source} does not fit arch={arch if isinstance(arch, str) else type(arch).__name__}: "
                          f"{detail[:400]}{' ...' if len(detail) > 400 else ''}") from err
     return net

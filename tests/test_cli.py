@@ -2,7 +2,6 @@
 the many argument combinations (each would otherwise start a Python with torch)."""
 import csv
 import hashlib
-import inspect
 import json
 import os
 import subprocess
@@ -18,15 +17,11 @@ from hypothesis import strategies as st
 from torch import nn
 
 import bristol
-from bristol import cli, layers
+from bristol import _validation, cli, layers
 
 REPO = str(Path(bristol.__file__).resolve().parents[1])
 BRISTOL = [sys.executable, "-m", "bristol"]
 SMALL = "shufflenet_v2_x0_5"  # a torchvision model whose cPSE takes well under a second
-needs_allow_pickle = pytest.mark.skipif(
-    "allow_pickle" not in inspect.signature(layers.resolve_model).parameters,
-    reason="resolve_model(allow_pickle=...) is not in this branch yet",
-)
 
 
 def run(args, cwd=None):
@@ -162,7 +157,6 @@ def test_cli_allow_pickle_help_says_it_runs_code():
     assert "EXECUTES CODE from the file" in " ".join(res.stdout.split())
 
 
-@needs_allow_pickle
 def test_cli_whole_module_needs_allow_pickle(tmp_path):
     torch.save(nn.Sequential(*[nn.Linear(5, 5) for _ in range(4)]), tmp_path / "whole.pt")
     before = snapshot(tmp_path)
@@ -181,7 +175,6 @@ class _Payload:
         return (Path.touch, (Path(self.marker),))
 
 
-@needs_allow_pickle
 def test_cli_evil_file_runs_no_code(tmp_path):
     marker = tmp_path / "pwned"
     torch.save({"w": _Payload(str(marker))}, tmp_path / "evil.pt")
@@ -270,7 +263,7 @@ def test_cli_ensemble_refuses_sizes_beyond_memory(tmp_path):
     """The issue's -N 64 -M 100000000 died with a MemoryError traceback; a size no machine
     holds is refused before allocating, with the bytes needed."""
     res = run(["ensemble", "-N", "1000000", "-M", "1000000000000", "--no-progress", "--out", "big.npz"], cwd=tmp_path)
-    assert_usage_error(res, "-M 1000000000000 x -N 1000000 eigenphases", "bytes of memory")
+    assert_usage_error(res, "-M 1000000000000 x -N 1000000 eigenphases", "GiB of memory on this machine")
     assert snapshot(tmp_path) == {}
 
 
@@ -281,18 +274,18 @@ def test_cli_ensemble_refuses_sizes_beyond_memory(tmp_path):
     (32, 1000, 125, 125 * 32 * 32**2 * 2 + 3 * 8 * 32e3, True),
 ])
 def test_cli_ensemble_memory_counts_output_and_work(capsys, monkeypatch, tmp_path, n, m, chunk, available, fits):
-    monkeypatch.setattr(cli, "_available_memory", lambda: int(available))
+    monkeypatch.setattr(_validation, "physical_memory", lambda: int(available))
     argv = ["ensemble", "-N", n, "-M", m, "--chunk-size", chunk, "--no-progress", "--out", tmp_path / "x.npz"]
     if fits:
         assert cli.main([str(a) for a in argv]) == 0
         assert np.load(tmp_path / "x.npz")["eigphases"].shape == (m, n)
     else:
-        main_error(capsys, argv, f"-M {m} x -N {n} eigenphases", "bytes of memory")
+        main_error(capsys, argv, f"-M {m} x -N {n} eigenphases", "GiB of memory on this machine")
         assert not (tmp_path / "x.npz").exists()
 
 
 def test_cli_input_shape_beyond_memory(capsys):
-    main_error(capsys, ["cpse", SMALL, "--input-shape", "100000", "100000", "100000"], "--input-shape", "bytes of memory")
+    main_error(capsys, ["cpse", SMALL, "--input-shape", "100000", "100000", "100000"], "--input-shape", "GiB of memory on this machine")
 
 
 # --- 5. one-line errors, flag names, warnings, strict JSON, bugs stay bugs ------------------------
@@ -307,7 +300,7 @@ def test_cli_state_dict_for_the_wrong_arch_one_line(tmp_path):
     torch.save({"weight": torch.zeros(3, 3)}, tmp_path / "sd.pt")
     before = snapshot(tmp_path)
     assert_usage_error(run(["cpse", "sd.pt", "--arch", SMALL, "--no-progress"], cwd=tmp_path),
-                       "sd.pt does not load into --arch")
+                       "the state_dict in 'sd.pt' does not fit --arch " + SMALL)
     assert snapshot(tmp_path) == before
 
 

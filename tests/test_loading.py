@@ -123,10 +123,10 @@ def test_state_dict_and_argument_errors(tmp_path):
     sd = net.state_dict()
     torch.save({"model": sd, "epoch": 3}, tmp_path / "ckpt.pt")
     cases = [
-        (lambda: resolve_model(sd), ValueError, r"a state_dict needs arch \(--arch"),
+        (lambda: resolve_model(sd), ValueError, r"a state_dict needs arch=NAME \(--arch on the command line\)"),
         (lambda: resolve_model(tmp_path / "ckpt.pt", arch=net), TypeError, "ckpt.pt' maps 'model' to a OrderedDict value, not a tensor.*checkpoint"),
-        (lambda: resolve_model(sd, arch=nn.Sequential(nn.Linear(5, 6))), ValueError, "does not fit arch Sequential.*Unexpected"),
-        (lambda: resolve_model(sd, arch="resnet18"), ValueError, "does not fit arch resnet18"),
+        (lambda: resolve_model(sd, arch=nn.Sequential(nn.Linear(5, 6))), ValueError, "does not fit arch=Sequential.*Unexpected"),
+        (lambda: resolve_model(sd, arch="resnet18"), ValueError, "does not fit arch=resnet18"),
         (lambda: resolve_model(sd, arch="resnet7"), ValueError, "arch must be a torchvision model name"),
         (lambda: resolve_model(sd, arch=5), TypeError, "arch must be"),
         (lambda: resolve_model({1: torch.ones(1)}, arch=net), TypeError, "str keys"),
