@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ._streams import RandomState, as_generator
+from ._random import RandomState, as_generator
 from ._validation import check_choice, check_int, check_memory
 
 ORDERS = ("descending", "ascending", "solver", "random")

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ._validation import check_choice
-from .ensembles import ENSEMBLE_BETA, Circular
+from .._validation import check_choice
+from ..ensembles._haar import ENSEMBLE_BETA
+from .circular import Circular
+
+__all__ = ["Generate"]
 
 
 class Generate:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_finite_array
+from .._validation import check_finite_array
+
+__all__ = ["histogram", "freedman_diaconis_width"]
 
 
 def freedman_diaconis_width(x) -> float:

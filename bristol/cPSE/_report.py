@@ -26,16 +26,14 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._validation import check_finite_array
-from .periodic import periodic_extension
-from .pse import cpse_from_d_layers, d_layers as _d_layers, gram_spectra, is_complex
+from .._torch import resolve_device
+from .._validation import check_finite_array
+from ..periodic import periodic_extension
+from ._layers import extract_layer_matrices, legacy_weight_matrices
+from ._loading import resolve_model
+from ._pse import cpse_from_d_layers, d_layers as _d_layers, gram_spectra, is_complex
 
 __all__ = [
-    "get_layer_matrix_set",
-    "get_eigenvals_layer_matrix_set",
-    "list2plist",
-    "eigenvals_set_to_periodic",
-    "d_layers_pse",
     "cpse_measure",
     "cpse_measure_vanilla",
     "cpse_report",
@@ -46,68 +44,6 @@ __all__ = [
 
 #: Models with at least this many layer matrices show a progress bar unless told otherwise.
 PROGRESS_MIN_LAYERS = 50
-
-
-# --- the bristol 0.2.14 pipeline, step by step ---------------------------------------------
-
-def get_layer_matrix_set(pmodel, legacy: bool = False) -> Tuple[list, list, list]:
-    """(A_set, A_set_N, A_set_types): the Gram matrices A = W W^T of the model's layers,
-    their shapes and the layer types, as bristol 0.2.14 returns them.
-
-    Default: the layer policy of :mod:`bristol.layers`, float64 (complex128, with the
-    Hermitian Gram W W^H, for complex weights). ``legacy=True``: 0.2.14's selection and
-    float32 arithmetic. ``pmodel`` is resolved by :func:`bristol.layers.resolve_model`
-    (files are read as weights only).
-    """
-    from .layers import extract_layer_matrices, legacy_weight_matrices, resolve_model
-
-    model = resolve_model(pmodel)
-    if legacy:
-        weights, types = legacy_weight_matrices(model, with_types=True)
-        grams = [np.matmul(w, w.T) for w in weights]
-    else:
-        mats, _ = extract_layer_matrices(model)
-        grams = [w @ w.conj().T for w in (_as_numpy(m.matrix) for m in mats)]
-        types = [m.layer_type for m in mats]
-    return grams, [a.shape for a in grams], types
-
-
-def get_eigenvals_layer_matrix_set(A_set: Sequence, legacy: bool = False) -> List[np.ndarray]:
-    """Eigenvalues of A A^H for every matrix A of ``A_set`` (n values for an n x m matrix).
-
-    Default: Hermitian solver on the smaller Gram matrix, float64 (complex128 for complex A),
-    descending, with exact power-of-two scaling (:func:`bristol.pse.gram_spectra`).
-    ``legacy=True``: ``np.linalg.eigvals(A @ A.T)`` in the dtype and output order of bristol
-    0.2.14; complex A is refused there, and other dtypes are converted first (see
-    :func:`cpse_measure_vanilla`). A spectrum outside the normal float64 range (or a legacy
-    A @ A.T that overflows its dtype) raises a ValueError naming ``A_set[i]``.
-    """
-    mats = _check_matrices(A_set, legacy, name="A_set")
-    labels = [f"A_set[{i}]" for i in range(len(mats))]
-    if legacy:
-        return _legacy_eigenvalues(mats, labels)
-    return gram_spectra(mats, power=1, labels=labels)
-
-
-def list2plist(lst, upper_bound: int) -> list:
-    """The absolute values of ``lst`` cycled to ``upper_bound`` entries (0.2.14 semantics: a
-    complex64 value contributes |real part|, any other value its absolute value)."""
-    values = np.asarray(lst)
-    values = np.abs(values.real) if values.dtype == np.complex64 else np.abs(values)
-    return list(periodic_extension([values], upper_bound)[0])
-
-
-def eigenvals_set_to_periodic(layer_eigens: Sequence) -> List[list]:
-    """Every layer's eigenvalues cycled (:func:`list2plist`) to the largest layer's count."""
-    if len(layer_eigens) == 0:
-        raise ValueError("layer_eigens must not be empty")
-    upper = max(len(e) for e in layer_eigens)
-    return [list2plist(e, upper) for e in layer_eigens]
-
-
-def d_layers_pse(eset_per: Sequence) -> list:
-    """d_l = D(Omega_l, Omega_{l+1}) for l = 1 .. L - 2 from the periodic set (L layers)."""
-    return _d_layers(np.array(eset_per)).tolist()
 
 
 # --- measures -------------------------------------------------------------------------------
@@ -223,9 +159,7 @@ def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device:
 
     Weights that cannot be used (meta device, lazy, sparse, NaN / Inf, so large that sigma^4
     overflows) raise a ValueError or TypeError that names the layer
-    (:func:`bristol.layers.extract_layer_matrices`)."""
-    from .layers import extract_layer_matrices, legacy_weight_matrices, resolve_model
-
+    (:func:`bristol.cPSE._layers.extract_layer_matrices`)."""
     net = resolve_model(model, weights=weights, arch=arch, allow_pickle=allow_pickle)
     if legacy and example_input is not None:
         raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
@@ -288,7 +222,14 @@ def _legacy_d_layers(matrices, labels: Optional[Sequence[str]] = None) -> np.nda
     them in errors (default ``matrices[i]``).
     """
     labels = [f"matrices[{i}]" for i in range(len(matrices))] if labels is None else labels
-    return _d_layers(np.array(eigenvals_set_to_periodic(_legacy_eigenvalues(matrices, labels))))
+    return _d_layers(periodic_extension([legacy_magnitudes(v) for v in _legacy_eigenvalues(matrices, labels)]))
+
+
+def legacy_magnitudes(values) -> np.ndarray:
+    """bristol 0.2.14's magnitudes of eigenvalues before the periodic extension: |real part|
+    of complex64 values (the dtype of its float32 eigenvalues), the absolute value otherwise."""
+    values = np.asarray(values)
+    return np.abs(values.real) if values.dtype == np.complex64 else np.abs(values)
 
 
 def _legacy_eigenvalues(matrices: Sequence[np.ndarray], labels: Sequence[str]) -> List[np.ndarray]:
@@ -393,8 +334,6 @@ def _solver(device: Optional[str]):
     if device is None:
         return None
     import torch
-
-    from .torch_backend import resolve_device
 
     dev = resolve_device(device)
 

@@ -41,9 +41,16 @@ from typing import Sequence, Tuple
 
 import numpy as np
 
-from ._validation import check_choice, check_finite_array, check_finite_range, check_int, check_memory, check_positive_real
-from .binning import (
-    _check_numeric,
+from .._validation import (
+    check_choice,
+    check_finite_array,
+    check_finite_range,
+    check_int,
+    check_memory,
+    check_numeric,
+    check_positive_real,
+)
+from ._binning import (
     binned_counts,
     count_moments,
     histogram_range,
@@ -101,7 +108,7 @@ def as_ensemble(values, n_members: int, n: int, name: str = "c_eigen") -> np.nda
     is a ValueError, never reshaped."""
     n_members = check_int("ensemble_size", n_members)
     n = check_int("N", n)
-    arr = _check_numeric(name, values)
+    arr = check_numeric(name, values)
     if arr.ndim == 1 and arr.size != n_members * n:
         raise ValueError(
             f"{name} must hold ensemble_size * N = {n_members} * {n} = {n_members * n} eigenvalues, got {arr.size}"
@@ -117,7 +124,7 @@ def as_ensemble(values, n_members: int, n: int, name: str = "c_eigen") -> np.nda
 def _prepare(spectra, kind: str) -> Tuple[np.ndarray, bool]:
     """(M, N) floating array and whether it holds phases (float64, wrapped into [-pi, pi])."""
     kind = check_choice("kind", kind, ("auto", "phase", "real"))
-    arr = _check_numeric("spectra", spectra)
+    arr = check_numeric("spectra", spectra)
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2:
