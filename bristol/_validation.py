@@ -15,6 +15,23 @@ from typing import Optional, Tuple, Union
 
 import numpy as np
 
+__all__ = [
+    "SizeLike",
+    "MAX_INT",
+    "MAX_ELEMENTS",
+    "check_int",
+    "check_positive_real",
+    "check_size",
+    "check_choice",
+    "check_finite_array",
+    "check_finite_range",
+    "physical_memory",
+    "format_bytes",
+    "check_memory",
+    "check_numeric",
+    "block_steps",
+]
+
 SizeLike = Union[None, int, Tuple[int, ...]]
 
 

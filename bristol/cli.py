@@ -19,6 +19,8 @@ from typing import List, Optional
 
 import numpy as np
 
+__all__ = ["build_parser", "main"]
+
 
 def _positive_int(text: str) -> int:
     try:

@@ -25,6 +25,19 @@ from tqdm import tqdm
 from ._random import RandomState, describe_seed_sequence, seed_sequences_from_seeds, spawn_seed_sequences
 from ._validation import check_int, check_memory
 
+__all__ = [
+    "DEFAULT_N_CHUNKS",
+    "Sampler",
+    "WorkerLostError",
+    "ChunkPlan",
+    "ChunkedSample",
+    "plan_chunks",
+    "check_n_jobs",
+    "n_workers",
+    "run_chunks",
+    "sample_in_chunks",
+]
+
 #: Number of chunks used when neither ``chunk_size`` nor ``seeds`` is given.
 DEFAULT_N_CHUNKS = 8
 

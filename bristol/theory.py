@@ -21,6 +21,21 @@ from scipy.special import digamma
 
 from ._validation import block_steps, check_int, check_numeric, check_positive_real
 
+__all__ = [
+    "COE_TERMS_PER_LEVEL",
+    "circular_form_factor",
+    "circular_first_form_factor",
+    "circular_number_variance",
+    "wigner_surmise",
+    "MEAN_GAP_RATIO_SURMISE",
+    "MEAN_GAP_RATIO_LARGE_N",
+    "gap_ratio_surmise",
+    "semicircle_density",
+    "circle_density",
+    "gaussian_trace_moment",
+    "semicircle_radius",
+]
+
 #: The series of the COE number variance is summed to k_max = 2000 N by default (error < 1e-9 N).
 COE_TERMS_PER_LEVEL = 2000
 
@@ -229,7 +244,7 @@ def circle_density(theta) -> np.ndarray:
     return np.full(_check_values("theta", theta).shape, 1.0 / (2 * np.pi))
 
 
-# --- Gaussian beta-ensembles (normalisation of bristol.gaussian, theory.md 4.1-4.2) ----------
+# --- Gaussian beta-ensembles (normalisation of bristol.ensembles._gaussian, theory.md 4.1-4.2) ----------
 
 def gaussian_trace_moment(n: int, beta: float, power: int) -> float:
     """Exact E sum_j lambda_j^power (power 2 or 4) of the Gaussian beta-ensemble with N levels:

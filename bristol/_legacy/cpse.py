@@ -31,9 +31,9 @@ def get_layer_matrix_set(pmodel, legacy: bool = False) -> Tuple[list, list, list
     """(A_set, A_set_N, A_set_types): the Gram matrices A = W W^T of the model's layers,
     their shapes and the layer types, as bristol 0.2.14 returns them.
 
-    Default: the layer policy of :mod:`bristol.layers`, float64 (complex128, with the
+    Default: the layer policy of :mod:`bristol.cPSE._layers`, float64 (complex128, with the
     Hermitian Gram W W^H, for complex weights). ``legacy=True``: 0.2.14's selection and
-    float32 arithmetic. ``pmodel`` is resolved by :func:`bristol.layers.resolve_model`
+    float32 arithmetic. ``pmodel`` is resolved by :func:`bristol.cPSE.resolve_model`
     (files are read as weights only).
     """
     model = resolve_model(pmodel)
@@ -51,7 +51,7 @@ def get_eigenvals_layer_matrix_set(A_set: Sequence, legacy: bool = False) -> Lis
     """Eigenvalues of A A^H for every matrix A of ``A_set`` (n values for an n x m matrix).
 
     Default: Hermitian solver on the smaller Gram matrix, float64 (complex128 for complex A),
-    descending, with exact power-of-two scaling (:func:`bristol.pse.gram_spectra`).
+    descending, with exact power-of-two scaling (:func:`bristol.cPSE._pse.gram_spectra`).
     ``legacy=True``: ``np.linalg.eigvals(A @ A.T)`` in the dtype and output order of bristol
     0.2.14; complex A is refused there, and other dtypes are converted first (see
     :func:`cpse_measure_vanilla`). A spectrum outside the normal float64 range (or a legacy

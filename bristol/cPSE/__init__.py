@@ -19,7 +19,15 @@ and d_l, on :mod:`bristol.spectral`) and :mod:`bristol.cPSE._report` (the measur
 from .._lazy import lazy_getattr
 from ._layers import LayerMatrix, SkippedWeight, extract_layer_matrices, forward_order
 from ._loading import resolve_model
-from ._report import CPSEReport, LayerRecord, cpse_measure, cpse_measure_vanilla, cpse_report, plot_d_layers
+from ._report import (
+    PROGRESS_MIN_LAYERS,
+    CPSEReport,
+    LayerRecord,
+    cpse_measure,
+    cpse_measure_vanilla,
+    cpse_report,
+    plot_d_layers,
+)
 
 #: bristol 0.2.14's pipeline functions, kept in :mod:`bristol._legacy.cpse`.
 _LEGACY_NAMES = (
@@ -43,6 +51,7 @@ __all__ = [
     "forward_order",
     "LayerMatrix",
     "SkippedWeight",
+    "PROGRESS_MIN_LAYERS",
 ]
 
 __getattr__ = lazy_getattr(__name__, {name: f"bristol._legacy.cpse:{name}" for name in _LEGACY_NAMES})

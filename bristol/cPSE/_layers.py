@@ -50,6 +50,15 @@ from .._torch import require_torch
 from ._loading import NEEDS_TORCH
 from ._loading import resolve_model  # noqa: F401 (``bristol.layers.resolve_model``, its path before 0.3.0's layout)
 
+__all__ = [
+    "LayerMatrix",
+    "SkippedWeight",
+    "check_matrix_values",
+    "extract_layer_matrices",
+    "forward_order",
+    "legacy_weight_matrices",
+]
+
 
 @dataclass
 class LayerMatrix:
@@ -205,7 +214,7 @@ def check_matrix_values(matrix: LayerMatrix) -> None:
     """Raise a ValueError naming the layer if its matrix holds NaN or Inf.
 
     (Weights so large or small that their spectrum leaves the float64 range are refused by
-    :func:`bristol.pse.gram_spectra`, which names the layer too; the legacy path checks its
+    :func:`bristol.cPSE._pse.gram_spectra`, which names the layer too; the legacy path checks its
     float32 Gram matrices likewise.)
     """
     torch = require_torch(NEEDS_TORCH)

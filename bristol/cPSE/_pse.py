@@ -2,7 +2,7 @@
 
 Given the spectra of L layers, each extended periodically to the largest layer's size U
 (:mod:`bristol.periodic`), the layers 1..l form an ensemble of l members of size U with the
-Thirumalai-Mountain metric Omega_l (:mod:`bristol.ergodicity`, real spectra). Then
+Thirumalai-Mountain metric Omega_l (:mod:`bristol.spectral._ergodicity`, real spectra). Then
 
     d_l = D(Omega_l, Omega_{l+1}),  l = 1 .. L - 2,        cPSE = mean_l log10 d_l,
 
@@ -34,6 +34,20 @@ from .._validation import check_choice, check_finite_array, check_int
 from .._torch import installed_torch
 from ..spectral._binning import histogram_range, own_range_counts, uniform_edges
 from ..spectral._ergodicity import REAL_BINS, consecutive_distances
+
+__all__ = [
+    "ensemble_metrics",
+    "d_layers",
+    "cpse_from_d_layers",
+    "is_complex",
+    "scaled_stack",
+    "TORCH_EIGVALSH_MIN",
+    "symmetric_eigvalsh",
+    "numpy_gram_eigvalsh",
+    "numpy_scaled_solver",
+    "STACK_ENTRIES",
+    "gram_spectra",
+]
 
 
 def ensemble_metrics(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Cascading periodic spectral ergodicity (cPSE) of deep networks (Suezen, arXiv:1911.07831).
 
-For the weight matrices W_1 .. W_L of a network (layer policy: :mod:`bristol.layers`):
+For the weight matrices W_1 .. W_L of a network (layer policy: :mod:`bristol.cPSE._layers`):
 
 1. spectra: a model layer contributes the eigenvalues of (W W^H)^2 (sigma_i(W)^4), a matrix
    given to :func:`cpse_measure_vanilla` the eigenvalues of M M^H (sigma_i(M)^2) -- both as
@@ -8,7 +8,7 @@ For the weight matrices W_1 .. W_L of a network (layer policy: :mod:`bristol.lay
    never a real cast; each layer has as many eigenvalues as W has rows;
 2. periodic extension of every layer's list to the largest layer's length U (:mod:`bristol.periodic`);
 3. d_l = D(Omega_l, Omega_{l+1}), l = 1 .. L - 2, with Omega_l the Thirumalai-Mountain metric of
-   the first l layers (:mod:`bristol.pse`); cpse = mean_l log10 d_l.
+   the first l layers (:mod:`bristol.cPSE._pse`); cpse = mean_l log10 d_l.
 
 Default (``legacy=False``): the result is a function of the spectra alone. Eigenvalues come from
 the smaller Gram matrix with a symmetric solver in float64, in descending order before the
@@ -26,11 +26,11 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._torch import resolve_device
+from .._torch import require_torch, resolve_device
 from .._validation import check_finite_array
 from ..periodic import periodic_extension
 from ._layers import extract_layer_matrices, legacy_weight_matrices
-from ._loading import resolve_model
+from ._loading import NEEDS_TORCH, resolve_model
 from ._pse import cpse_from_d_layers, d_layers as _d_layers, gram_spectra, is_complex
 
 __all__ = [
@@ -48,29 +48,31 @@ PROGRESS_MIN_LAYERS = 50
 
 # --- measures -------------------------------------------------------------------------------
 
-def cpse_measure(pmodel, legacy: bool = False, device: Optional[str] = None,
-                 progress: Optional[bool] = None, example_input=None, *,
+def cpse_measure(pmodel, legacy: bool = False, *, device: Optional[str] = None,
+                 progress: Optional[bool] = None, example_input=None,
                  allow_pickle: bool = False) -> Tuple[list, float]:
     """(d_layers, cpse) of a PyTorch model (or a torchvision name, state_dict or file; see
-    :func:`bristol.layers.resolve_model`). Layer spectra are sigma^4 (eigenvalues of (W W^T)^2).
+    :func:`bristol.cPSE.resolve_model`). Layer spectra are sigma^4 (eigenvalues of (W W^T)^2).
 
     Files are read with ``torch.load(weights_only=True)``: a file that needs full unpickling
     (a whole module saved with ``torch.save(model)``) is refused with a ValueError unless
     ``allow_pickle=True``, which executes code from the file (trusted files only).
 
-    ``device`` ("cpu", "cuda", ...) runs the Gram matrices and eigen-solves in torch on that
-    device (float64); None uses numpy. ``progress``: tqdm bar on stderr (default: for models
+    ``device`` (keyword-only; "cpu", "cuda", ...; see :mod:`bristol._torch`) runs the Gram
+    matrices and eigen-solves in torch on that device (float64); None uses numpy. The result
+    is the same list and float either way. ``progress``: tqdm bar on stderr (default: for models
     with at least 50 layer matrices). ``example_input`` (a tensor or a tuple of arguments):
     take the layers in the order they first run in one forward pass on it, instead of
     registration order (cPSE depends on the order of the layers); the model is left
-    bit-identical (see :func:`bristol.layers.forward_order` for how, and its memory).
+    bit-identical (see :func:`bristol.cPSE.forward_order` for how, and its memory).
     """
     report = cpse_report(pmodel, legacy=legacy, device=device, progress=progress, example_input=example_input,
                          allow_pickle=allow_pickle)
     return report.d_layers.tolist(), report.cpse
 
 
-def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, device: Optional[str] = None) -> Tuple[list, float]:
+def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, *,
+                         device: Optional[str] = None) -> Tuple[list, float]:
     """(d_layers, cpse) of a list of at least 3 weight matrices (2-D numpy arrays or torch
     tensors); spectra sigma^2, the eigenvalues of M M^H.
 
@@ -79,7 +81,8 @@ def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, device: Optio
     Hermitian Gram M M^H, whose eigenvalues are real and nonnegative: (1 + 1j) M gives the
     spectra of 2 M M^T). Each matrix is scaled by an exact power of two before its Gram matrix,
     so entries up to the float64 limits work wherever sigma^2 itself is a normal float64.
-    ``device`` runs the Gram matrices and eigen-solves in torch on that device.
+    ``device`` (keyword-only, see :mod:`bristol._torch`) runs the Gram matrices and
+    eigen-solves in torch on that device.
 
     ``legacy=True``: bristol 0.2.14's arithmetic in the matrix's own dtype for float32 and
     float64 (exact legacy numbers); float16 is computed in float32 (exact widening; numpy's
@@ -306,7 +309,7 @@ def _check_matrices(matrices, legacy: bool, name: str = "matrices") -> list:
 def _tensor_to_numpy(tensor, label: str) -> np.ndarray:
     """A torch tensor's values as a numpy array: dense, on the CPU, 16-bit floats widened
     exactly to float32 (complex32 to complex64), which numpy cannot hold or solve."""
-    import torch
+    torch = require_torch(NEEDS_TORCH)
 
     if tensor.is_meta:
         raise ValueError(f"{label} is on the meta device and holds no values")
@@ -322,20 +325,19 @@ def _tensor_to_numpy(tensor, label: str) -> np.ndarray:
 
 def _as_numpy(tensor) -> np.ndarray:
     """A weight tensor as a float64 array (complex128 for complex weights: never cast to real)."""
-    import torch
+    torch = require_torch(NEEDS_TORCH)
 
     return tensor.detach().cpu().to(torch.complex128 if tensor.is_complex() else torch.float64).numpy()
 
 
 def _solver(device: Optional[str]):
-    """The Gram eigen-solver of :func:`bristol.pse.gram_spectra` for ``device`` (None: numpy on
+    """The Gram eigen-solver of :func:`bristol.cPSE._pse.gram_spectra` for ``device`` (None: numpy on
     the CPU): torch on the device, float64 (complex128 for complex matrices), each matrix scaled
     by 2^-e so that its largest |real or imaginary part| lies in [0.5, 1)."""
     if device is None:
         return None
-    import torch
-
     dev = resolve_device(device)
+    torch = require_torch(NEEDS_TORCH)
 
     def solve(mats):
         dtype = torch.complex128 if any(is_complex(m) for m in mats) else torch.float64

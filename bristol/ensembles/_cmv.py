@@ -58,6 +58,26 @@ from .._random import RandomState, as_generator
 from .._torch import resolve_device, to_device
 from .._validation import SizeLike, check_choice, check_int, check_memory, check_positive_real, check_size
 
+__all__ = [
+    "DENSE_MAX_N",
+    "DIRECTIONS",
+    "TIE_DIRECTION",
+    "VERIFY_TOL",
+    "BOUNDARY_TOL",
+    "MERGE_TOL",
+    "MODULUS_TOL",
+    "BLOCK_ENTRIES",
+    "BETA_PARAMETER_RANGE",
+    "verblunsky_coefficients",
+    "cmv_diagonals",
+    "cmv_matrix",
+    "phases_from_projections",
+    "pentadiagonal_unitary_eigphases",
+    "cmv_eigphases",
+    "circular_eigphases",
+    "circular_eigvals",
+]
+
 #: Matrices up to this size are diagonalised densely (stacked LAPACK), larger ones banded.
 DENSE_MAX_N = 48
 #: The three directions phi_0 + m pi / 3 used by the banded path.
@@ -233,7 +253,7 @@ def _dense_eigphases(c: np.ndarray) -> np.ndarray:
     return np.sort(np.angle(np.linalg.eigvals(c)), axis=-1)
 
 
-def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=None) -> np.ndarray:
+def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", *, device=None) -> np.ndarray:
     """Sorted eigenphases in (-pi, pi] of (a batch of) pentadiagonal unitary matrices.
 
     ``diags`` maps offsets -2..2 to arrays of shape (..., n - |offset|) holding C[i, i + k]
@@ -242,9 +262,15 @@ def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=
     docstring) or "dense" (``numpy.linalg.eigvals`` on the stacked matrices, O(n^3) time and
     O(n^2) memory per matrix). With a torch ``device`` (either method) the three Hermitian
     eigenvalue problems are solved densely there (:mod:`bristol.ensembles._device`) and combined
-    as on the banded path. Matrices with n < 3 are always solved densely on the CPU (the
+    as on the banded path, and the result is a torch tensor on the device (see
+    :mod:`bristol._torch`). Matrices with n < 3 are always solved densely on the CPU (the
     same result on every path).
     """
+    return to_device(_pentadiagonal_phases(diags, method, device), device)
+
+
+def _pentadiagonal_phases(diags: dict, method: str, device) -> np.ndarray:
+    """:func:`pentadiagonal_unitary_eigphases` as a numpy array, whatever ``device`` solves them."""
     method = check_choice("method", method, ("banded", "dense"))
     if device is not None:
         resolve_device(device)
@@ -260,7 +286,7 @@ def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=
     if device is not None:
         from ._device import hermitian_part_eigvalsh
 
-        projections = hermitian_part_eigvalsh(flat, DIRECTIONS, device)
+        projections = hermitian_part_eigvalsh(flat, DIRECTIONS, device=device)
     else:
         projections = np.stack(
             [eig_banded(np.moveaxis(_hermitian_part_bands(flat, phi), 0, -2), eigvals_only=True) for phi in DIRECTIONS],
@@ -367,9 +393,7 @@ def _cmv_phases(alpha: object, method: str, device) -> np.ndarray:
     # the device path keeps the whole batch (_device chunks it on the device)
     step = max(count, 1) if device is not None else _block_rows(n, method == "dense")
     for start in range(0, max(count, 1), step):  # an empty batch still checks the device
-        out[start: start + step] = pentadiagonal_unitary_eigphases(
-            cmv_diagonals(flat[start: start + step]), method=method, device=device
-        )
+        out[start: start + step] = _pentadiagonal_phases(cmv_diagonals(flat[start: start + step]), method, device)
     return out.reshape(alpha.shape)
 
 

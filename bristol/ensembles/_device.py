@@ -16,22 +16,25 @@ from __future__ import annotations
 import numpy as np
 
 from .._banded import matrix_from_diagonals
-from .._torch import resolve_device
+from .._torch import require_torch, resolve_device
 
 __all__ = ["haar_unitary", "quaternion_dual", "hermitian_part_eigvalsh"]
 
+#: What needs torch, for the ImportError without it.
+NEEDS_TORCH = "device="
+
 
 def _generator(dev, rng: np.random.Generator):
-    import torch
+    torch = require_torch(NEEDS_TORCH)
 
     gen = torch.Generator(device=dev)
     gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
     return gen
 
 
-def haar_unitary(n: int, shape: tuple, rng: np.random.Generator, device):
+def haar_unitary(n: int, shape: tuple, rng: np.random.Generator, *, device):
     """Haar unitaries (torch, complex128) of shape ``shape + (n, n)`` on ``device``."""
-    import torch
+    torch = require_torch(NEEDS_TORCH)
 
     dev = resolve_device(device)
     z = torch.randn(shape + (n, n), dtype=torch.complex128, device=dev, generator=_generator(dev, rng))
@@ -42,7 +45,7 @@ def haar_unitary(n: int, shape: tuple, rng: np.random.Generator, device):
 
 def quaternion_dual(a):
     """Z a^T Z^T for a torch tensor of 2N x 2N matrices (see :func:`bristol.ensembles.quaternion_dual`)."""
-    import torch
+    torch = require_torch(NEEDS_TORCH)
 
     m = a.shape[-1]
     swap = torch.arange(m, device=a.device) ^ 1
@@ -51,10 +54,10 @@ def quaternion_dual(a):
     return sign[:, None] * sign[None, :] * at
 
 
-def hermitian_part_eigvalsh(diags: dict, phis, device, max_entries: int = 2**27) -> np.ndarray:
+def hermitian_part_eigvalsh(diags: dict, phis, *, device, max_entries: int = 2**27) -> np.ndarray:
     """Sorted eigenvalues of H_phi = (e^{-i phi} C + h.c.)/2 for every phi and every matrix of
     a batch of pentadiagonal C given by its diagonals: numpy array (batch, len(phis), n)."""
-    import torch
+    torch = require_torch(NEEDS_TORCH)
 
     dev = resolve_device(device)
     n = diags[0].shape[-1]

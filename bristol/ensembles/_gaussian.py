@@ -38,10 +38,19 @@ import math
 import numpy as np
 from scipy.linalg import eigvalsh_tridiagonal
 
+from .._lazy import lazy_getattr
 from .._random import RandomState, as_generator
 from .._validation import SizeLike, check_int, check_memory, check_positive_real, check_size
 
 __all__ = ["goe", "gue", "gse", "gaussian_eigvals", "tridiagonal_model", "GAUSSIAN_BETA", "MAX_BETA_DOF"]
+
+#: Functions of ``bristol.gaussian`` (this module's path before 0.3.0's layout) that moved to modules
+#: importing this one, so they load on first access (PEP 562).
+__getattr__ = lazy_getattr(__name__, {
+    "gaussian_ensemble_eigvals": "bristol.ensembles._jobs:gaussian_ensemble_eigvals",
+    "mixed_ensemble_eigvals": "bristol.ensembles._mixed:mixed_ensemble_eigvals",
+    "mixed_ensemble_orders": "bristol.ensembles._mixed:mixed_ensemble_orders",
+})
 
 GAUSSIAN_BETA = {"GOE": 1.0, "GUE": 2.0, "GSE": 4.0}
 #: Largest beta (N - 1) of the tridiagonal model: its chi-square degrees of freedom stay finite.

@@ -26,6 +26,18 @@ from .._random import RandomState, as_generator
 from .._validation import SizeLike, check_choice, check_int, check_memory, check_size
 from . import _device
 
+__all__ = [
+    "ENSEMBLE_BETA",
+    "HAAR_WORK_ARRAYS",
+    "ensemble_beta",
+    "quaternion_dual",
+    "cue",
+    "coe",
+    "cse",
+    "unitary_eigphases",
+    "kramers_phases",
+]
+
 #: Dyson index of each named circular ensemble.
 ENSEMBLE_BETA = {"COE": 1.0, "CUE": 2.0, "CSE": 4.0}
 
@@ -74,7 +86,7 @@ def _sample(n: int, size: SizeLike, random_state: RandomState, device, kind: str
         u = _haar_unitary(dim, shape, rng)
         dual = quaternion_dual
     else:
-        u = _device.haar_unitary(dim, shape, rng, device)
+        u = _device.haar_unitary(dim, shape, rng, device=device)
         dual = _device.quaternion_dual
     if kind == "cue":
         return u

@@ -74,4 +74,7 @@ __all__ = [
     "wigner_surmise",
 ]
 
-__getattr__ = lazy_getattr(__name__, {"Ergodicity": "bristol._legacy.ergodicity:Ergodicity"})
+__getattr__ = lazy_getattr(__name__, {
+    "Ergodicity": "bristol._legacy.ergodicity:Ergodicity",
+    "REAL_TOLERANCE": "bristol._legacy.ergodicity:REAL_TOLERANCE",
+})

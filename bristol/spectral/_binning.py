@@ -18,14 +18,16 @@ measured rounding of an edge (bins a few subnormal steps wide are far from the i
 placed by a bisection on the edges. Memory besides the counts: about 9 bytes per value (M N) for
 sorted rows, 26 for others, 42 for the occupied pairs of :func:`count_moments`.
 
-Used by :mod:`bristol.ergodicity` (spectral densities, the Thirumalai-Mountain metric) and
-:mod:`bristol.pse` (cPSE).
+Used by :mod:`bristol.spectral._ergodicity` (spectral densities, the Thirumalai-Mountain metric) and
+:mod:`bristol.cPSE._pse` (cPSE).
 """
 from __future__ import annotations
 
 from typing import Optional, Tuple
 
 import numpy as np
+
+__all__ = ["uniform_edges", "binned_counts", "histogram_range", "own_range_counts", "count_moments"]
 
 
 def uniform_edges(first, last, n_bins: int, dtype) -> np.ndarray:

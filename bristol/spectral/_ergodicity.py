@@ -22,7 +22,7 @@ its last edge. Real spectra (used by cPSE) follow bristol 0.2.14 by default
 grids -- cPSE's published numbers depend on this. ``real_grid="common"`` bins every member on
 the pooled ensemble's grid, which makes Omega a proper per-bin variance.
 
-All members are binned at once by :mod:`bristol.binning` (no loop over members), bit for bit
+All members are binned at once by :mod:`bristol.spectral._binning` (no loop over members), bit for bit
 equal to ``np.histogram`` member by member (also for spectra near the underflow limit).
 
 Memory: up to about 42 bytes per eigenvalue (M N) for the binning (9 for sorted phases on a
@@ -57,6 +57,20 @@ from ._binning import (
     own_range_counts,
     uniform_edges,
 )
+
+__all__ = [
+    "KL_SHIFT",
+    "REAL_BINS",
+    "phase_bin_edges",
+    "as_ensemble",
+    "ensemble_counts",
+    "member_counts",
+    "spectral_density",
+    "thirumalai_mountain",
+    "symmetric_kl_distance",
+    "consecutive_distances",
+    "approach_to_ergodicity",
+]
 
 #: Shift inside the logarithm of the symmetric KL distance (bristol 0.2.14's value).
 KL_SHIFT = 1e-9

@@ -14,6 +14,19 @@ from .._validation import block_steps, check_finite_array, check_int, check_memo
 from ..theory import _check_orders
 from ._binning import _scaled_grid
 
+__all__ = [
+    "TWO_PI",
+    "circular_spacings",
+    "unfold",
+    "spacings",
+    "gap_ratios",
+    "mean_gap_ratio",
+    "trace_moments",
+    "form_factor",
+    "arc_counts",
+    "number_variance",
+]
+
 TWO_PI = 2 * np.pi
 
 
