@@ -71,4 +71,4 @@ __getattr__ = lazy_getattr(__name__, {name: f"{__name__}.{name}" for name in _SU
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_SUBMODULES) + list(_MOVED))
+    return sorted(list(globals()) + list(_SUBMODULES))

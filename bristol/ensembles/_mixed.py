@@ -1,10 +1,10 @@
 """Mixed Gaussian ensembles (Suezen, hal-03464130).
 
-M orders n_i ~ Binomial(N, mu) (conditioned on
-n_i >= 1, drawn exactly in constant time per order), one matrix of order n_i each, its
-spectrum extended periodically to N values and all members pooled. The order of each spectrum
-before the periodic extension decides which eigenvalues are repeated and changes the pooled
-density (theory.md 5.3), so it is a parameter.
+M orders n_i ~ Binomial(N, mu) (conditioned on n_i >= 1, drawn exactly in constant time per
+order), one matrix of order n_i each (:mod:`bristol.ensembles._gaussian`), its spectrum
+extended periodically to N values (:mod:`bristol.periodic`) and all members pooled. The order
+of each spectrum before the periodic extension decides which eigenvalues are repeated and
+changes the pooled density (theory.md 5.3), so it is a parameter.
 """
 from __future__ import annotations
 
