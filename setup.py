@@ -27,6 +27,7 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     packages=find_packages(include=["bristol", "bristol.*"]),
+    package_data={"bristol": ["py.typed"]},
     python_requires=">=3.9",
     install_requires=["numpy>=1.25", "scipy>=1.10", "joblib>=1.3", "tqdm>=4.60", "threadpoolctl>=3.1"],
     extras_require=EXTRAS,

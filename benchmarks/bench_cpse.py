@@ -56,7 +56,7 @@ def measure(net, device, repeat=2, move=True):
     net = net.to(device) if device is not None and move else net
     runs = [timed(lambda: cPSE.cpse_measure(net, device=device), device) for _ in range(repeat)]
     mats = [m.matrix for m in extract_layer_matrices(net)[0]]
-    solver = cPSE._solver(device)
+    solver = cPSE._report._solver(device)
     t_linalg = min(timed(lambda: gram_spectra(mats, power=2, solver=solver), device)[1] for _ in range(repeat))
     return min(t for _, t in runs), runs[0][0], t_linalg
 

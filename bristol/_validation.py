@@ -15,6 +15,23 @@ from typing import Optional, Tuple, Union
 
 import numpy as np
 
+__all__ = [
+    "SizeLike",
+    "MAX_INT",
+    "MAX_ELEMENTS",
+    "check_int",
+    "check_positive_real",
+    "check_size",
+    "check_choice",
+    "check_finite_array",
+    "check_finite_range",
+    "physical_memory",
+    "format_bytes",
+    "check_memory",
+    "check_numeric",
+    "block_steps",
+]
+
 SizeLike = Union[None, int, Tuple[int, ...]]
 
 
@@ -158,3 +175,25 @@ def check_memory(name: str, n_bytes: float) -> None:
         raise ValueError(
             f"{name} needs {format_bytes(n_bytes)}, more than the {format_bytes(total)} of memory on this machine"
         )
+
+
+def check_numeric(name: str, values: object) -> np.ndarray:
+    """``values`` as an array of numbers (bool, integer, floating or complex), else TypeError."""
+    arr = np.asarray(values)
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
+    return arr
+
+
+#: Working memory of one block of the blocked computations of the spectral statistics
+#: (:mod:`bristol.spectral`) and the exact finite-N values (:mod:`bristol.theory`).
+_BLOCK_BYTES = 64 * 2**20
+
+
+def block_steps(n_inner: int, n_last: int, bytes_per_entry: int) -> Tuple[int, int]:
+    """Steps (rows, inner) of blocks of an (n_rows, n_inner, n_last) computation with about
+    ``bytes_per_entry`` bytes of working memory per entry that fit in ``_BLOCK_BYTES`` (at
+    least one (row, inner) pair of n_last entries per block)."""
+    pairs = max(1, _BLOCK_BYTES // (bytes_per_entry * n_last))
+    inner = max(1, min(n_inner, pairs))
+    return max(1, pairs // inner), inner

@@ -33,6 +33,8 @@ import numpy as np
 
 from ._validation import check_memory
 
+__all__ = ["build_parser", "main"]
+
 #: Keyword arguments of the library and the flags that set them, to reword library messages.
 _FLAGS = {"allow_pickle": "--allow-pickle", "example_input": "--input-shape", "arch": "--arch",
           "weights": "--weights", "device": "--device", "legacy": "--legacy", "n_jobs": "--jobs",

@@ -22,8 +22,21 @@ from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from ._streams import RandomState, describe_seed_sequence, seed_sequences_from_seeds, spawn_seed_sequences
+from ._random import RandomState, describe_seed_sequence, seed_sequences_from_seeds, spawn_seed_sequences
 from ._validation import check_int, check_memory
+
+__all__ = [
+    "DEFAULT_N_CHUNKS",
+    "Sampler",
+    "WorkerLostError",
+    "ChunkPlan",
+    "ChunkedSample",
+    "plan_chunks",
+    "check_n_jobs",
+    "n_workers",
+    "run_chunks",
+    "sample_in_chunks",
+]
 
 #: Number of chunks used when neither ``chunk_size`` nor ``seeds`` is given.
 DEFAULT_N_CHUNKS = 8
@@ -90,7 +103,7 @@ def plan_chunks(
       ``UserWarning`` names the repeated seeds.
     * otherwise: chunks of ``chunk_size`` (last one shorter), default ``ceil(M / 8)``, with
       streams spawned from ``random_state`` (int, SeedSequence, Generator or None; see
-      :mod:`bristol._streams`: a SeedSequence is a fixed seed and is left unchanged, a
+      :mod:`bristol._random`: a SeedSequence is a fixed seed and is left unchanged, a
       Generator advances).
 
     ``samples_name`` is the caller's name for ``n_samples`` (e.g. ``"n_matrices"``), used in

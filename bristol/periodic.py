@@ -15,8 +15,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ._streams import RandomState, as_generator
+from ._random import RandomState, as_generator
 from ._validation import check_choice, check_int, check_memory
+
+__all__ = ["ORDERS", "order_values", "periodic_extension"]
 
 ORDERS = ("descending", "ascending", "solver", "random")
 

@@ -19,8 +19,22 @@ from typing import Optional
 import numpy as np
 from scipy.special import digamma
 
-from ._validation import check_int, check_positive_real
-from .binning import _block_steps, _check_numeric
+from ._validation import block_steps, check_int, check_numeric, check_positive_real
+
+__all__ = [
+    "COE_TERMS_PER_LEVEL",
+    "circular_form_factor",
+    "circular_first_form_factor",
+    "circular_number_variance",
+    "wigner_surmise",
+    "MEAN_GAP_RATIO_SURMISE",
+    "MEAN_GAP_RATIO_LARGE_N",
+    "gap_ratio_surmise",
+    "semicircle_density",
+    "circle_density",
+    "gaussian_trace_moment",
+    "semicircle_radius",
+]
 
 #: The series of the COE number variance is summed to k_max = 2000 N by default (error < 1e-9 N).
 COE_TERMS_PER_LEVEL = 2000
@@ -52,7 +66,7 @@ def _finite(value, n: int, beta: float) -> float:
 
 def _check_values(name: str, values) -> np.ndarray:
     """``values`` (any shape, possibly empty) as a float64 array of finite real numbers."""
-    arr = _check_numeric(name, values)
+    arr = check_numeric(name, values)
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got complex values")
     arr = arr.astype(float)
@@ -146,7 +160,7 @@ def circular_number_variance(n: int, arc, beta: float = 2, k_max: Optional[int] 
     k_last = {2: n - 1, 4: 2 * n - 1, 1: COE_TERMS_PER_LEVEL * n if k_max is None else check_int("k_max", k_max)}[beta]
     flat = arc.reshape(-1)
     corr = np.zeros(flat.size)
-    a_step, k_step = _block_steps(k_last, 1, 32)  # the (arcs, orders) cosines and products
+    a_step, k_step = block_steps(k_last, 1, 32)  # the (arcs, orders) cosines and products
     for k0 in range(1, k_last + 1, k_step):
         ks = np.arange(k0, min(k0 + k_step, k_last + 1), dtype=float)
         weights = (_form_factor_values(n, ks, beta) - n) / ks**2
@@ -230,7 +244,7 @@ def circle_density(theta) -> np.ndarray:
     return np.full(_check_values("theta", theta).shape, 1.0 / (2 * np.pi))
 
 
-# --- Gaussian beta-ensembles (normalisation of bristol.gaussian, theory.md 4.1-4.2) ----------
+# --- Gaussian beta-ensembles (normalisation of bristol.ensembles._gaussian, theory.md 4.1-4.2) ----------
 
 def gaussian_trace_moment(n: int, beta: float, power: int) -> float:
     """Exact E sum_j lambda_j^power (power 2 or 4) of the Gaussian beta-ensemble with N levels:

@@ -371,13 +371,18 @@ def test_empty_batches(method):
 @pytest.mark.parametrize("device", ["cpu", "cuda"])
 @pytest.mark.parametrize("n", [1, 2, 3, 60])
 def test_device_path_small_n(n, device):
-    """A torch device gives the CPU path's result; n = 1, 2 used to fail there."""
+    """A torch device gives the CPU path's result as a tensor on the device; n = 1, 2 used to fail there."""
     torch = pytest.importorskip("torch")
     if device == "cuda" and not torch.cuda.is_available():
         pytest.skip("no CUDA device")
     cpu = circular_eigphases(n, 2.0, size=4, random_state=90 + n)
-    dev = circular_eigphases(n, 2.0, size=4, random_state=90 + n, device=device)
+    result = circular_eigphases(n, 2.0, size=4, random_state=90 + n, device=device)
+    assert isinstance(result, torch.Tensor) and result.device.type == device and result.dtype == torch.float64
+    dev = result.cpu().numpy()
     assert dev.shape == (4, n)
+    values = circular_eigvals(n, 2.0, size=4, random_state=90 + n, device=device)
+    assert isinstance(values, torch.Tensor) and values.device.type == device
+    assert np.array_equal(values.cpu().numpy(), np.exp(1j * dev)), "eigenvalues exp(i theta) of the same draws"
     if n < 3:
         assert np.array_equal(dev, cpu)
     for a, b in zip(dev, cpu):

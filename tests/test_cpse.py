@@ -228,7 +228,7 @@ def test_complex_matrices_use_the_hermitian_gram(device):
     mats = [rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in shapes]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no ComplexWarning: nothing is cast silently
-        spectra = gram_spectra(mats, solver=cPSE._solver(device))
+        spectra = gram_spectra(mats, solver=cPSE._report._solver(device))
         d, c = cPSE.cpse_measure_vanilla(mats, device=device)
     for w, s in zip(mats, spectra):
         expected = _hermitian_spectrum(w)

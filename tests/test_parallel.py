@@ -77,7 +77,7 @@ def test_chunk_result_depends_only_on_its_seed():
                                         random_state=plan.seed_sequences[1]).values
     # random_state=SeedSequence spawns children, so compare through run_chunks on a one-chunk plan
     single = ChunkPlan((plan.sizes[1],), (plan.seed_sequences[1],))
-    from bristol.ensembles import _cmv_sampler
+    from bristol.ensembles._jobs import _cmv_sampler
 
     redrawn = run_chunks(functools.partial(_cmv_sampler, n=40, beta=2.0, method="auto"), single).values
     assert np.array_equal(redrawn, sample.values[3:6])

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from bristol import pse
+from bristol import _torch, pse
 from bristol.pse import cpse_from_d_layers, d_layers, ensemble_metrics, gram_spectra, symmetric_eigvalsh
 from bristol.spectral import Ergodicity
 
@@ -62,7 +62,7 @@ def test_symmetric_eigvalsh_torch_and_numpy_agree(monkeypatch):
     monkeypatch.setattr(pse, "TORCH_EIGVALSH_MIN", 40)
     by_torch = symmetric_eigvalsh(gram)
     assert calls == [(2, 40, 40)]
-    monkeypatch.setattr(pse.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(_torch.importlib.util, "find_spec", lambda name: None)
     by_numpy = symmetric_eigvalsh(gram)
     assert calls == [(2, 40, 40)], "numpy's solver without torch"
     assert np.allclose(by_torch, by_numpy, rtol=0, atol=1e-12 * by_numpy.max())
@@ -125,7 +125,7 @@ def test_gram_spectra_scaling_is_exact_near_the_limits(device, shift):
         torch = pytest.importorskip("torch")
         if device == "cuda" and not torch.cuda.is_available():
             pytest.skip("no CUDA device")
-        from bristol.cPSE import _solver
+        from bristol.cPSE._report import _solver
 
         solver = _solver(device)
     rng = np.random.default_rng(7)

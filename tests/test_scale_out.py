@@ -59,7 +59,8 @@ def test_torch_cpu_device_paths():
     torch = pytest.importorskip("torch")
     a = circular_eigphases(200, 2, size=4, random_state=5)
     b = circular_eigphases(200, 2, size=4, random_state=5, device="cpu")
-    assert np.abs(a - b).max() < 1e-12
+    assert isinstance(b, torch.Tensor) and b.device.type == "cpu", "device=: a tensor on the device, as cue's"
+    assert np.abs(a - b.numpy()).max() < 1e-12
     u = cue(5, size=20000, random_state=6, device="cpu")
     assert isinstance(u, torch.Tensor) and u.shape == (20000, 5, 5)
     assert torch.equal(u, cue(5, size=20000, random_state=6, device="cpu"))  # seeded determinism per device

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bristol import binning
+from bristol import _validation
 from peak_memory import peak_bytes
 
 from bristol.ensembles import circular_eigphases, circular_eigvals
@@ -192,7 +192,7 @@ def test_form_factor_and_arc_counts_work_in_blocks(monkeypatch):
     one_piece_tm = np.abs(np.exp(1j * ks[None, :, None] * phases[:, None, :]).sum(axis=-1)) ** 2
     starts = 2 * np.pi * np.arange(512) / 512
     one_piece_arcs = np.sum(np.mod(phases[:, None, :] - starts[None, :, None], 2 * np.pi) < 0.7, axis=-1)
-    monkeypatch.setattr(binning, "_BLOCK_BYTES", 2**20)
+    monkeypatch.setattr(_validation, "_BLOCK_BYTES", 2**20)
     tm, peak = peak_bytes(lambda: trace_moments(phases, ks))
     assert np.array_equal(tm, one_piece_tm) and peak < 4 * 2**20
     ff, peak = peak_bytes(lambda: form_factor(phases, ks))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from bristol import binning
+from bristol import _validation
 from bristol import theory as T
 from peak_memory import peak_bytes
 
@@ -145,12 +145,12 @@ def test_number_variance_works_in_blocks(monkeypatch):
     k_max at N = 1024 x 100 arcs) peak below 1 MiB; the result equals the one-block sum up to
     the rounding of sums whose terms are of size N (100 eps N)."""
     arcs = np.linspace(0.05, 2 * np.pi, 64)
-    monkeypatch.setattr(binning, "_BLOCK_BYTES", 2**18)
+    monkeypatch.setattr(_validation, "_BLOCK_BYTES", 2**18)
     blocked, peak = peak_bytes(lambda: T.circular_number_variance(1024, arcs, 1, k_max=400_000))
     assert peak < 2**20
-    monkeypatch.setattr(binning, "_BLOCK_BYTES", 2**30)
+    monkeypatch.setattr(_validation, "_BLOCK_BYTES", 2**30)
     one_block = T.circular_number_variance(1024, arcs[::8], 1, k_max=20_000)
-    monkeypatch.setattr(binning, "_BLOCK_BYTES", 2**12)
+    monkeypatch.setattr(_validation, "_BLOCK_BYTES", 2**12)
     rounding = 100 * np.finfo(float).eps * 1024
     assert np.allclose(T.circular_number_variance(1024, arcs[::8], 1, k_max=20_000), one_block, rtol=0, atol=rounding)
     ks = np.arange(1, 20_001)

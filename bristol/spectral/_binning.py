@@ -18,8 +18,8 @@ measured rounding of an edge (bins a few subnormal steps wide are far from the i
 placed by a bisection on the edges. Memory besides the counts: about 9 bytes per value (M N) for
 sorted rows, 26 for others, 42 for the occupied pairs of :func:`count_moments`.
 
-Used by :mod:`bristol.ergodicity` (spectral densities, the Thirumalai-Mountain metric) and
-:mod:`bristol.pse` (cPSE).
+Used by :mod:`bristol.spectral._ergodicity` (spectral densities, the Thirumalai-Mountain metric) and
+:mod:`bristol.cPSE._pse` (cPSE).
 """
 from __future__ import annotations
 
@@ -27,27 +27,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-
-#: Working memory of one block of the blocked computations of bristol's spectral statistics
-#: (:mod:`bristol.spectral_stats`, :mod:`bristol.theory`).
-_BLOCK_BYTES = 64 * 2**20
-
-
-def _block_steps(n_inner: int, n_last: int, bytes_per_entry: int) -> Tuple[int, int]:
-    """Steps (rows, inner) of blocks of an (n_rows, n_inner, n_last) computation with about
-    ``bytes_per_entry`` bytes of working memory per entry that fit in ``_BLOCK_BYTES`` (at
-    least one (row, inner) pair of n_last entries per block)."""
-    pairs = max(1, _BLOCK_BYTES // (bytes_per_entry * n_last))
-    inner = max(1, min(n_inner, pairs))
-    return max(1, pairs // inner), inner
-
-
-def _check_numeric(name: str, values: object) -> np.ndarray:
-    """``values`` as an array of numbers (bool, integer, floating or complex), else TypeError."""
-    arr = np.asarray(values)
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
-    return arr
+__all__ = ["uniform_edges", "binned_counts", "histogram_range", "own_range_counts", "count_moments"]
 
 
 def uniform_edges(first, last, n_bins: int, dtype) -> np.ndarray:

@@ -53,8 +53,30 @@ from typing import Tuple
 import numpy as np
 from scipy.linalg import eig_banded
 
-from ._streams import RandomState, as_generator
-from ._validation import SizeLike, check_choice, check_int, check_memory, check_positive_real, check_size
+from .._banded import matrix_from_diagonals
+from .._random import RandomState, as_generator
+from .._torch import resolve_device, to_device
+from .._validation import SizeLike, check_choice, check_int, check_memory, check_positive_real, check_size
+
+__all__ = [
+    "DENSE_MAX_N",
+    "DIRECTIONS",
+    "TIE_DIRECTION",
+    "VERIFY_TOL",
+    "BOUNDARY_TOL",
+    "MERGE_TOL",
+    "MODULUS_TOL",
+    "BLOCK_ENTRIES",
+    "BETA_PARAMETER_RANGE",
+    "verblunsky_coefficients",
+    "cmv_diagonals",
+    "cmv_matrix",
+    "phases_from_projections",
+    "pentadiagonal_unitary_eigphases",
+    "cmv_eigphases",
+    "circular_eigphases",
+    "circular_eigvals",
+]
 
 #: Matrices up to this size are diagonalised densely (stacked LAPACK), larger ones banded.
 DENSE_MAX_N = 48
@@ -132,18 +154,6 @@ def cmv_diagonals(alpha: np.ndarray) -> dict:
         2: l1[..., :-1] * m1[..., 1:],
         -2: l1[..., 1:] * m1[..., :-1],
     }
-
-
-def matrix_from_diagonals(diags: dict) -> np.ndarray:
-    """Dense (batched) matrix with the given diagonals {offset k: C[i, i + k]}."""
-    main = diags[0]
-    n = main.shape[-1]
-    c = np.zeros(main.shape[:-1] + (n, n), dtype=complex)
-    for k, values in diags.items():
-        if n > abs(k):
-            rows = np.arange(max(0, -k), n - max(0, k))
-            c[..., rows, rows + k] = values
-    return c
 
 
 def cmv_matrix(alpha: np.ndarray) -> np.ndarray:
@@ -243,7 +253,7 @@ def _dense_eigphases(c: np.ndarray) -> np.ndarray:
     return np.sort(np.angle(np.linalg.eigvals(c)), axis=-1)
 
 
-def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=None) -> np.ndarray:
+def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", *, device=None) -> np.ndarray:
     """Sorted eigenphases in (-pi, pi] of (a batch of) pentadiagonal unitary matrices.
 
     ``diags`` maps offsets -2..2 to arrays of shape (..., n - |offset|) holding C[i, i + k]
@@ -251,14 +261,18 @@ def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=
     Hermitian eigenvalue problems, O(n^2) time and O(n) memory per matrix, see the module
     docstring) or "dense" (``numpy.linalg.eigvals`` on the stacked matrices, O(n^3) time and
     O(n^2) memory per matrix). With a torch ``device`` (either method) the three Hermitian
-    eigenvalue problems are solved densely there (:mod:`bristol.torch_backend`) and combined
-    as on the banded path. Matrices with n < 3 are always solved densely on the CPU (the
+    eigenvalue problems are solved densely there (:mod:`bristol.ensembles._device`) and combined
+    as on the banded path, and the result is a torch tensor on the device (see
+    :mod:`bristol._torch`). Matrices with n < 3 are always solved densely on the CPU (the
     same result on every path).
     """
+    return to_device(_pentadiagonal_phases(diags, method, device), device)
+
+
+def _pentadiagonal_phases(diags: dict, method: str, device) -> np.ndarray:
+    """:func:`pentadiagonal_unitary_eigphases` as a numpy array, whatever ``device`` solves them."""
     method = check_choice("method", method, ("banded", "dense"))
     if device is not None:
-        from .torch_backend import resolve_device
-
         resolve_device(device)
     main = diags[0]
     n = main.shape[-1]
@@ -270,9 +284,9 @@ def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", device=
     count = main.size // n
     flat = {k: v.reshape((count, v.shape[-1])) for k, v in diags.items()}
     if device is not None:
-        from .torch_backend import hermitian_part_eigvalsh
+        from ._device import hermitian_part_eigvalsh
 
-        projections = hermitian_part_eigvalsh(flat, DIRECTIONS, device)
+        projections = hermitian_part_eigvalsh(flat, DIRECTIONS, device=device)
     else:
         projections = np.stack(
             [eig_banded(np.moveaxis(_hermitian_part_bands(flat, phi), 0, -2), eigvals_only=True) for phi in DIRECTIONS],
@@ -341,7 +355,7 @@ def _check_memory(what: str, count: int, n: int, method: str, bytes_per_phase: i
     check_memory(f"{what}: {count} x {n} eigenphases (method={method!r})", need)
 
 
-def cmv_eigphases(alpha: object, method: str = "auto", device=None) -> np.ndarray:
+def cmv_eigphases(alpha: object, method: str = "auto", *, device=None) -> np.ndarray:
     """Sorted eigenphases in (-pi, pi] of the CMV matrices with coefficients ``alpha``.
 
     Parameters
@@ -351,17 +365,24 @@ def cmv_eigphases(alpha: object, method: str = "auto", device=None) -> np.ndarra
         (within 1e-10). Lists are accepted.
     method : {"auto", "banded", "dense"}
         See :func:`pentadiagonal_unitary_eigphases`; "auto" is dense for n <= DENSE_MAX_N.
-    device : str or None
-        A torch device that solves the Hermitian parts instead (needs torch).
+    device : str, torch.device or None, keyword-only
+        Where the linear algebra runs (see :mod:`bristol._torch`): a torch device solves the
+        Hermitian parts there and the result is a torch tensor on it.
 
     Returns
     -------
-    ndarray, float, shape ``alpha.shape``: phases ascending along the last axis.
+    ndarray (torch tensor with ``device``), float, shape ``alpha.shape``: phases ascending
+    along the last axis.
 
     Memory: the result plus one block of at most BLOCK_ENTRIES (2**16) diagonal entries
     (banded) or matrix entries (dense, at least one n x n matrix); time O(n^2) per matrix
     banded, O(n^3) dense.
     """
+    return to_device(_cmv_phases(alpha, method, device), device)
+
+
+def _cmv_phases(alpha: object, method: str, device) -> np.ndarray:
+    """:func:`cmv_eigphases` as a numpy array, whatever ``device`` solves them."""
     alpha = _as_verblunsky(alpha)
     n = alpha.shape[-1]
     method = _resolve_method(method, n)
@@ -369,12 +390,10 @@ def cmv_eigphases(alpha: object, method: str = "auto", device=None) -> np.ndarra
     _check_memory("alpha", count, n, method, 8)
     flat = alpha.reshape((count, n))
     out = np.empty((count, n))
-    # the device path keeps the whole batch (torch_backend chunks it on the device)
+    # the device path keeps the whole batch (_device chunks it on the device)
     step = max(count, 1) if device is not None else _block_rows(n, method == "dense")
     for start in range(0, max(count, 1), step):  # an empty batch still checks the device
-        out[start: start + step] = pentadiagonal_unitary_eigphases(
-            cmv_diagonals(flat[start: start + step]), method=method, device=device
-        )
+        out[start: start + step] = _pentadiagonal_phases(cmv_diagonals(flat[start: start + step]), method, device)
     return out.reshape(alpha.shape)
 
 
@@ -405,13 +424,16 @@ def circular_eigphases(
         Source of randomness.
     method : {"auto", "banded", "dense"}
         Eigen-solver for the CMV matrices (see :func:`cmv_eigphases`).
-    device : str or None
-        A torch device ("cuda", "cpu") for the eigen-solves (needs torch); the random draws
-        are the same as without it, so results agree with the CPU path to rounding.
+    device : str, torch.device or None, keyword-only
+        Where the linear algebra runs (see :mod:`bristol._torch`): with a torch device
+        ("cuda", "cpu") the eigen-solves run there and the result is a torch tensor on it;
+        the random draws are the same as without it, so the values agree with the CPU path
+        to rounding.
 
     Returns
     -------
-    ndarray, float, shape ``size + (n,)``: phases in (-pi, pi], ascending per matrix.
+    ndarray (torch tensor with ``device``), float, shape ``size + (n,)``: phases in
+    (-pi, pi], ascending per matrix.
 
     Raises
     ------
@@ -422,12 +444,18 @@ def circular_eigphases(
     Memory grows as 64 bytes x prod(size) x n (the coefficients, their draws and the
     result), plus one solver block (see :func:`cmv_eigphases`).
     """
+    return to_device(_circular_phases(n, beta, size, random_state, method, device), device)
+
+
+def _circular_phases(n: int, beta: float, size: SizeLike, random_state: RandomState, method: str,
+                     device) -> np.ndarray:
+    """:func:`circular_eigphases` as a numpy array, whatever ``device`` solves them."""
     n = check_int("n", n)
     beta = check_positive_real("beta", beta)
     shape = check_size(size)
     _check_memory("size", math.prod(shape), n, _resolve_method(method, n), 64)
     alpha = verblunsky_coefficients(n, beta, shape, as_generator(random_state))
-    return cmv_eigphases(alpha, method=method, device=device)
+    return _cmv_phases(alpha, method, device)
 
 
 def circular_eigvals(
@@ -443,6 +471,7 @@ def circular_eigvals(
 
     beta = 1, 2, 4 give the COE, CUE and CSE (N distinct eigenvalues for CSE); any real
     beta > 0 is allowed. Returns complex unit-modulus values, shape ``size + (n,)``, ordered
-    by phase.
+    by phase: a numpy array, or a torch tensor on ``device`` when one is given (see
+    :mod:`bristol._torch`).
     """
-    return np.exp(1j * circular_eigphases(n, beta, size, random_state, method=method, device=device))
+    return to_device(np.exp(1j * _circular_phases(n, beta, size, random_state, method, device)), device)

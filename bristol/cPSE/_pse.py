@@ -2,7 +2,7 @@
 
 Given the spectra of L layers, each extended periodically to the largest layer's size U
 (:mod:`bristol.periodic`), the layers 1..l form an ensemble of l members of size U with the
-Thirumalai-Mountain metric Omega_l (:mod:`bristol.ergodicity`, real spectra). Then
+Thirumalai-Mountain metric Omega_l (:mod:`bristol.spectral._ergodicity`, real spectra). Then
 
     d_l = D(Omega_l, Omega_{l+1}),  l = 1 .. L - 2,        cPSE = mean_l log10 d_l,
 
@@ -23,7 +23,6 @@ normal float64 range is refused with a ValueError naming the matrix.
 """
 from __future__ import annotations
 
-import importlib.util
 import sys
 import warnings
 from typing import Callable, List, Sequence, Tuple
@@ -31,9 +30,24 @@ from typing import Callable, List, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from ._validation import check_choice, check_finite_array, check_int
-from .binning import histogram_range, own_range_counts, uniform_edges
-from .ergodicity import REAL_BINS, consecutive_distances
+from .._validation import check_choice, check_finite_array, check_int
+from .._torch import installed_torch
+from ..spectral._binning import histogram_range, own_range_counts, uniform_edges
+from ..spectral._ergodicity import REAL_BINS, consecutive_distances
+
+__all__ = [
+    "ensemble_metrics",
+    "d_layers",
+    "cpse_from_d_layers",
+    "is_complex",
+    "scaled_stack",
+    "TORCH_EIGVALSH_MIN",
+    "symmetric_eigvalsh",
+    "numpy_gram_eigvalsh",
+    "numpy_scaled_solver",
+    "STACK_ENTRIES",
+    "gram_spectra",
+]
 
 
 def ensemble_metrics(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS) -> np.ndarray:
@@ -179,24 +193,12 @@ def _parts(a: np.ndarray) -> tuple:
 TORCH_EIGVALSH_MIN = 2048
 
 
-def _installed_torch():
-    """torch if it is installed and imports, else None (the choice depends on the installation
-    alone, never on what the caller happened to import)."""
-    if importlib.util.find_spec("torch") is None:
-        return None
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
-
-
 def symmetric_eigvalsh(gram: np.ndarray) -> np.ndarray:
     """Ascending eigenvalues of a (k, n, n) stack of float64 symmetric or complex128 Hermitian
     matrices (LAPACK dsyevd / zheevd):
     torch's for n >= :data:`TORCH_EIGVALSH_MIN` when torch is installed, numpy's otherwise.
     The two agree to rounding (~1e-15 relative)."""
-    torch = _installed_torch() if gram.shape[-1] >= TORCH_EIGVALSH_MIN else None
+    torch = installed_torch() if gram.shape[-1] >= TORCH_EIGVALSH_MIN else None
     if torch is not None:
         return torch.linalg.eigvalsh(torch.from_numpy(gram)).numpy()
     return np.linalg.eigvalsh(gram)

@@ -35,6 +35,15 @@ from typing import List, Sequence, Union
 import numpy as np
 from numpy.random.bit_generator import ISpawnableSeedSequence
 
+__all__ = [
+    "RandomState",
+    "check_random_state",
+    "as_generator",
+    "spawn_seed_sequences",
+    "seed_sequences_from_seeds",
+    "describe_seed_sequence",
+]
+
 RandomState = Union[None, int, np.random.SeedSequence, np.random.Generator]
 
 #: The random_state types accepted, for error messages.

@@ -22,11 +22,32 @@ import math
 
 import numpy as np
 
-from ._streams import RandomState, as_generator
-from ._validation import SizeLike, check_int, check_memory, check_size
+from .._random import RandomState, as_generator
+from .._validation import SizeLike, check_choice, check_int, check_memory, check_size
+from . import _device
+
+__all__ = [
+    "ENSEMBLE_BETA",
+    "HAAR_WORK_ARRAYS",
+    "ensemble_beta",
+    "quaternion_dual",
+    "cue",
+    "coe",
+    "cse",
+    "unitary_eigphases",
+    "kramers_phases",
+]
+
+#: Dyson index of each named circular ensemble.
+ENSEMBLE_BETA = {"COE": 1.0, "CUE": 2.0, "CSE": 4.0}
 
 #: Peak memory of the CPU samplers, in complex arrays of the output's size (Ginibre, Q, R, U).
 HAAR_WORK_ARRAYS = 4
+
+
+def ensemble_beta(ensemble: str) -> float:
+    """Dyson index of 'COE', 'CUE' or 'CSE' (case-insensitive)."""
+    return ENSEMBLE_BETA[check_choice("ensemble", ensemble, tuple(ENSEMBLE_BETA), upper=True)]
 
 
 def _haar_unitary(n: int, shape: tuple, rng: np.random.Generator) -> np.ndarray:
@@ -65,10 +86,8 @@ def _sample(n: int, size: SizeLike, random_state: RandomState, device, kind: str
         u = _haar_unitary(dim, shape, rng)
         dual = quaternion_dual
     else:
-        from . import torch_backend
-
-        u = torch_backend.haar_unitary(dim, shape, rng, device)
-        dual = torch_backend.quaternion_dual
+        u = _device.haar_unitary(dim, shape, rng, device=device)
+        dual = _device.quaternion_dual
     if kind == "cue":
         return u
     if kind == "coe":
@@ -76,7 +95,7 @@ def _sample(n: int, size: SizeLike, random_state: RandomState, device, kind: str
     return dual(u) @ u
 
 
-def cue(n: int, size: SizeLike = None, random_state: RandomState = None, device=None) -> np.ndarray:
+def cue(n: int, size: SizeLike = None, random_state: RandomState = None, *, device=None) -> np.ndarray:
     """Sample Haar-distributed unitary matrices (the circular unitary ensemble).
 
     Parameters
@@ -88,11 +107,11 @@ def cue(n: int, size: SizeLike = None, random_state: RandomState = None, device=
     random_state : int, SeedSequence, Generator or None
         Source of randomness (never the global numpy state). An int or a SeedSequence is a
         fixed seed (same value, same matrices; a SeedSequence is never changed), a Generator
-        a stream that advances with each call (see :mod:`bristol._streams`).
-    device : str or None
-        A torch device ("cuda", "cpu"): sample there and return a torch tensor (the Ginibre
-        draws then come from a torch generator seeded from ``random_state``; see
-        :mod:`bristol.torch_backend`). None: numpy.
+        a stream that advances with each call (see :mod:`bristol._random`).
+    device : str, torch.device or None, keyword-only
+        Where the linear algebra runs (see :mod:`bristol._torch`): a torch device ("cuda",
+        "cpu") samples there and returns a torch tensor on it (the Ginibre draws then come
+        from a torch generator seeded from ``random_state``); None: numpy.
 
     Returns
     -------
@@ -109,7 +128,7 @@ def cue(n: int, size: SizeLike = None, random_state: RandomState = None, device=
     return _sample(n, size, random_state, device, "cue")
 
 
-def coe(n: int, size: SizeLike = None, random_state: RandomState = None, device=None) -> np.ndarray:
+def coe(n: int, size: SizeLike = None, random_state: RandomState = None, *, device=None) -> np.ndarray:
     """Sample the circular orthogonal ensemble: S = U^T U with U Haar on U(n).
 
     S is symmetric and unitary; its law is invariant under S -> W^T S W for unitary W.
@@ -118,7 +137,7 @@ def coe(n: int, size: SizeLike = None, random_state: RandomState = None, device=
     return _sample(n, size, random_state, device, "coe")
 
 
-def cse(n: int, size: SizeLike = None, random_state: RandomState = None, device=None) -> np.ndarray:
+def cse(n: int, size: SizeLike = None, random_state: RandomState = None, *, device=None) -> np.ndarray:
     """Sample the circular symplectic ensemble of size N as 2N x 2N matrices Q = U^R U.
 
     U is Haar on U(2N) and U^R its quaternion dual (:func:`quaternion_dual`). Q is unitary

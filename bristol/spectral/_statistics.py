@@ -10,16 +10,29 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_finite_array, check_int, check_memory
-from .binning import _block_steps, _check_numeric, _scaled_grid
-from .theory import _check_orders
+from .._validation import block_steps, check_finite_array, check_int, check_memory, check_numeric
+from ..theory import _check_orders
+from ._binning import _scaled_grid
+
+__all__ = [
+    "TWO_PI",
+    "circular_spacings",
+    "unfold",
+    "spacings",
+    "gap_ratios",
+    "mean_gap_ratio",
+    "trace_moments",
+    "form_factor",
+    "arc_counts",
+    "number_variance",
+]
 
 TWO_PI = 2 * np.pi
 
 
 def _spectra(values, name: str = "spectra", min_levels: int = 2, real: bool = False) -> np.ndarray:
     """(M, N) finite numeric array of a 1-D or 2-D input (real only when ``real``)."""
-    arr = _check_numeric(name, values)
+    arr = check_numeric(name, values)
     if real and np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got complex values (pass phases, or use the circular statistics)")
     arr = check_finite_array(name, arr)
@@ -139,7 +152,7 @@ def trace_moments(phases, k) -> np.ndarray:
     (m, n), n_k = th.shape, ks.size
     check_memory(f"|Tr U^k|^2 of {m} members for {n_k} orders k", 8.0 * m * n_k)
     out = np.empty((m, n_k))
-    m_step, k_step = _block_steps(n_k, n, 32)  # the complex arguments and their exponentials
+    m_step, k_step = block_steps(n_k, n, 32)  # the complex arguments and their exponentials
     for i in range(0, m, m_step):
         for j in range(0, n_k, k_step):
             block = 1j * ks[None, j:j + k_step, None] * th[i:i + m_step, None, :]
@@ -180,7 +193,7 @@ def arc_counts(phases, arc: float, n_positions: int = 16) -> np.ndarray:
     check_memory(f"arc counts of {m} members at n_positions = {n_positions}", 8.0 * m * n_positions)
     starts = TWO_PI * np.arange(n_positions) / n_positions
     out = np.empty((m, n_positions), dtype=np.intp)
-    m_step, p_step = _block_steps(n_positions, n, 9)  # float64 offsets and their comparison
+    m_step, p_step = block_steps(n_positions, n, 9)  # float64 offsets and their comparison
     for i in range(0, m, m_step):
         for j in range(0, n_positions, p_step):
             rel = np.mod(th[i:i + m_step, None, :] - starts[None, j:j + p_step, None], TWO_PI)

@@ -1,81 +1,21 @@
-"""Spectral ergodicity and spectral statistics: the functional core and the 0.2.14 class.
-
-Core (re-exported here): :mod:`bristol.ergodicity` (densities, Thirumalai-Mountain metric,
-symmetric KL distance, approach to spectral ergodicity; arXiv:1704.08303),
-:mod:`bristol.spectral_stats` (spacings, unfolding, gap ratios, form factor, number variance)
-and :mod:`bristol.theory` (exact finite-N and surmise values).
-
-:class:`Ergodicity` keeps the bristol 0.2.14 names and signatures over that core.
-"""
+"""bristol 0.2.14's ``Ergodicity`` class: its names and signatures over :mod:`bristol.spectral`."""
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import ergodicity as _erg
-from ._validation import check_int
-from .ergodicity import (
-    approach_to_ergodicity,
+from .._validation import check_int
+from ..spectral._ergodicity import (
+    KL_SHIFT,
+    as_ensemble,
     consecutive_distances,
-    ensemble_counts,
-    phase_bin_edges,
+    spectral_density,
     symmetric_kl_distance,
     thirumalai_mountain,
 )
-from .spectral_stats import (
-    arc_counts,
-    circular_spacings,
-    form_factor,
-    gap_ratios,
-    mean_gap_ratio,
-    number_variance,
-    spacings,
-    trace_moments,
-    unfold,
-)
-from .theory import (
-    MEAN_GAP_RATIO_LARGE_N,
-    MEAN_GAP_RATIO_SURMISE,
-    circle_density,
-    circular_first_form_factor,
-    circular_form_factor,
-    circular_number_variance,
-    gap_ratio_surmise,
-    semicircle_density,
-    wigner_surmise,
-)
 
-__all__ = [
-    "Ergodicity",
-    "approach_to_ergodicity",
-    "consecutive_distances",
-    "ensemble_counts",
-    "phase_bin_edges",
-    "spectral_density",
-    "symmetric_kl_distance",
-    "thirumalai_mountain",
-    "arc_counts",
-    "circular_spacings",
-    "form_factor",
-    "gap_ratios",
-    "mean_gap_ratio",
-    "number_variance",
-    "spacings",
-    "trace_moments",
-    "unfold",
-    "MEAN_GAP_RATIO_LARGE_N",
-    "MEAN_GAP_RATIO_SURMISE",
-    "circle_density",
-    "circular_first_form_factor",
-    "circular_form_factor",
-    "circular_number_variance",
-    "gap_ratio_surmise",
-    "semicircle_density",
-    "wigner_surmise",
-]
-
-spectral_density = _erg.spectral_density
+__all__ = ["Ergodicity"]
 
 #: Below this sum of |imaginary parts| an eigenvalue array counts as real (bristol 0.2.14's rule).
 REAL_TOLERANCE = 1e-9
@@ -89,7 +29,7 @@ def _legacy_kind(c_eigen: np.ndarray) -> str:
 
 
 def _legacy_ensemble(c_eigen, ensemble_size: int, N: int, name: str = "c_eigen") -> tuple:
-    arr = _erg.as_ensemble(c_eigen, ensemble_size, N, name)
+    arr = as_ensemble(c_eigen, ensemble_size, N, name)
     kind = _legacy_kind(arr)
     return (np.angle(arr) if kind == "phase" else arr.real), kind
 
@@ -116,7 +56,7 @@ class Ergodicity:
         arr, kind = _legacy_ensemble(c_eigen_ensemble, ensemble_size, N, "c_eigen_ensemble")
         return thirumalai_mountain(arr, kind=kind, delta_rad=delta_rad, real_grid=real_grid)
 
-    def kl_distance_symmetric(self, Nk, Nk_minus, shift: float = 1e-9) -> float:
+    def kl_distance_symmetric(self, Nk, Nk_minus, shift: float = KL_SHIFT) -> float:
         """Symmetric KL distance in base 2 with the shift inside the logarithm."""
         return symmetric_kl_distance(Nk, Nk_minus, shift)
 

@@ -39,25 +39,25 @@ that sigma^4 overflows float64: ValueError.
 """
 from __future__ import annotations
 
-import difflib
 import functools
-import os
-import pickle
-import re
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .._torch import require_torch
+from ._loading import NEEDS_TORCH
+from ._loading import resolve_model  # noqa: F401 (``bristol.layers.resolve_model``, its path before 0.3.0's layout)
 
-def _torch():
-    try:
-        import torch
-    except ImportError as err:  # pragma: no cover - exercised only without the extra
-        raise ImportError("cPSE on PyTorch models needs torch: pip install 'bristol[torch]'") from err
-    return torch
+__all__ = [
+    "LayerMatrix",
+    "SkippedWeight",
+    "check_matrix_values",
+    "extract_layer_matrices",
+    "forward_order",
+    "legacy_weight_matrices",
+]
 
 
 @dataclass
@@ -107,7 +107,7 @@ def _split_rows(name, layer_type, weight, parts, dtype=None):
 def _module_matrices(name: str, module, own: Dict[str, object], quantized: bool) -> Tuple[List[LayerMatrix], List[str]]:
     """Matrices of one module under the policy, and the names of the weights it consumed
     (``own``: the module's own weights, the packed ones if ``quantized``; see :func:`_own_weights`)."""
-    nn = _torch().nn
+    nn = require_torch(NEEDS_TORCH).nn
     kind = _type_name(module)
     if quantized:
         return _quantized_matrices(name, module, kind, own)
@@ -124,7 +124,7 @@ def _module_matrices(name: str, module, own: Dict[str, object], quantized: bool)
         return [_matrix(f"{name}.{p}", kind, own[p], own[p].detach()) for p in used], used
     if isinstance(module, nn.RNNBase):
         return _rnn_matrices(name, kind, module.mode, own)
-    if type(module).__name__ == "Conv1D" and isinstance(w, _torch().Tensor) and w.ndim == 2:
+    if type(module).__name__ == "Conv1D" and isinstance(w, require_torch(NEEDS_TORCH).Tensor) and w.ndim == 2:
         return [_matrix(name, kind, w, w.detach().T)], ["weight"]  # transformers' Conv1D
     return [], []
 
@@ -197,7 +197,7 @@ def _own_weights(module) -> Tuple[Dict[str, object], bool]:
 
 def _check_readable(name: str, layer_type: str, tensor) -> None:
     """Refuse a weight without readable values: uninitialised (lazy), on the meta device, sparse."""
-    torch = _torch()
+    torch = require_torch(NEEDS_TORCH)
     where = f"weight {name} ({layer_type})"
     if torch.nn.parameter.is_lazy(tensor):
         raise ValueError(f"{where} is uninitialised (a lazy module such as nn.LazyLinear): run one forward pass "
@@ -214,10 +214,10 @@ def check_matrix_values(matrix: LayerMatrix) -> None:
     """Raise a ValueError naming the layer if its matrix holds NaN or Inf.
 
     (Weights so large or small that their spectrum leaves the float64 range are refused by
-    :func:`bristol.pse.gram_spectra`, which names the layer too; the legacy path checks its
+    :func:`bristol.cPSE._pse.gram_spectra`, which names the layer too; the legacy path checks its
     float32 Gram matrices likewise.)
     """
-    torch = _torch()
+    torch = require_torch(NEEDS_TORCH)
     if not bool(torch.isfinite(matrix.matrix).all()):
         raise ValueError(f"layer {matrix.name} ({matrix.layer_type}) has NaN or Inf weights")
 
@@ -303,7 +303,7 @@ def _write_guard_class():
 
 
 def _storage_key(tensor) -> Optional[int]:
-    torch = _torch()
+    torch = require_torch(NEEDS_TORCH)
     if not isinstance(tensor, torch.Tensor) or tensor.is_meta or tensor.is_quantized or tensor.layout != torch.strided:
         return None
     ptr = tensor.untyped_storage().data_ptr()
@@ -334,7 +334,7 @@ def forward_order(model, example_input) -> Dict[str, int]:
     ValueError
         The forward pass fails, or writes into a parameter.
     """
-    torch = _torch()
+    torch = require_torch(NEEDS_TORCH)
     from torch.func import functional_call
 
     order: Dict[str, int] = {}
@@ -404,7 +404,7 @@ def legacy_weight_matrices(model, with_types: bool = False, with_names: bool = F
     TypeError
         A selected weight is sparse.
     """
-    torch = _torch()
+    torch = require_torch(NEEDS_TORCH)
     mats, types, names, quantized = [], [], [], []
     for name, module in model.named_modules():
         w = getattr(module, "weight", None)
@@ -431,170 +431,3 @@ def legacy_weight_matrices(model, with_types: bool = False, with_names: bool = F
                       "reads their dequantized weights", stacklevel=3)
     extra = ([types] if with_types else []) + ([names] if with_names else [])
     return (mats, *extra) if extra else mats
-
-
-# --- resolving the model argument -------------------------------------------------------------
-
-def resolve_model(model, weights=None, arch=None, *, allow_pickle: bool = False):
-    """Return a ``torch.nn.Module`` from a module, a torchvision model name, a state_dict or a
-    file saved with ``torch.save``.
-
-    Parameters
-    ----------
-    model : torch.nn.Module, str, os.PathLike or mapping
-        * a ``torch.nn.Module``: used as it is;
-        * a ``str`` that is a torchvision model name (e.g. "resnet50"): that model, built with
-          ``torchvision.models.get_model(name, weights=weights)``, even if a file of that name
-          exists (a name never resolves to a file: pass ``"./resnet50"`` or a ``Path`` for it);
-        * any other ``str``, or an ``os.PathLike``: the path of a file saved with
-          ``torch.save``, holding a state_dict (loaded into ``arch``) or, with
-          ``allow_pickle=True`` only, a whole module;
-        * a mapping (state_dict): loaded into ``arch``.
-    weights : str, optional
-        torchvision weights for a model name: None (random init), "DEFAULT" or a weight name
-        of that model (downloads them: needs network access). Only with a model name.
-    arch : str or torch.nn.Module, optional
-        The torchvision model name or module a state_dict is loaded into. Only with a
-        state_dict (or a file holding one).
-    allow_pickle : bool, default False
-        Files are read with ``torch.load(weights_only=True)``, which reads tensors and
-        containers only and never runs code from the file. A file that needs full unpickling
-        (a whole module saved with ``torch.save(model)``) is refused unless
-        ``allow_pickle=True``: that executes code from the file, so use it for trusted files
-        only (numpy's ``np.load(allow_pickle=...)`` convention).
-
-    Raises
-    ------
-    ValueError
-        No such file, an unknown model name, a file that cannot be read (or needs
-        ``allow_pickle``), a state_dict without ``arch`` or that does not fit it, unknown
-        ``weights``, or ``weights`` / ``arch`` given where they would be ignored.
-    TypeError
-        ``model``, ``arch`` or ``allow_pickle`` of the wrong type, or a state_dict holding
-        other values than tensors.
-    """
-    torch = _torch()
-    if not isinstance(allow_pickle, bool):
-        raise TypeError(f"allow_pickle must be True or False, got {allow_pickle!r}")
-    if isinstance(model, torch.nn.Module):
-        _refuse_ignored(weights, arch, "a module")
-        return model
-    if isinstance(model, str) and model in _torchvision_names():
-        _refuse_ignored(None, arch, f"the torchvision model {model!r}")
-        return _torchvision_model(model, weights)
-    if isinstance(model, (str, os.PathLike)):
-        path = _existing_file(model)
-        loaded = _load_file(path, allow_pickle)
-        if isinstance(loaded, torch.nn.Module):
-            _refuse_ignored(weights, arch, f"the module saved in {str(path)!r}")
-            return loaded
-        if isinstance(loaded, Mapping):
-            return _load_state_dict(loaded, weights, arch, f" in {str(path)!r}")
-        raise ValueError(f"{str(path)!r} holds a {type(loaded).__name__}, not a torch.nn.Module or a state_dict")
-    if isinstance(model, Mapping):
-        return _load_state_dict(model, weights, arch, "")
-    raise TypeError(f"model must be a torch.nn.Module, a torchvision model name, a state_dict or a file path, "
-                    f"got {type(model).__name__}")
-
-
-def _refuse_ignored(weights, arch, what: str) -> None:
-    if arch is not None:
-        raise ValueError(f"arch (--arch) is only for loading a state_dict; model is {what}, so it would be ignored")
-    if weights is not None:
-        raise ValueError(f"weights (--weights) is only for a torchvision model name; model is {what}, "
-                         "so it would be ignored")
-
-
-@functools.lru_cache(maxsize=None)
-def _torchvision_names() -> frozenset:
-    """The torchvision model names (empty without torchvision)."""
-    try:
-        import torchvision
-    except ImportError:
-        return frozenset()
-    return frozenset(torchvision.models.list_models())
-
-
-def _torchvision_model(name: str, weights):
-    import torchvision
-
-    try:
-        weights = torchvision.models.get_model_weights(name).verify(weights)
-    except (KeyError, TypeError, ValueError) as err:
-        known = ", ".join(["DEFAULT"] + [w.name for w in torchvision.models.get_model_weights(name)])
-        raise ValueError(f"weights must be None or a weight name of {name} ({known}), got {weights!r}") from err
-    return torchvision.models.get_model(name, weights=weights)
-
-
-def _existing_file(model) -> Path:
-    """``model`` as the path of an existing regular file, or a ValueError saying what it is not."""
-    text = os.fspath(model)
-    if not isinstance(text, str):
-        raise TypeError(f"model must be a str path, got a path of {type(text).__name__}")
-    if not os.path.exists(text):
-        names = sorted(_torchvision_names())
-        if isinstance(model, str) and re.fullmatch(r"[\w-]+", model):
-            close = difflib.get_close_matches(model, names, n=3)
-            hint = f"did you mean {', '.join(close)}?" if close else f"e.g. {', '.join(names[:6]) or 'none: torchvision is not installed'}"
-            raise ValueError(f"unknown model name {model!r}: not a torchvision model name ({hint}) and no file of that name")
-        raise ValueError(f"no such file: {text!r}")
-    if not os.path.isfile(text):
-        raise ValueError(f"not a regular file: {text!r}")
-    return Path(text)
-
-
-def _load_file(path: Path, allow_pickle: bool):
-    """``torch.load`` of ``path`` to the CPU; weights only unless ``allow_pickle``. Every
-    failure becomes a ValueError that names the file."""
-    torch = _torch()
-    try:
-        return torch.load(path, map_location="cpu", weights_only=not allow_pickle)
-    except Exception as err:  # torch.load of user data fails in many ways (zip, EOF, OSError, unpickled code)
-        text = str(err)
-        if not allow_pickle and (isinstance(err, pickle.UnpicklingError) or "weights_only" in text):
-            found = re.search(r"GLOBAL ([\w.]+)", text)
-            what = (f"it refers to the Python object {found.group(1)} (a whole module saved with torch.save(model) does)"
-                    if found else "it is a TorchScript archive" if "TorchScript" in text
-                    else "it is not a torch.save file of tensors (or it is corrupt)")
-            raise ValueError(f"{str(path)!r} cannot be read as weights only: {what}. Reading it in full executes "
-                             "code from the file: pass allow_pickle=True (--allow-pickle on the command line) only "
-                             "if you trust it; a state_dict (torch.save(model.state_dict())) needs no opt-in") from err
-        raise ValueError(f"cannot read a torch model or state_dict from {str(path)!r}: "
-                         f"{type(err).__name__}: {_first_line(err)}") from err
-
-
-def _first_line(err: BaseException) -> str:
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    return lines[0] if lines else "(no message)"
-
-
-def _load_state_dict(state_dict: Mapping, weights, arch, source: str):
-    """A new module of ``arch`` with ``state_dict`` loaded (``source`` names the file, if any)."""
-    torch = _torch()
-    if weights is not None:
-        raise ValueError(f"weights (--weights) is only for a torchvision model name; a state_dict{source} brings "
-                         "its own weights")
-    if arch is None:
-        raise ValueError(f"a state_dict{source} needs arch=NAME (--arch on the command line), the torchvision model "
-                         "name or module to load it into")
-    for key, value in state_dict.items():
-        if not isinstance(key, str):
-            raise TypeError(f"the state_dict{source} must have str keys, got the key {key!r}")
-        if not isinstance(value, torch.Tensor) and not key.endswith("_extra_state"):
-            raise TypeError(f"the state_dict{source} maps {key!r} to a {type(value).__name__} value, not a tensor "
-                            "(a training checkpoint? pass its model state_dict)")
-    if isinstance(arch, torch.nn.Module):
-        net = arch
-    elif isinstance(arch, str) and arch in _torchvision_names():
-        net = _torchvision_model(arch, None)
-    elif isinstance(arch, str):
-        raise ValueError(f"arch must be a torchvision model name or a torch.nn.Module, got {arch!r}")
-    else:
-        raise TypeError(f"arch must be a torchvision model name or a torch.nn.Module, got {type(arch).__name__}")
-    try:
-        net.load_state_dict(state_dict)
-    except RuntimeError as err:
-        detail = " ".join(str(err).split())
-        raise ValueError(f"the state_dict{source} does not fit arch={arch if isinstance(arch, str) else type(arch).__name__}: "
-                         f"{detail[:400]}{' ...' if len(detail) > 400 else ''}") from err
-    return net

@@ -1,101 +1,16 @@
-"""Circular ensembles: dense matrices, eigenvalues, chunked parallel jobs, and the 0.2.14 API.
-
-Functional core (re-exported here):
-
-* :func:`cue`, :func:`coe`, :func:`cse` -- Haar-exact dense matrices (:mod:`bristol.haar`);
-* :func:`circular_eigvals`, :func:`circular_eigphases` -- eigenvalues of the circular
-  beta-ensemble for any beta > 0 from the Killip-Nenciu CMV model (:mod:`bristol.cmv`);
-* :func:`circular_ensemble_eigphases` -- the same, for M matrices cut into chunks with
-  independent streams and run through joblib (:mod:`bristol.parallel`), reproducible bit
-  for bit whatever ``n_jobs`` or backend;
-* :func:`goe`, :func:`gue`, :func:`gse`, :func:`gaussian_eigvals` (any beta > 0, tridiagonal),
-  :func:`gaussian_ensemble_eigvals` (chunked) and :func:`mixed_ensemble_eigvals`
-  (:mod:`bristol.gaussian`).
-
-:class:`Circular` keeps the public names of bristol 0.2.14 as thin wrappers over the core.
-"""
+"""bristol 0.2.14's ``Circular`` class: thin wrappers over :mod:`bristol.ensembles`."""
 from __future__ import annotations
 
-import functools
 import random
 from typing import Optional, Sequence
 
 import numpy as np
 
-from ._validation import check_choice, check_int, check_positive_real
-from .cmv import circular_eigphases, circular_eigvals, verblunsky_coefficients, cmv_eigphases
-from .gaussian import (
-    GAUSSIAN_BETA,
-    gaussian_eigvals,
-    gaussian_ensemble_eigvals,
-    goe,
-    gse,
-    gue,
-    mixed_ensemble_eigvals,
-    mixed_ensemble_orders,
-)
-from .haar import coe, cse, cue, kramers_phases, quaternion_dual, unitary_eigphases
-from .parallel import ChunkedSample, sample_in_chunks
+from .._validation import check_choice, check_int
+from ..ensembles._haar import ENSEMBLE_BETA, coe, cse, cue, kramers_phases, unitary_eigphases
+from ..ensembles._jobs import circular_ensemble_eigphases
 
-__all__ = [
-    "cue",
-    "coe",
-    "cse",
-    "quaternion_dual",
-    "circular_eigvals",
-    "circular_eigphases",
-    "circular_ensemble_eigphases",
-    "ensemble_beta",
-    "ENSEMBLE_BETA",
-    "Circular",
-    "goe",
-    "gue",
-    "gse",
-    "gaussian_eigvals",
-    "gaussian_ensemble_eigvals",
-    "mixed_ensemble_eigvals",
-    "mixed_ensemble_orders",
-    "GAUSSIAN_BETA",
-]
-
-#: Dyson index of each named circular ensemble.
-ENSEMBLE_BETA = {"COE": 1.0, "CUE": 2.0, "CSE": 4.0}
-
-
-def ensemble_beta(ensemble: str) -> float:
-    """Dyson index of 'COE', 'CUE' or 'CSE' (case-insensitive)."""
-    return ENSEMBLE_BETA[check_choice("ensemble", ensemble, tuple(ENSEMBLE_BETA), upper=True)]
-
-
-def _cmv_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float, method: str) -> np.ndarray:
-    return cmv_eigphases(verblunsky_coefficients(n, beta, (size,), rng), method=method)
-
-
-def circular_ensemble_eigphases(n: int, n_matrices: int, beta: float = 2, *, method: str = "auto",
-                                **chunking) -> ChunkedSample:
-    """Eigenphases of ``n_matrices`` members of the circular beta-ensemble, in chunks.
-
-    ``chunking`` goes to :func:`bristol.parallel.sample_in_chunks`: ``chunk_size`` or one
-    chunk per entry of ``seeds`` (streams spawned from ``random_state`` otherwise), ``n_jobs``,
-    ``backend``, ``progress``. The result depends only on the seeds and the chunk sizes: any
-    ``n_jobs`` and any joblib backend give identical bits. ``method`` as in
-    :func:`bristol.cmv.cmv_eigphases`.
-
-    ``beta`` is any finite real number > 0 (see :func:`bristol.cmv.verblunsky_coefficients`
-    for the extremes). A SeedSequence ``random_state`` is a fixed seed (the same one gives the same result and is
-    left unchanged); a Generator advances (see :mod:`bristol._streams`).
-
-    Returns a :class:`~bristol.parallel.ChunkedSample` whose ``values`` has shape
-    (n_matrices, n): sorted phases in (-pi, pi] per matrix (N distinct phases for CSE).
-    Memory: about twice the output (8 bytes per phase), plus the working arrays of the
-    chunks running at once; jobs whose output cannot fit are refused with a ValueError.
-    """
-    n = check_int("n", n)
-    beta = check_positive_real("beta", beta)
-    check_choice("method", method, ("auto", "banded", "dense"))
-    sampler = functools.partial(_cmv_sampler, n=n, beta=beta, method=method)
-    return sample_in_chunks(sampler, n_matrices, desc=f"beta={beta:g} N={n}", samples_name="n_matrices",
-                            sample_bytes=8 * n, **chunking)
+__all__ = ["Circular"]
 
 
 def _legacy_random_state(set_seed: bool, seed: int) -> Optional[int]:

@@ -22,7 +22,7 @@ its last edge. Real spectra (used by cPSE) follow bristol 0.2.14 by default
 grids -- cPSE's published numbers depend on this. ``real_grid="common"`` bins every member on
 the pooled ensemble's grid, which makes Omega a proper per-bin variance.
 
-All members are binned at once by :mod:`bristol.binning` (no loop over members), bit for bit
+All members are binned at once by :mod:`bristol.spectral._binning` (no loop over members), bit for bit
 equal to ``np.histogram`` member by member (also for spectra near the underflow limit).
 
 Memory: up to about 42 bytes per eigenvalue (M N) for the binning (9 for sorted phases on a
@@ -41,15 +41,36 @@ from typing import Sequence, Tuple
 
 import numpy as np
 
-from ._validation import check_choice, check_finite_array, check_finite_range, check_int, check_memory, check_positive_real
-from .binning import (
-    _check_numeric,
+from .._validation import (
+    check_choice,
+    check_finite_array,
+    check_finite_range,
+    check_int,
+    check_memory,
+    check_numeric,
+    check_positive_real,
+)
+from ._binning import (
     binned_counts,
     count_moments,
     histogram_range,
     own_range_counts,
     uniform_edges,
 )
+
+__all__ = [
+    "KL_SHIFT",
+    "REAL_BINS",
+    "phase_bin_edges",
+    "as_ensemble",
+    "ensemble_counts",
+    "member_counts",
+    "spectral_density",
+    "thirumalai_mountain",
+    "symmetric_kl_distance",
+    "consecutive_distances",
+    "approach_to_ergodicity",
+]
 
 #: Shift inside the logarithm of the symmetric KL distance (bristol 0.2.14's value).
 KL_SHIFT = 1e-9
@@ -101,7 +122,7 @@ def as_ensemble(values, n_members: int, n: int, name: str = "c_eigen") -> np.nda
     is a ValueError, never reshaped."""
     n_members = check_int("ensemble_size", n_members)
     n = check_int("N", n)
-    arr = _check_numeric(name, values)
+    arr = check_numeric(name, values)
     if arr.ndim == 1 and arr.size != n_members * n:
         raise ValueError(
             f"{name} must hold ensemble_size * N = {n_members} * {n} = {n_members * n} eigenvalues, got {arr.size}"
@@ -117,7 +138,7 @@ def as_ensemble(values, n_members: int, n: int, name: str = "c_eigen") -> np.nda
 def _prepare(spectra, kind: str) -> Tuple[np.ndarray, bool]:
     """(M, N) floating array and whether it holds phases (float64, wrapped into [-pi, pi])."""
     kind = check_choice("kind", kind, ("auto", "phase", "real"))
-    arr = _check_numeric("spectra", spectra)
+    arr = check_numeric("spectra", spectra)
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2:

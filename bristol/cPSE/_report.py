@@ -1,6 +1,6 @@
 """Cascading periodic spectral ergodicity (cPSE) of deep networks (Suezen, arXiv:1911.07831).
 
-For the weight matrices W_1 .. W_L of a network (layer policy: :mod:`bristol.layers`):
+For the weight matrices W_1 .. W_L of a network (layer policy: :mod:`bristol.cPSE._layers`):
 
 1. spectra: a model layer contributes the eigenvalues of (W W^H)^2 (sigma_i(W)^4), a matrix
    given to :func:`cpse_measure_vanilla` the eigenvalues of M M^H (sigma_i(M)^2) -- both as
@@ -8,7 +8,7 @@ For the weight matrices W_1 .. W_L of a network (layer policy: :mod:`bristol.lay
    never a real cast; each layer has as many eigenvalues as W has rows;
 2. periodic extension of every layer's list to the largest layer's length U (:mod:`bristol.periodic`);
 3. d_l = D(Omega_l, Omega_{l+1}), l = 1 .. L - 2, with Omega_l the Thirumalai-Mountain metric of
-   the first l layers (:mod:`bristol.pse`); cpse = mean_l log10 d_l.
+   the first l layers (:mod:`bristol.cPSE._pse`); cpse = mean_l log10 d_l.
 
 Default (``legacy=False``): the result is a function of the spectra alone. Eigenvalues come from
 the smaller Gram matrix with a symmetric solver in float64, in descending order before the
@@ -26,16 +26,14 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._validation import check_finite_array
-from .periodic import periodic_extension
-from .pse import cpse_from_d_layers, d_layers as _d_layers, gram_spectra, is_complex
+from .._torch import require_torch, resolve_device
+from .._validation import check_finite_array
+from ..periodic import periodic_extension
+from ._layers import extract_layer_matrices, legacy_weight_matrices
+from ._loading import NEEDS_TORCH, resolve_model
+from ._pse import cpse_from_d_layers, d_layers as _d_layers, gram_spectra, is_complex
 
 __all__ = [
-    "get_layer_matrix_set",
-    "get_eigenvals_layer_matrix_set",
-    "list2plist",
-    "eigenvals_set_to_periodic",
-    "d_layers_pse",
     "cpse_measure",
     "cpse_measure_vanilla",
     "cpse_report",
@@ -48,93 +46,33 @@ __all__ = [
 PROGRESS_MIN_LAYERS = 50
 
 
-# --- the bristol 0.2.14 pipeline, step by step ---------------------------------------------
-
-def get_layer_matrix_set(pmodel, legacy: bool = False) -> Tuple[list, list, list]:
-    """(A_set, A_set_N, A_set_types): the Gram matrices A = W W^T of the model's layers,
-    their shapes and the layer types, as bristol 0.2.14 returns them.
-
-    Default: the layer policy of :mod:`bristol.layers`, float64 (complex128, with the
-    Hermitian Gram W W^H, for complex weights). ``legacy=True``: 0.2.14's selection and
-    float32 arithmetic. ``pmodel`` is resolved by :func:`bristol.layers.resolve_model`
-    (files are read as weights only).
-    """
-    from .layers import extract_layer_matrices, legacy_weight_matrices, resolve_model
-
-    model = resolve_model(pmodel)
-    if legacy:
-        weights, types = legacy_weight_matrices(model, with_types=True)
-        grams = [np.matmul(w, w.T) for w in weights]
-    else:
-        mats, _ = extract_layer_matrices(model)
-        grams = [w @ w.conj().T for w in (_as_numpy(m.matrix) for m in mats)]
-        types = [m.layer_type for m in mats]
-    return grams, [a.shape for a in grams], types
-
-
-def get_eigenvals_layer_matrix_set(A_set: Sequence, legacy: bool = False) -> List[np.ndarray]:
-    """Eigenvalues of A A^H for every matrix A of ``A_set`` (n values for an n x m matrix).
-
-    Default: Hermitian solver on the smaller Gram matrix, float64 (complex128 for complex A),
-    descending, with exact power-of-two scaling (:func:`bristol.pse.gram_spectra`).
-    ``legacy=True``: ``np.linalg.eigvals(A @ A.T)`` in the dtype and output order of bristol
-    0.2.14; complex A is refused there, and other dtypes are converted first (see
-    :func:`cpse_measure_vanilla`). A spectrum outside the normal float64 range (or a legacy
-    A @ A.T that overflows its dtype) raises a ValueError naming ``A_set[i]``.
-    """
-    mats = _check_matrices(A_set, legacy, name="A_set")
-    labels = [f"A_set[{i}]" for i in range(len(mats))]
-    if legacy:
-        return _legacy_eigenvalues(mats, labels)
-    return gram_spectra(mats, power=1, labels=labels)
-
-
-def list2plist(lst, upper_bound: int) -> list:
-    """The absolute values of ``lst`` cycled to ``upper_bound`` entries (0.2.14 semantics: a
-    complex64 value contributes |real part|, any other value its absolute value)."""
-    values = np.asarray(lst)
-    values = np.abs(values.real) if values.dtype == np.complex64 else np.abs(values)
-    return list(periodic_extension([values], upper_bound)[0])
-
-
-def eigenvals_set_to_periodic(layer_eigens: Sequence) -> List[list]:
-    """Every layer's eigenvalues cycled (:func:`list2plist`) to the largest layer's count."""
-    if len(layer_eigens) == 0:
-        raise ValueError("layer_eigens must not be empty")
-    upper = max(len(e) for e in layer_eigens)
-    return [list2plist(e, upper) for e in layer_eigens]
-
-
-def d_layers_pse(eset_per: Sequence) -> list:
-    """d_l = D(Omega_l, Omega_{l+1}) for l = 1 .. L - 2 from the periodic set (L layers)."""
-    return _d_layers(np.array(eset_per)).tolist()
-
-
 # --- measures -------------------------------------------------------------------------------
 
-def cpse_measure(pmodel, legacy: bool = False, device: Optional[str] = None,
-                 progress: Optional[bool] = None, example_input=None, *,
+def cpse_measure(pmodel, legacy: bool = False, *, device: Optional[str] = None,
+                 progress: Optional[bool] = None, example_input=None,
                  allow_pickle: bool = False) -> Tuple[list, float]:
     """(d_layers, cpse) of a PyTorch model (or a torchvision name, state_dict or file; see
-    :func:`bristol.layers.resolve_model`). Layer spectra are sigma^4 (eigenvalues of (W W^T)^2).
+    :func:`bristol.cPSE.resolve_model`). Layer spectra are sigma^4 (eigenvalues of (W W^T)^2).
 
     Files are read with ``torch.load(weights_only=True)``: a file that needs full unpickling
     (a whole module saved with ``torch.save(model)``) is refused with a ValueError unless
     ``allow_pickle=True``, which executes code from the file (trusted files only).
 
-    ``device`` ("cpu", "cuda", ...) runs the Gram matrices and eigen-solves in torch on that
-    device (float64); None uses numpy. ``progress``: tqdm bar on stderr (default: for models
+    ``device`` (keyword-only; "cpu", "cuda", ...; see :mod:`bristol._torch`) runs the Gram
+    matrices and eigen-solves in torch on that device (float64); None uses numpy. The result
+    is the same list and float either way. ``progress``: tqdm bar on stderr (default: for models
     with at least 50 layer matrices). ``example_input`` (a tensor or a tuple of arguments):
     take the layers in the order they first run in one forward pass on it, instead of
     registration order (cPSE depends on the order of the layers); the model is left
-    bit-identical (see :func:`bristol.layers.forward_order` for how, and its memory).
+    bit-identical (see :func:`bristol.cPSE.forward_order` for how, and its memory).
     """
     report = cpse_report(pmodel, legacy=legacy, device=device, progress=progress, example_input=example_input,
                          allow_pickle=allow_pickle)
     return report.d_layers.tolist(), report.cpse
 
 
-def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, device: Optional[str] = None) -> Tuple[list, float]:
+def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, *,
+                         device: Optional[str] = None) -> Tuple[list, float]:
     """(d_layers, cpse) of a list of at least 3 weight matrices (2-D numpy arrays or torch
     tensors); spectra sigma^2, the eigenvalues of M M^H.
 
@@ -143,7 +81,8 @@ def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, device: Optio
     Hermitian Gram M M^H, whose eigenvalues are real and nonnegative: (1 + 1j) M gives the
     spectra of 2 M M^T). Each matrix is scaled by an exact power of two before its Gram matrix,
     so entries up to the float64 limits work wherever sigma^2 itself is a normal float64.
-    ``device`` runs the Gram matrices and eigen-solves in torch on that device.
+    ``device`` (keyword-only, see :mod:`bristol._torch`) runs the Gram matrices and
+    eigen-solves in torch on that device.
 
     ``legacy=True``: bristol 0.2.14's arithmetic in the matrix's own dtype for float32 and
     float64 (exact legacy numbers); float16 is computed in float32 (exact widening; numpy's
@@ -223,9 +162,7 @@ def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device:
 
     Weights that cannot be used (meta device, lazy, sparse, NaN / Inf, so large that sigma^4
     overflows) raise a ValueError or TypeError that names the layer
-    (:func:`bristol.layers.extract_layer_matrices`)."""
-    from .layers import extract_layer_matrices, legacy_weight_matrices, resolve_model
-
+    (:func:`bristol.cPSE._layers.extract_layer_matrices`)."""
     net = resolve_model(model, weights=weights, arch=arch, allow_pickle=allow_pickle)
     if legacy and example_input is not None:
         raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
@@ -288,7 +225,14 @@ def _legacy_d_layers(matrices, labels: Optional[Sequence[str]] = None) -> np.nda
     them in errors (default ``matrices[i]``).
     """
     labels = [f"matrices[{i}]" for i in range(len(matrices))] if labels is None else labels
-    return _d_layers(np.array(eigenvals_set_to_periodic(_legacy_eigenvalues(matrices, labels))))
+    return _d_layers(periodic_extension([legacy_magnitudes(v) for v in _legacy_eigenvalues(matrices, labels)]))
+
+
+def legacy_magnitudes(values) -> np.ndarray:
+    """bristol 0.2.14's magnitudes of eigenvalues before the periodic extension: |real part|
+    of complex64 values (the dtype of its float32 eigenvalues), the absolute value otherwise."""
+    values = np.asarray(values)
+    return np.abs(values.real) if values.dtype == np.complex64 else np.abs(values)
 
 
 def _legacy_eigenvalues(matrices: Sequence[np.ndarray], labels: Sequence[str]) -> List[np.ndarray]:
@@ -365,7 +309,7 @@ def _check_matrices(matrices, legacy: bool, name: str = "matrices") -> list:
 def _tensor_to_numpy(tensor, label: str) -> np.ndarray:
     """A torch tensor's values as a numpy array: dense, on the CPU, 16-bit floats widened
     exactly to float32 (complex32 to complex64), which numpy cannot hold or solve."""
-    import torch
+    torch = require_torch(NEEDS_TORCH)
 
     if tensor.is_meta:
         raise ValueError(f"{label} is on the meta device and holds no values")
@@ -381,22 +325,19 @@ def _tensor_to_numpy(tensor, label: str) -> np.ndarray:
 
 def _as_numpy(tensor) -> np.ndarray:
     """A weight tensor as a float64 array (complex128 for complex weights: never cast to real)."""
-    import torch
+    torch = require_torch(NEEDS_TORCH)
 
     return tensor.detach().cpu().to(torch.complex128 if tensor.is_complex() else torch.float64).numpy()
 
 
 def _solver(device: Optional[str]):
-    """The Gram eigen-solver of :func:`bristol.pse.gram_spectra` for ``device`` (None: numpy on
+    """The Gram eigen-solver of :func:`bristol.cPSE._pse.gram_spectra` for ``device`` (None: numpy on
     the CPU): torch on the device, float64 (complex128 for complex matrices), each matrix scaled
     by 2^-e so that its largest |real or imaginary part| lies in [0.5, 1)."""
     if device is None:
         return None
-    import torch
-
-    from .torch_backend import resolve_device
-
     dev = resolve_device(device)
+    torch = require_torch(NEEDS_TORCH)
 
     def solve(mats):
         dtype = torch.complex128 if any(is_complex(m) for m in mats) else torch.float64

@@ -1,6 +1,6 @@
-"""Optional torch execution of the heavy linear algebra on a device (``device=`` arguments).
+"""The circular ensembles' linear algebra on a torch device (``device=``, see :mod:`bristol._torch`).
 
-Only imported when a ``device`` is given; bristol never needs torch otherwise.
+torch is imported inside the functions, which only run when a ``device`` is given.
 
 * Dense circular matrices: the Ginibre draws come from a ``torch.Generator`` on the device,
   seeded from the caller's numpy stream, then a batched QR with the phase fix (and U^T U or
@@ -8,40 +8,33 @@ Only imported when a ``device`` is given; bristol never needs torch otherwise.
   a given device (not across devices: the random streams differ).
 * CMV eigenphases: the Verblunsky coefficients are drawn with numpy exactly as on the CPU
   path; the three Hermitian parts are solved densely on the device (``torch.linalg.eigvalsh``)
-  and combined on the CPU by :func:`bristol.cmv.phases_from_projections`, so the result equals
+  and combined on the CPU by :func:`bristol.ensembles._cmv.phases_from_projections`, so the result equals
   the CPU path up to eigen-solver rounding.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .._banded import matrix_from_diagonals
+from .._torch import require_torch, resolve_device
 
-def resolve_device(device):
-    """A ``torch.device``; a clear error when CUDA is asked for and not available."""
-    try:
-        import torch
-    except ImportError as err:
-        raise ImportError(f"device={device!r} needs torch: pip install 'bristol[torch]'") from err
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got {device!r}") from err
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device={device!r} needs CUDA, but torch.cuda.is_available() is False on this machine")
-    return dev
+__all__ = ["haar_unitary", "quaternion_dual", "hermitian_part_eigvalsh"]
+
+#: What needs torch, for the ImportError without it.
+NEEDS_TORCH = "device="
 
 
 def _generator(dev, rng: np.random.Generator):
-    import torch
+    torch = require_torch(NEEDS_TORCH)
 
     gen = torch.Generator(device=dev)
     gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
     return gen
 
 
-def haar_unitary(n: int, shape: tuple, rng: np.random.Generator, device):
+def haar_unitary(n: int, shape: tuple, rng: np.random.Generator, *, device):
     """Haar unitaries (torch, complex128) of shape ``shape + (n, n)`` on ``device``."""
-    import torch
+    torch = require_torch(NEEDS_TORCH)
 
     dev = resolve_device(device)
     z = torch.randn(shape + (n, n), dtype=torch.complex128, device=dev, generator=_generator(dev, rng))
@@ -51,8 +44,8 @@ def haar_unitary(n: int, shape: tuple, rng: np.random.Generator, device):
 
 
 def quaternion_dual(a):
-    """Z a^T Z^T for a torch tensor of 2N x 2N matrices (see :func:`bristol.haar.quaternion_dual`)."""
-    import torch
+    """Z a^T Z^T for a torch tensor of 2N x 2N matrices (see :func:`bristol.ensembles.quaternion_dual`)."""
+    torch = require_torch(NEEDS_TORCH)
 
     m = a.shape[-1]
     swap = torch.arange(m, device=a.device) ^ 1
@@ -61,12 +54,10 @@ def quaternion_dual(a):
     return sign[:, None] * sign[None, :] * at
 
 
-def hermitian_part_eigvalsh(diags: dict, phis, device, max_entries: int = 2**27) -> np.ndarray:
+def hermitian_part_eigvalsh(diags: dict, phis, *, device, max_entries: int = 2**27) -> np.ndarray:
     """Sorted eigenvalues of H_phi = (e^{-i phi} C + h.c.)/2 for every phi and every matrix of
     a batch of pentadiagonal C given by its diagonals: numpy array (batch, len(phis), n)."""
-    import torch
-
-    from .cmv import matrix_from_diagonals
+    torch = require_torch(NEEDS_TORCH)
 
     dev = resolve_device(device)
     n = diags[0].shape[-1]

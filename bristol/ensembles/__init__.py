@@ -1,0 +1,52 @@
+"""Random-matrix ensembles: circular (COE, CUE, CSE, any beta > 0), Gaussian and mixed.
+
+* :func:`cue`, :func:`coe`, :func:`cse` -- Haar-exact dense matrices (Mezzadri's QR with the
+  phase fix), on the CPU or a torch ``device``;
+* :func:`circular_eigvals`, :func:`circular_eigphases` -- eigenvalues of the circular
+  beta-ensemble for any beta > 0 from the Killip-Nenciu CMV model, in O(N^2) per matrix
+  (:func:`cmv_eigphases` for given Verblunsky coefficients);
+* :func:`goe`, :func:`gue`, :func:`gse` and :func:`gaussian_eigvals` (any beta > 0, the
+  Dumitriu-Edelman tridiagonal model);
+* :func:`mixed_ensemble_eigvals`, :func:`mixed_ensemble_orders` -- mixed Gaussian ensembles;
+* :func:`circular_ensemble_eigphases`, :func:`gaussian_ensemble_eigvals` -- many members in
+  chunks with independent streams, run through joblib or Dask (:mod:`bristol.parallel`),
+  reproducible bit for bit whatever ``n_jobs`` or backend.
+
+``device=`` has one meaning everywhere: see :mod:`bristol._torch`. :class:`Circular`, bristol
+0.2.14's interface, lives in :mod:`bristol._legacy.circular` and is importable from here.
+"""
+from .._lazy import lazy_getattr
+from ..parallel import ChunkedSample
+from ._cmv import circular_eigphases, circular_eigvals, cmv_eigphases, verblunsky_coefficients
+from ._gaussian import GAUSSIAN_BETA, gaussian_eigvals, goe, gse, gue
+from ._haar import ENSEMBLE_BETA, coe, cse, cue, ensemble_beta, kramers_phases, quaternion_dual, unitary_eigphases
+from ._jobs import circular_ensemble_eigphases, gaussian_ensemble_eigvals
+from ._mixed import mixed_ensemble_eigvals, mixed_ensemble_orders
+
+__all__ = [
+    "cue",
+    "coe",
+    "cse",
+    "quaternion_dual",
+    "unitary_eigphases",
+    "kramers_phases",
+    "circular_eigvals",
+    "circular_eigphases",
+    "cmv_eigphases",
+    "verblunsky_coefficients",
+    "circular_ensemble_eigphases",
+    "ensemble_beta",
+    "ENSEMBLE_BETA",
+    "Circular",
+    "goe",
+    "gue",
+    "gse",
+    "gaussian_eigvals",
+    "gaussian_ensemble_eigvals",
+    "mixed_ensemble_eigvals",
+    "mixed_ensemble_orders",
+    "GAUSSIAN_BETA",
+    "ChunkedSample",
+]
+
+__getattr__ = lazy_getattr(__name__, {"Circular": "bristol._legacy.circular:Circular"})

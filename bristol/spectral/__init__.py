@@ -1,0 +1,80 @@
+"""Spectra: spectral ergodicity and the statistics of eigenvalue sequences.
+
+* spectral ergodicity (Suezen et al., arXiv:1704.08303): spectral densities, the
+  Thirumalai-Mountain metric, the symmetric KL distance and the approach to spectral
+  ergodicity (:mod:`bristol.spectral._ergodicity`, on the exact vectorised histograms of
+  :mod:`bristol.spectral._binning`);
+* statistics of spectra: spacings, unfolding, gap ratios, form factor, number variance
+  (:mod:`bristol.spectral._statistics`);
+* the exact finite-N and surmise values they are compared with, re-exported from
+  :mod:`bristol.theory`.
+
+:class:`Ergodicity`, bristol 0.2.14's interface, lives in :mod:`bristol._legacy.ergodicity`
+and is importable from here.
+"""
+from .._lazy import lazy_getattr
+from ..theory import (
+    MEAN_GAP_RATIO_LARGE_N,
+    MEAN_GAP_RATIO_SURMISE,
+    circle_density,
+    circular_first_form_factor,
+    circular_form_factor,
+    circular_number_variance,
+    gap_ratio_surmise,
+    semicircle_density,
+    wigner_surmise,
+)
+from ._ergodicity import (
+    approach_to_ergodicity,
+    consecutive_distances,
+    ensemble_counts,
+    phase_bin_edges,
+    spectral_density,
+    symmetric_kl_distance,
+    thirumalai_mountain,
+)
+from ._statistics import (
+    arc_counts,
+    circular_spacings,
+    form_factor,
+    gap_ratios,
+    mean_gap_ratio,
+    number_variance,
+    spacings,
+    trace_moments,
+    unfold,
+)
+
+__all__ = [
+    "Ergodicity",
+    "approach_to_ergodicity",
+    "consecutive_distances",
+    "ensemble_counts",
+    "phase_bin_edges",
+    "spectral_density",
+    "symmetric_kl_distance",
+    "thirumalai_mountain",
+    "arc_counts",
+    "circular_spacings",
+    "form_factor",
+    "gap_ratios",
+    "mean_gap_ratio",
+    "number_variance",
+    "spacings",
+    "trace_moments",
+    "unfold",
+    "MEAN_GAP_RATIO_LARGE_N",
+    "MEAN_GAP_RATIO_SURMISE",
+    "circle_density",
+    "circular_first_form_factor",
+    "circular_form_factor",
+    "circular_number_variance",
+    "gap_ratio_surmise",
+    "semicircle_density",
+    "wigner_surmise",
+]
+
+__getattr__ = lazy_getattr(__name__, {
+    "Ergodicity": "bristol._legacy.ergodicity:Ergodicity",
+    "REAL_TOLERANCE": "bristol._legacy.ergodicity:REAL_TOLERANCE",
+})
