@@ -236,7 +236,7 @@ def _check_cpse_flags(args: argparse.Namespace, torch, torchvision) -> None:
 def _check_device(device: str, torch) -> None:
     """--device must name a torch device of this machine that holds data (one float is
     placed there to find out)."""
-    from .torch_backend import resolve_device
+    from ._torch import resolve_device
 
     try:
         dev = resolve_device(device)
@@ -252,7 +252,7 @@ def _check_device(device: str, torch) -> None:
 
 def _load_model(args: argparse.Namespace, torch):
     """The module named by MODEL, --arch and --weights (--allow-pickle to unpickle a file)."""
-    from .layers import resolve_model
+    from .cPSE import resolve_model
 
     torch.manual_seed(0 if args.seed is None else args.seed)
     weights = None if args.weights is None or args.weights.lower() == "none" else args.weights
@@ -346,7 +346,7 @@ def _ensemble_bytes(n: int, m: int, chunk_size: int, workers: int) -> int:
     their concatenation), 2 KiB per chunk (its seed, plan entry and task), plus the sampler's
     working memory for ``workers`` chunks at once: per matrix about 256 N bytes on the banded
     path, and 32 N^2 more where matrices up to ``DENSE_MAX_N`` are diagonalised densely."""
-    from .cmv import DENSE_MAX_N
+    from .ensembles._cmv import DENSE_MAX_N
 
     per_matrix = 256 * n + (32 * n * n if n <= DENSE_MAX_N else 0)
     return 2 * 8 * m * n + 2048 * math.ceil(m / chunk_size) + workers * chunk_size * per_matrix

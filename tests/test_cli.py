@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 import bristol
-from bristol import _validation, cli, layers
+from bristol import _validation, cPSE, cli
 
 REPO = str(Path(bristol.__file__).resolve().parents[1])
 BRISTOL = [sys.executable, "-m", "bristol"]
@@ -343,7 +343,7 @@ def test_cli_missing_torch_gives_the_install_hint(tmp_path):
 def test_cli_warnings_one_line_each_and_strict_json(tmp_path, capsys, monkeypatch):
     """d_l = 0 and modules that never ran reach stderr, one line each; the -inf cpse is
     written as null with a reason, in strict JSON."""
-    monkeypatch.setattr(layers, "resolve_model", lambda *args, **kwargs: Tiny())
+    monkeypatch.setattr(cPSE, "resolve_model", lambda *args, **kwargs: Tiny())
     assert cli.main(["cpse", "resnet18", "--input-shape", "2", "6", "--no-progress", "--json",
                      str(tmp_path / "t.json")]) == 0
     out, err = capsys.readouterr()
@@ -361,12 +361,11 @@ def test_cli_warnings_one_line_each_and_strict_json(tmp_path, capsys, monkeypatc
 
 def test_cli_bugs_are_not_usage_errors(monkeypatch, tmp_path):
     """An internal error propagates (traceback, exit 1) instead of posing as a usage error."""
-    from bristol import cPSE
 
     def bug(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(layers, "resolve_model", lambda *args, **kwargs: Tiny())
+    monkeypatch.setattr(cPSE, "resolve_model", lambda *args, **kwargs: Tiny())
     monkeypatch.setattr(cPSE, "cpse_report", bug)
     with pytest.raises(RuntimeError, match="a bug"):
         cli.main(["cpse", "resnet18", "--no-progress"])
