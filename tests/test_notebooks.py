@@ -12,7 +12,8 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 FIGURES = {
-    "circular_ensembles": ["circular_eigenvalues.png", "circular_spacings.png", "circular_form_factor.png", "circular_old_vs_new.png"],
+    "circular_ensembles": ["circular_eigenvalues.png", "circular_spacings.png", "circular_form_factor.png",
+                           "circular_old_vs_new.png"],
     "spectral_ergodicity": ["spectral_ergodicity.png"],
     "cpse": ["cpse_d_layers.png"],
     "mixed_ensembles": ["mixed_densities.png", "mixed_order_effect.png", "mixed_spacings.png"],
