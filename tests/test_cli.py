@@ -6,8 +6,9 @@ import sys
 
 import numpy as np
 import pytest
-import torch
-import torchvision
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
 
 BRISTOL = [sys.executable, "-m", "bristol"]
 

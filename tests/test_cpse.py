@@ -5,12 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-import torchvision
 from threadpoolctl import threadpool_info, threadpool_limits
-from torch import nn
 
 from bristol import cPSE
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
+nn = torch.nn
 
 REF = json.loads((Path(__file__).parent / "reference" / "legacy_0214.json").read_text())
 

@@ -3,10 +3,11 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
 
 from bristol.layers import extract_layer_matrices, legacy_weight_matrices
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
 
 
 class Conv1D(nn.Module):

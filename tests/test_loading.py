@@ -6,13 +6,14 @@ import warnings
 from pathlib import Path
 
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from torch import nn
 
 from bristol import cPSE
 from bristol.layers import resolve_model
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
 
 
 class Payload:
