@@ -38,6 +38,7 @@ def test_cli_errors_exit_2(tmp_path):
     assert res.returncode == 2 and "No such file" in res.stderr
 
 
+@pytest.mark.slow
 def test_cli_cpse_outputs(tmp_path):
     out = subprocess.run(BRISTOL + ["cpse", "resnet18", "--no-progress", "--json", str(tmp_path / "r.json"),
                                     "--csv", str(tmp_path / "r.csv"), "--plot", str(tmp_path / "r.png")],
@@ -55,6 +56,7 @@ def test_cli_cpse_outputs(tmp_path):
     assert out.stderr == "" or "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_cli_cpse_forward_order(tmp_path):
     """--input-shape takes the layers in forward order (resnet18 runs its layers in registration order)."""
     res = subprocess.run(BRISTOL + ["cpse", "resnet18", "--input-shape", "1", "3", "32", "32", "--no-progress",
@@ -68,6 +70,7 @@ def test_cli_cpse_forward_order(tmp_path):
     assert report["layer_order"] == "forward on zeros(1, 3, 32, 32)" and report["cpse"] == pytest.approx(c, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_cli_cpse_state_dict_and_legacy(tmp_path):
     torch.manual_seed(0)
     net = torchvision.models.resnet18(weights=None)
@@ -79,6 +82,7 @@ def test_cli_cpse_state_dict_and_legacy(tmp_path):
     assert np.isfinite(json.loads((tmp_path / "l.json").read_text())["cpse"])
 
 
+@pytest.mark.slow
 def test_cli_cpse_errors_exit_2(tmp_path):
     (tmp_path / "junk.pt").write_text("junk")
     for args in (["cpse", "no_such_model"], ["cpse", str(tmp_path / "junk.pt")],

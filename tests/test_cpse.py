@@ -85,6 +85,7 @@ def test_default_is_a_function_of_the_spectra():
     assert c != pytest.approx(REF["vanilla"]["nonmultiple_sizes"]["cpse"], rel=1e-3), "legacy order differs here"
 
 
+@pytest.mark.slow
 def test_resnet18_legacy_exact_and_default():
     model = _model("resnet18")
     with legacy_threads():
@@ -96,6 +97,7 @@ def test_resnet18_legacy_exact_and_default():
     assert np.isfinite(c_def)
 
 
+@pytest.mark.slow
 def test_vgg11_default_agrees_with_0214():
     """VGG: the largest layer (4096) is a multiple of every other size, so the order does not
     matter and the float64 default reproduces 0.2.14's number."""

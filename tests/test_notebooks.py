@@ -25,6 +25,7 @@ def test_all_notebooks_are_listed():
     assert {p.stem for p in NOTEBOOKS} == set(FIGURES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_its_claims_hold(path, tmp_path, monkeypatch):
     monkeypatch.setenv("BRISTOL_NOTEBOOK_FAST", "1")

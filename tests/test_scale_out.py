@@ -52,12 +52,14 @@ def test_dask_cluster_bit_for_bit(cluster_client):
     assert len(cluster_client.scheduler_info()["workers"]) == 2
 
 
+@pytest.mark.slow
 def test_dask_worker_death_fails_the_call(cluster_client):
     with joblib.parallel_config(backend="dask"):
         with pytest.raises(WorkerLostError, match="no partial result"):
             run_chunks(_die, plan_chunks(4, chunk_size=1, random_state=0))
 
 
+@pytest.mark.slow
 def test_loky_worker_death_fails_the_call():
     with pytest.raises(WorkerLostError, match="no partial result"):
         run_chunks(_die, plan_chunks(4, chunk_size=1, random_state=0), n_jobs=2, backend="loky")

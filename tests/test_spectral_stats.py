@@ -46,6 +46,7 @@ def test_form_factor_estimator_matches_exact(beta):
     assert_chi2(trace_moments(phases, ks), circular_form_factor(n, ks, beta))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("beta", [1, 2, 4])
 def test_number_variance_exact_finite_n(beta):
     """Per-member mean squared deviation of arc counts from N arc / 2 pi: unbiased for Var."""
@@ -68,6 +69,7 @@ def test_number_variance_detects_poisson():
         assert_mean(per_member, float(circular_number_variance(n, arc, 2)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("beta", [1, 2, 4])
 def test_mean_gap_ratio_large_n(beta):
     """Circular ensembles at N = 128 against Atas et al.'s large-N values, tolerance 0.005
@@ -183,6 +185,7 @@ def test_unfold_refuses_levels_too_close_for_the_fit_and_handles_extreme_ranges(
     assert np.array_equal(gap_ratios(levels * 2.0**1023), gap_ratios(levels))
 
 
+@pytest.mark.slow
 def test_form_factor_and_arc_counts_work_in_blocks(monkeypatch):
     """The (M, K, N) and (M, P, N) intermediate arrays are built in blocks of bounded size
     (1 MiB here, 64 MiB by default): a case that needs about 200 MB in one piece peaks below
