@@ -37,7 +37,9 @@ def test_installed_metadata_matches_the_package():
         dist = importlib.metadata.distribution("bristol")
     except importlib.metadata.PackageNotFoundError:
         pytest.skip("bristol is not installed (pip install -e .)")
-    if Path(str(dist.locate_file("bristol"))).resolve() != Path(bristol.__file__).parent.resolve():
+    source = json.loads(dist.read_text("direct_url.json") or "{}").get("url")  # editable / local installs
+    here = Path(bristol.__file__).parent.parent.resolve()
+    if source != here.as_uri() and Path(str(dist.locate_file("bristol"))).resolve() != here / "bristol":
         pytest.skip("the installed bristol is another checkout")
     assert dist.version == bristol.__version__
     assert {ep.name: ep.value for ep in dist.entry_points if ep.group == "console_scripts"} == {
