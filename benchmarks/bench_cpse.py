@@ -19,7 +19,6 @@ import argparse
 import json
 import subprocess
 import sys
-
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,10 +27,11 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torchvision  # noqa: E402
 
-from _common import seeded_model, table, timed, write  # noqa: E402
 from bristol import cPSE  # noqa: E402
 from bristol.layers import extract_layer_matrices  # noqa: E402
 from bristol.pse import gram_spectra  # noqa: E402
+
+from _common import seeded_model, table, timed, write  # noqa: E402
 
 LEGACY_SCRIPT = """
 import contextlib, io, json, sys, time
@@ -81,7 +81,8 @@ def main():
         if not args.no_legacy_mode:
             (d_leg, c_leg), t_ours_legacy = timed(lambda: cPSE.cpse_measure(net, legacy=True))
             entry["bristol_legacy_mode_s"] = t_ours_legacy
-        out = subprocess.run([sys.executable, "-c", LEGACY_SCRIPT, args.legacy_dir, name], capture_output=True, text=True)
+        out = subprocess.run([sys.executable, "-c", LEGACY_SCRIPT, args.legacy_dir, name],
+                             capture_output=True, text=True)
         if out.returncode:
             raise SystemExit(f"bristol 0.2.14 failed (is it in {args.legacy_dir}?):\n{out.stderr}")
         legacy = json.loads(out.stdout.strip().splitlines()[-1])
@@ -90,18 +91,23 @@ def main():
         entry.update(bristol_0214_s=legacy["seconds"], cpse_0214=legacy["cpse"],
                      speedup_vs_0214=legacy["seconds"] / t_ours, overhead_vs_linalg=t_ours / t_linalg)
         rows.append((name, "cpu", entry["layers"], f"{t_ours:.2f}", f"{t_linalg:.2f}", f"{t_ours / t_linalg:.2f}",
-                     f"{legacy['seconds']:.2f}", f"{legacy['seconds'] / t_ours:.1f}x", f"{c:.6f}", f"{legacy['cpse']:.6f}"))
+                     f"{legacy['seconds']:.2f}", f"{legacy['seconds'] / t_ours:.1f}x", f"{c:.6f}",
+                     f"{legacy['cpse']:.6f}"))
         if args.device is not None:
             t_dev, (d_dev, c_dev), t_linalg_dev = measure(seeded_model(name), args.device, move=not args.model_on_cpu)
             assert np.allclose(d_dev, d, rtol=1e-6), "device and CPU d_layers differ"
-            entry.update(device=args.device, model_on_device=not args.model_on_cpu, device_s=t_dev, device_gram_eig_s=t_linalg_dev, device_cpse=c_dev,
-                         device_speedup_vs_0214=legacy["seconds"] / t_dev, device_overhead_vs_linalg=t_dev / t_linalg_dev)
+            entry.update(device=args.device, model_on_device=not args.model_on_cpu, device_s=t_dev,
+                         device_gram_eig_s=t_linalg_dev, device_cpse=c_dev,
+                         device_speedup_vs_0214=legacy["seconds"] / t_dev,
+                         device_overhead_vs_linalg=t_dev / t_linalg_dev)
             rows.append((name, args.device, entry["layers"], f"{t_dev:.2f}", f"{t_linalg_dev:.2f}",
                          f"{t_dev / t_linalg_dev:.2f}", f"{legacy['seconds']:.2f}",
                          f"{legacy['seconds'] / t_dev:.1f}x", f"{c_dev:.6f}", f"{legacy['cpse']:.6f}"))
         results.append(entry)
-    print(f"\ncpse_measure, torchvision weights=None after torch.manual_seed(0); torch threads {torch.get_num_threads()}")
-    table(rows, ("model", "device", "layers", "bristol s", "gram+eig s", "ratio", "0.2.14 s", "speedup", "cpse", "cpse 0.2.14"))
+    print("\ncpse_measure, torchvision weights=None after torch.manual_seed(0); "
+          f"torch threads {torch.get_num_threads()}")
+    table(rows, ("model", "device", "layers", "bristol s", "gram+eig s", "ratio", "0.2.14 s", "speedup", "cpse",
+                 "cpse 0.2.14"))
     extra = dict(device_name=torch.cuda.get_device_name(0)) if args.device and args.device.startswith("cuda") else {}
     write(args.out, dict(results=results, torch=torch.__version__, torchvision=torchvision.__version__,
                          torch_threads=torch.get_num_threads(), **extra))

@@ -15,8 +15,9 @@ import numpy as np
 from scipy.stats import unitary_group
 from threadpoolctl import threadpool_limits
 
-from _common import best_time, table, write
 from bristol.ensembles import ENSEMBLE_BETA, circular_eigphases, circular_ensemble_eigphases, quaternion_dual
+
+from _common import best_time, table, write
 
 
 def baseline(ensemble, n, rng):
@@ -36,9 +37,12 @@ def main(quick=False):
         reps = max(1, 256 // n)
         for name, beta in ENSEMBLE_BETA.items():
             rng = np.random.default_rng(0)
-            t_base = best_time(lambda: [baseline(name, n, rng) for _ in range(reps)], repeat=1 if n >= 1024 else 2) / reps
-            t_ours = best_time(lambda: circular_eigphases(n, beta, size=4 * reps, random_state=1), repeat=3) / (4 * reps)
-            per_matrix.append(dict(ensemble=name, N=n, scipy_eigvals_s=t_base, bristol_s=t_ours, speedup=t_base / t_ours))
+            t_base = best_time(lambda: [baseline(name, n, rng) for _ in range(reps)],
+                               repeat=1 if n >= 1024 else 2) / reps
+            t_ours = best_time(lambda: circular_eigphases(n, beta, size=4 * reps, random_state=1),
+                               repeat=3) / (4 * reps)
+            per_matrix.append(dict(ensemble=name, N=n, scipy_eigvals_s=t_base, bristol_s=t_ours,
+                                   speedup=t_base / t_ours))
             rows.append((name, n, f"{t_base:.4f}", f"{t_ours:.5f}", f"{t_base / t_ours:.1f}x"))
     print("\nSeconds per matrix (eigenvalues), one BLAS thread")
     table(rows, ("ensemble", "N", "scipy+eigvals", "bristol", "speedup"))
@@ -47,7 +51,7 @@ def main(quick=False):
     timings = {}
     for n_jobs in (1, 2):
         t0 = time.perf_counter()
-        for name, beta in ENSEMBLE_BETA.items():
+        for beta in ENSEMBLE_BETA.values():
             for n in dataset_sizes:
                 circular_ensemble_eigphases(n, 40, beta, seeds=[997123, 1091645, 1352, 32718], n_jobs=n_jobs)
         timings[n_jobs] = time.perf_counter() - t0

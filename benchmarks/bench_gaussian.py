@@ -4,10 +4,11 @@ LAPACK sterf) against a dense GOE matrix + numpy.linalg.eigvalsh, in one run, at
 """
 import sys
 
-from _common import best_time, table, write
+import numpy as np
+
 from bristol.ensembles import gaussian_eigvals, goe
 
-import numpy as np
+from _common import best_time, table, write
 
 
 def main(quick=False):

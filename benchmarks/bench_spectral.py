@@ -9,9 +9,10 @@ Writes benchmarks/results/spectral.json.
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from _common import best_time, table, write
 from bristol.ensembles import circular_eigphases
 from bristol.ergodicity import phase_bin_edges, thirumalai_mountain
+
+from _common import best_time, table, write
 
 
 def loop_tm(phases, delta):

@@ -22,11 +22,12 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from _common import seeded_model, timed  # noqa: E402
 from bristol import cPSE  # noqa: E402
 from bristol.ensembles import ENSEMBLE_BETA, circular_eigphases, coe, cse, cue  # noqa: E402
 from bristol.theory import circular_form_factor  # noqa: E402
 from bristol.ensembles._device import quaternion_dual  # noqa: E402
+
+from _common import seeded_model, timed  # noqa: E402
 
 
 def hotelling(samples, expected):
@@ -52,7 +53,9 @@ def main():
 
     # 1. structure of device-sampled matrices
     n = 64
-    u, q, s = cue(n, size=256, random_state=1, device=dev), cse(n // 2, size=256, random_state=2, device=dev), coe(n, size=256, random_state=3, device=dev)
+    u = cue(n, size=256, random_state=1, device=dev)
+    q = cse(n // 2, size=256, random_state=2, device=dev)
+    s = coe(n, size=256, random_state=3, device=dev)
     eye = torch.eye(n, dtype=u.dtype, device=u.device)
     checks["cue_unitarity"] = float((u.conj().transpose(-1, -2) @ u - eye).abs().max())
     checks["coe_unitarity"] = float((s.conj().transpose(-1, -2) @ s - eye).abs().max())
@@ -65,10 +68,12 @@ def main():
     nf, m = 6, (2000 if args.quick else 6000)
     ks = np.arange(1, 2 * nf + 3)
     for name, beta in ENSEMBLE_BETA.items():
-        mats = {"CUE": cue, "COE": coe}.get(name, lambda *a, **k: cse(*a, **k))(nf, size=m, random_state=10 + int(beta), device=dev)
+        sampler = {"CUE": cue, "COE": coe}.get(name, lambda *a, **k: cse(*a, **k))
+        mats = sampler(nf, size=m, random_state=10 + int(beta), device=dev)
         phases = np.sort(np.angle(torch.linalg.eigvals(mats).cpu().numpy()), axis=1)
         if name == "CSE":
-            phases = phases[:, ::2]  # Kramers pairs are adjacent after sorting (none straddles pi a.s. at this tolerance)
+            # Kramers pairs are adjacent after sorting (none straddles pi a.s. at this tolerance)
+            phases = phases[:, ::2]
         tm = np.abs(np.exp(1j * ks[None, :, None] * phases[:, None, :]).sum(-1)) ** 2
         stat, limit = hotelling(tm, circular_form_factor(nf, ks, int(beta)))
         checks[f"form_factor_{name}"] = {"chi2": stat, "limit_p1e-6": limit, "dof": int(ks.size), "matrices": m}
@@ -110,7 +115,8 @@ def main():
         timings["cpse_vit_b_16"] = {"cpu_s": t_cpu, "device_s": t_dev}
         checks["cpse_vit_b_16"] = {"cpu": c_cpu, "device": c_dev, "rel_diff": abs(c_dev - c_cpu) / abs(c_cpu)}
         print("vit", checks["cpse_vit_b_16"], timings["cpse_vit_b_16"], flush=True)
-    ok = (max(checks[k] for k in ("cue_unitarity", "coe_unitarity", "coe_symmetry", "cse_unitarity", "cse_self_duality")) < 1e-12
+    structure = ("cue_unitarity", "coe_unitarity", "coe_symmetry", "cse_unitarity", "cse_self_duality")
+    ok = (max(checks[k] for k in structure) < 1e-12
           and all(v["chi2"] < v["limit_p1e-6"] for k, v in checks.items() if k.startswith("form_factor"))
           and checks["cmv_device_vs_cpu_max_abs"] < 1e-12
           and all(v["rel_diff"] < 1e-10 for k, v in checks.items() if k.startswith("cpse")))

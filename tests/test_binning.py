@@ -32,12 +32,14 @@ def test_binned_counts_sorted_and_unsorted_rows_equal_np_histogram(grid):
         edges = np.linspace(lo.astype(dtype), hi.astype(dtype), 11, axis=-1)
     data = _edge_heavy_rows(edges, rng)
     for rows in (np.sort(data, axis=1), rng.permuted(data, axis=1)):
-        expected = np.array([np.histogram(r, bins=edges[i] if edges.ndim == 2 else edges)[0] for i, r in enumerate(rows)])
+        expected = np.array([np.histogram(r, bins=edges[i] if edges.ndim == 2 else edges)[0]
+                             for i, r in enumerate(rows)])
         assert np.array_equal(binned_counts(rows, edges), expected)
     smooth = np.sort(rng.uniform(edges[..., :1], edges[..., -1:], (7, 200)).astype(data.dtype), axis=1)
     fast = _sorted_row_counts(smooth, edges, _scaled_positions(smooth, edges))
     assert fast is not None, "sorted rows away from the edges take the searchsorted path"
-    assert np.array_equal(fast, np.array([np.histogram(r, bins=edges[i] if edges.ndim == 2 else edges)[0] for i, r in enumerate(smooth)]))
+    assert np.array_equal(fast, np.array([np.histogram(r, bins=edges[i] if edges.ndim == 2 else edges)[0]
+                                          for i, r in enumerate(smooth)]))
     assert _sorted_row_counts(data, edges, _scaled_positions(data, edges)) is None, "unsorted rows are refused"
 
 
@@ -54,7 +56,8 @@ def test_counts_near_the_underflow_and_overflow_limits_equal_np_histogram(dtype,
     values on the edges and one ulp beside them, sorted and not."""
     rng = np.random.default_rng(21)
     info = np.finfo(dtype)
-    unit = {"subnormal": float(info.smallest_subnormal) * 3000, "tiny": float(info.tiny) * 4, "huge": float(info.max) / 4}[scale]
+    unit = {"subnormal": float(info.smallest_subnormal) * 3000, "tiny": float(info.tiny) * 4,
+            "huge": float(info.max) / 4}[scale]
     samples = (rng.uniform(-1, 1, (6, 40)) * unit).astype(dtype)
     counts, edges = own_range_counts(samples, 10)
     assert np.array_equal(counts, _histogram_rows(samples, edges))

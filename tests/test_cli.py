@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-import torchvision
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from torch import nn
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
+nn = torch.nn
 
 import bristol
 from bristol import _validation, cPSE, cli
@@ -110,6 +111,7 @@ def small_report(**kwargs):
     return cPSE.cpse_report(torchvision.models.get_model(SMALL), progress=False, **kwargs)
 
 
+@pytest.mark.slow
 def test_cli_cpse_outputs(tmp_path):
     out = run(["cpse", SMALL, "--no-progress", "--json", "r.json", "--csv", "r.csv", "--plot", "r.png"], cwd=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -126,6 +128,7 @@ def test_cli_cpse_outputs(tmp_path):
     assert out.stderr == ""
 
 
+@pytest.mark.slow
 def test_cli_cpse_forward_order(tmp_path):
     """--input-shape takes the layers in forward order."""
     res = run(["cpse", SMALL, "--input-shape", "1", "3", "32", "32", "--no-progress", "--json", "f.json"],
@@ -312,6 +315,7 @@ def test_cli_messages_name_flags(capsys, small_state_dict):
         "pass --allow-pickle, --device 'cuda:1' and --input-shape"
 
 
+@pytest.mark.slow
 def test_cli_cpse_errors_exit_2(tmp_path):
     (tmp_path / "junk.pt").write_text("junk")
     for args in (["cpse", "no_such_model"], ["cpse", "junk.pt"], ["cpse", "missing.pt"]):

@@ -26,6 +26,7 @@ from bristol.cmv import (
     verblunsky_coefficients,
 )
 from bristol.theory import circular_first_form_factor, circular_form_factor
+
 from helpers import (
     P_FAIL,
     assert_chi2,
@@ -419,15 +420,18 @@ def test_huge_beta_gives_the_rotated_lattice(beta, n, dense_solves):
 
 
 def test_sizes_beyond_memory_are_refused_before_allocating():
-    with pytest.raises(ValueError, match=r"size: 1000000000000 x 100 eigenphases .* needs [0-9.e+]+ GiB, more than the"):
+    with pytest.raises(ValueError,
+                       match=r"size: 1000000000000 x 100 eigenphases .* needs [0-9.e+]+ GiB, more than the"):
         circular_eigphases(100, size=10**12)
     with pytest.raises(ValueError, match=r"size: .* needs [0-9.e+]+ GiB, more than the"):
         circular_eigvals(10, size=(10**6, 10**6))
-    with pytest.raises(ValueError, match=r"size: 1 x 1000000 eigenphases \(method='dense'\) needs [0-9]+ GiB, more than"):
+    with pytest.raises(ValueError,
+                       match=r"size: 1 x 1000000 eigenphases \(method='dense'\) needs [0-9]+ GiB, more than"):
         circular_eigphases(10**6, method="dense")
     alpha = np.zeros(10**5, complex)
     alpha[-1] = 1.0
-    with pytest.raises(ValueError, match=r"alpha: 1 x 100000 eigenphases \(method='dense'\) needs [0-9.e+]+ GiB, more than the"):
+    with pytest.raises(ValueError,
+                       match=r"alpha: 1 x 100000 eigenphases \(method='dense'\) needs [0-9.e+]+ GiB, more than the"):
         cmv_eigphases(alpha, method="dense")
 
 

@@ -5,12 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-import torchvision
 from threadpoolctl import threadpool_info, threadpool_limits
-from torch import nn
 
 from bristol import cPSE
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
+nn = torch.nn
 
 REF = json.loads((Path(__file__).parent / "reference" / "legacy_0214.json").read_text())
 
@@ -70,7 +71,8 @@ def test_readme_example_value():
 @pytest.mark.parametrize("name", ["readme_10x64", "mixed_sizes"])
 def test_default_equals_legacy_when_sizes_divide(name):
     d, c = cPSE.cpse_measure_vanilla(_vanilla(name))
-    assert np.allclose(d, REF["vanilla"][name]["d_layers"], rtol=1e-9) and c == pytest.approx(REF["vanilla"][name]["cpse"], rel=1e-12)
+    assert np.allclose(d, REF["vanilla"][name]["d_layers"], rtol=1e-9)
+    assert c == pytest.approx(REF["vanilla"][name]["cpse"], rel=1e-12)
 
 
 def test_default_is_a_function_of_the_spectra():
@@ -83,6 +85,7 @@ def test_default_is_a_function_of_the_spectra():
     assert c != pytest.approx(REF["vanilla"]["nonmultiple_sizes"]["cpse"], rel=1e-3), "legacy order differs here"
 
 
+@pytest.mark.slow
 def test_resnet18_legacy_exact_and_default():
     model = _model("resnet18")
     with legacy_threads():
@@ -94,6 +97,7 @@ def test_resnet18_legacy_exact_and_default():
     assert np.isfinite(c_def)
 
 
+@pytest.mark.slow
 def test_vgg11_default_agrees_with_0214():
     """VGG: the largest layer (4096) is a multiple of every other size, so the order does not
     matter and the float64 default reproduces 0.2.14's number."""
@@ -176,8 +180,10 @@ def test_device_cpu_matches_numpy_and_cuda_fails_clearly():
 @pytest.mark.parametrize("call, exc, match", [
     (lambda: cPSE.cpse_measure_vanilla([]), ValueError, "empty"),
     (lambda: cPSE.cpse_measure_vanilla([np.eye(3), np.eye(3)]), ValueError, "at least 3"),
-    (lambda: cPSE.cpse_measure_vanilla([np.eye(3), np.eye(3), np.full((3, 3), np.nan)]), ValueError, "matrices\\[2\\] contains NaN"),
-    (lambda: cPSE.cpse_measure_vanilla([np.eye(3), np.ones(3), np.eye(3)]), ValueError, "matrices\\[1\\] must be a 2-D"),
+    (lambda: cPSE.cpse_measure_vanilla([np.eye(3), np.eye(3), np.full((3, 3), np.nan)]), ValueError,
+     "matrices\\[2\\] contains NaN"),
+    (lambda: cPSE.cpse_measure_vanilla([np.eye(3), np.ones(3), np.eye(3)]), ValueError,
+     "matrices\\[1\\] must be a 2-D"),
     (lambda: cPSE.cpse_measure_vanilla(5), TypeError, "list of 2-D arrays"),
     (lambda: cPSE.cpse_measure(object()), TypeError, "torch.nn.Module"),
     (lambda: cPSE.cpse_measure("no_such_net"), ValueError, "unknown model name"),
@@ -206,6 +212,7 @@ from hypothesis.extra import numpy as hnp  # noqa: E402
 
 from bristol.periodic import periodic_extension  # noqa: E402
 from bristol.pse import d_layers, gram_spectra  # noqa: E402
+
 from pse_reference import histogram_d_layers  # noqa: E402
 
 

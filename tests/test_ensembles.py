@@ -5,6 +5,7 @@ import pytest
 from bristol.data import Generate
 from bristol.ensembles import Circular, circular_ensemble_eigphases, ensemble_beta
 from bristol.stats import freedman_diaconis_width, histogram
+
 from helpers import assert_mean
 
 CIRC = Circular()

@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bristol.ensembles import Circular, circular_eigphases
 from bristol.binning import own_range_counts
+from bristol.ensembles import Circular, circular_eigphases
 from bristol.ergodicity import (
-    member_counts,
     approach_to_ergodicity,
     ensemble_counts,
+    member_counts,
     phase_bin_edges,
     spectral_density,
     symmetric_kl_distance,
@@ -132,7 +132,8 @@ def test_spectral_density_columns():
 def test_approach_se_with_circular_data_and_core_agree():
     circ = Circular()
     seeds = [11, 12]
-    data = {f"N{n}": circ.eigen_circular_ensemble(n, cSize=5, nchunks=2, seeds=seeds, parallel=False) for n in (16, 32, 64)}
+    data = {f"N{n}": circ.eigen_circular_ensemble(n, cSize=5, nchunks=2, seeds=seeds, parallel=False)
+            for n in (16, 32, 64)}
     legacy = ERGO.approach_se([16, 32, 64], 10, data)
     core = approach_to_ergodicity([data[f"N{n}"]["c_eigen"].reshape(10, n) for n in (16, 32, 64)])
     assert np.allclose(legacy, core, rtol=1e-13) and len(legacy) == 2 and all(d > 0 for d in legacy)
@@ -197,10 +198,13 @@ def test_a_transposed_or_reshaped_ensemble_is_refused():
 
 @pytest.mark.parametrize("call, match", [
     (lambda: phase_bin_edges(1e-13), r"delta_rad = 1e-13 .* needs .* GiB, more than"),
-    (lambda: thirumalai_mountain(np.exp(1j * np.ones((2, 3))), delta_rad=1e-13), r"delta_rad = 1e-13 .* needs .* GiB, more than"),
-    (lambda: thirumalai_mountain(np.exp(1j * np.ones((2, 3))), delta_rad=1e-320), r"delta_rad = 1e-320 \(inf phase bins\)"),
+    (lambda: thirumalai_mountain(np.exp(1j * np.ones((2, 3))), delta_rad=1e-13),
+     r"delta_rad = 1e-13 .* needs .* GiB, more than"),
+    (lambda: thirumalai_mountain(np.exp(1j * np.ones((2, 3))), delta_rad=1e-320),
+     r"delta_rad = 1e-320 \(inf phase bins\)"),
     (lambda: member_counts(np.ones((2, 3)), kind="phase", delta_rad=1e-320), "delta_rad"),
-    (lambda: thirumalai_mountain(np.ones((2, 3)), real_bins=10**13), r"real_bins = 10000000000000 needs .* GiB, more than"),
+    (lambda: thirumalai_mountain(np.ones((2, 3)), real_bins=10**13),
+     r"real_bins = 10000000000000 needs .* GiB, more than"),
     (lambda: thirumalai_mountain(np.ones((2, 3)), real_grid="common", real_bins=10**15), "real_bins"),
     (lambda: member_counts(np.ones((2, 3)), real_bins=10**13), "real_bins"),
 ])

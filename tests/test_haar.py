@@ -5,6 +5,7 @@ from scipy import stats
 
 from bristol.haar import coe, cse, cue, kramers_phases, quaternion_dual, unitary_eigphases
 from bristol.theory import circular_form_factor
+
 from helpers import P_FAIL, assert_chi2, assert_mean, trace_powers
 
 N = 5
@@ -66,11 +67,13 @@ def test_kramers_phases_handles_the_cut_at_pi():
 
 
 def test_cue_form_factor_exact():
-    assert_chi2(trace_powers(unitary_eigphases(cue(N, size=S, random_state=10)), 2 * N + 2), circular_form_factor(N, np.arange(1, 2 * N + 3), 2))
+    assert_chi2(trace_powers(unitary_eigphases(cue(N, size=S, random_state=10)), 2 * N + 2),
+                circular_form_factor(N, np.arange(1, 2 * N + 3), 2))
 
 
 def test_coe_form_factor_exact():
-    assert_chi2(trace_powers(unitary_eigphases(coe(N, size=S, random_state=11)), 2 * N + 2), circular_form_factor(N, np.arange(1, 2 * N + 3), 1))
+    assert_chi2(trace_powers(unitary_eigphases(coe(N, size=S, random_state=11)), 2 * N + 2),
+                circular_form_factor(N, np.arange(1, 2 * N + 3), 1))
 
 
 def test_cse_form_factor_exact():
@@ -122,7 +125,8 @@ def test_seeding_is_explicit_and_reproducible():
     assert np.array_equal(state, np.random.get_state()[1]), "the global numpy state must not be used"
 
 
-@pytest.mark.parametrize("bad, exc", [(0, ValueError), (-3, ValueError), (2.5, TypeError), ("4", TypeError), (True, TypeError)])
+@pytest.mark.parametrize("bad, exc", [(0, ValueError), (-3, ValueError), (2.5, TypeError), ("4", TypeError),
+                                      (True, TypeError)])
 def test_bad_n(bad, exc):
     for sampler in (cue, coe, cse):
         with pytest.raises(exc, match="n must be an integer"):

@@ -3,10 +3,11 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
 
 from bristol.layers import extract_layer_matrices, legacy_weight_matrices
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
 
 
 class Conv1D(nn.Module):
@@ -123,7 +124,8 @@ def test_forward_order():
     bn[1].train(False)
     stats = bn[1].running_mean.clone()
     extract_layer_matrices(bn, example_input=torch.randn(4, 6))
-    assert torch.equal(bn[1].running_mean, stats) and bn.training and not bn[1].training, "no buffer changes, modes kept"
+    assert torch.equal(bn[1].running_mean, stats), "no buffer changes"
+    assert bn.training and not bn[1].training, "modes kept"
     with pytest.raises(ValueError, match="forward pass on example_input failed"):
         extract_layer_matrices(model, example_input=torch.randn(5, 7))
     assert not model.early._forward_pre_hooks, "hooks removed after a failed pass"
@@ -242,10 +244,12 @@ def test_forward_order_refuses_to_write_into_a_parameter(action):
 
 def test_forward_order_keeps_a_quantization_calibration():
     import torch.ao.quantization as tq
+
     from bristol import cPSE
 
     torch.manual_seed(4)
-    model = nn.Sequential(tq.QuantStub(), nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Linear(8, 3), tq.DeQuantStub())
+    model = nn.Sequential(tq.QuantStub(), nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Linear(8, 3),
+                          tq.DeQuantStub())
     model.eval().qconfig = tq.default_qconfig
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -274,6 +278,7 @@ def test_dynamic_quantized_layers_are_used_dequantized(dtype):
     import copy
 
     import torch.ao.quantization as tq
+
     from bristol import cPSE
 
     torch.manual_seed(0)
@@ -283,7 +288,8 @@ def test_dynamic_quantized_layers_are_used_dequantized(dtype):
     ref, rep = cPSE.cpse_report(model), cPSE.cpse_report(quantized)
     assert [(r.name, r.matrix_shape) for r in rep.used] == [(r.name, r.matrix_shape) for r in ref.used]
     assert len(rep.used) == 12 and rep.skipped == []
-    assert {r.weight_dtype for r in rep.used} == {str(dtype)} and {r.weight_dtype for r in ref.used} == {"torch.float32"}
+    assert {r.weight_dtype for r in rep.used} == {str(dtype)}
+    assert {r.weight_dtype for r in ref.used} == {"torch.float32"}
     # exactly the float model holding the dequantized weights
     held = copy.deepcopy(model)
     with torch.no_grad():
@@ -361,8 +367,10 @@ def _nan():
 
 @pytest.mark.parametrize("legacy", [False, True])
 @pytest.mark.parametrize("make, exc, match", [
-    (lambda: _three(lambda: nn.Linear(4, 4, device="meta")), ValueError, r"weight 1\.weight \(torch\.nn.*Linear\) is on the meta device"),
-    (lambda: _three(lambda: nn.LazyLinear(4)), ValueError, r"weight 1\.weight \(.*LazyLinear\) is uninitialised .*forward pass"),
+    (lambda: _three(lambda: nn.Linear(4, 4, device="meta")), ValueError,
+     r"weight 1\.weight \(torch\.nn.*Linear\) is on the meta device"),
+    (lambda: _three(lambda: nn.LazyLinear(4)), ValueError,
+     r"weight 1\.weight \(.*LazyLinear\) is uninitialised .*forward pass"),
     (_sparse, TypeError, r"weight 1\.weight \(.*Linear\) is a sparse tensor \(layout torch.sparse_coo\).*dense"),
     (_nan, ValueError, r"layer 1 \(.*Linear\) has NaN or Inf weights"),
     (lambda: _scaled(1e80), ValueError, r"layer 1: .* above the largest float(64|32) number"),

@@ -6,13 +6,14 @@ import warnings
 from pathlib import Path
 
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from torch import nn
 
 from bristol import cPSE
 from bristol.layers import resolve_model
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
 
 
 class Payload:
@@ -45,7 +46,8 @@ def test_malicious_file_is_not_executed(tmp_path, monkeypatch, raw):
     _save_evil(tmp_path / "evil.pt", marker, raw)
     for call in (lambda: cPSE.cpse_measure("evil.pt"), lambda: cPSE.cpse_report(Path("evil.pt")),
                  lambda: resolve_model("evil.pt", arch=_net())):
-        with pytest.raises(ValueError, match=r"'evil.pt'.*executes code from the file: pass allow_pickle=True \(--allow-pickle"):
+        with pytest.raises(ValueError,
+                           match=r"'evil.pt'.*executes code from the file: pass allow_pickle=True \(--allow-pickle"):
             call()
         assert not marker.exists(), "the payload ran"
     # the file is live: the explicit opt-in runs it (then fails: a dict with a non-tensor is no state_dict)
@@ -112,7 +114,8 @@ def test_missing_and_unreadable_files_name_the_path(tmp_path, monkeypatch):
              ("cut.pt", False, "cannot read .* from 'cut.pt': RuntimeError"),
              ("cut.pt", True, "cannot read .* from 'cut.pt': RuntimeError"),
              ("tensor.pt", False, "'tensor.pt' holds a Tensor, not a torch.nn.Module or a state_dict"),
-             ("script.pt", False, "'script.pt' cannot be read as weights only: it is a TorchScript archive.*allow_pickle")]
+             ("script.pt", False,
+              "'script.pt' cannot be read as weights only: it is a TorchScript archive.*allow_pickle")]
     for name, allow, match in cases:
         with pytest.raises(ValueError, match=match):
             resolve_model(name, allow_pickle=allow)
@@ -124,8 +127,10 @@ def test_state_dict_and_argument_errors(tmp_path):
     torch.save({"model": sd, "epoch": 3}, tmp_path / "ckpt.pt")
     cases = [
         (lambda: resolve_model(sd), ValueError, r"a state_dict needs arch=NAME \(--arch on the command line\)"),
-        (lambda: resolve_model(tmp_path / "ckpt.pt", arch=net), TypeError, "ckpt.pt' maps 'model' to a OrderedDict value, not a tensor.*checkpoint"),
-        (lambda: resolve_model(sd, arch=nn.Sequential(nn.Linear(5, 6))), ValueError, "does not fit arch=Sequential.*Unexpected"),
+        (lambda: resolve_model(tmp_path / "ckpt.pt", arch=net), TypeError,
+         "ckpt.pt' maps 'model' to a OrderedDict value, not a tensor.*checkpoint"),
+        (lambda: resolve_model(sd, arch=nn.Sequential(nn.Linear(5, 6))), ValueError,
+         "does not fit arch=Sequential.*Unexpected"),
         (lambda: resolve_model(sd, arch="resnet18"), ValueError, "does not fit arch=resnet18"),
         (lambda: resolve_model(sd, arch="resnet7"), ValueError, "arch must be a torchvision model name"),
         (lambda: resolve_model(sd, arch=5), TypeError, "arch must be"),
@@ -134,7 +139,8 @@ def test_state_dict_and_argument_errors(tmp_path):
         (lambda: resolve_model("resnet18", arch="vgg11"), ValueError, "would be ignored"),
         (lambda: resolve_model(net, weights="DEFAULT"), ValueError, r"weights \(--weights\) is only for a torchvision"),
         (lambda: resolve_model(sd, weights="DEFAULT", arch=net), ValueError, "brings its own weights"),
-        (lambda: resolve_model("resnet18", weights="bogus"), ValueError, r"weights must be None or a weight name of resnet18 \(DEFAULT, IMAGENET1K_V1\)"),
+        (lambda: resolve_model("resnet18", weights="bogus"), ValueError,
+         r"weights must be None or a weight name of resnet18 \(DEFAULT, IMAGENET1K_V1\)"),
         (lambda: resolve_model("resnet18", weights=5), ValueError, "weight name of resnet18"),
         (lambda: resolve_model(net, allow_pickle="yes"), TypeError, "allow_pickle must be True or False"),
         (lambda: resolve_model(b"resnet18"), TypeError, "model must be a torch.nn.Module"),
@@ -148,7 +154,8 @@ def test_state_dict_and_argument_errors(tmp_path):
 _SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])
 _objects = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.binary(max_size=20),
-                     st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+                     st.lists(st.integers(), max_size=3),
+                     st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
                      st.text(max_size=30))
 
 

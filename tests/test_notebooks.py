@@ -6,13 +6,15 @@ beside itself; it runs on a copy in a temporary folder.
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
+
+nbformat = pytest.importorskip("nbformat")
+NotebookClient = pytest.importorskip("nbclient").NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 FIGURES = {
-    "circular_ensembles": ["circular_eigenvalues.png", "circular_spacings.png", "circular_form_factor.png", "circular_old_vs_new.png"],
+    "circular_ensembles": ["circular_eigenvalues.png", "circular_spacings.png", "circular_form_factor.png",
+                           "circular_old_vs_new.png"],
     "spectral_ergodicity": ["spectral_ergodicity.png"],
     "cpse": ["cpse_d_layers.png"],
     "mixed_ensembles": ["mixed_densities.png", "mixed_order_effect.png", "mixed_spacings.png"],
@@ -23,6 +25,7 @@ def test_all_notebooks_are_listed():
     assert {p.stem for p in NOTEBOOKS} == set(FIGURES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_its_claims_hold(path, tmp_path, monkeypatch):
     monkeypatch.setenv("BRISTOL_NOTEBOOK_FAST", "1")

@@ -11,7 +11,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from bristol import parallel
 from bristol.ensembles import circular_ensemble_eigphases
-from bristol.parallel import ChunkPlan, plan_chunks, run_chunks
+from bristol.parallel import plan_chunks, run_chunks
 
 
 def _normal_sampler(size, rng, *, n):
@@ -70,18 +70,17 @@ def test_serial_equals_parallel_other_betas(beta):
 
 
 def test_chunk_result_depends_only_on_its_seed():
-    """A chunk redrawn alone from its recorded stream reproduces its rows of the job."""
+    """Each chunk redrawn alone from its recorded stream reproduces its rows of the job."""
     sample = circular_ensemble_eigphases(40, 7, 2, chunk_size=3, random_state=5)
-    plan = sample.plan
-    alone = circular_ensemble_eigphases(40, plan.sizes[1], 2, seeds=None, chunk_size=plan.sizes[1],
-                                        random_state=plan.seed_sequences[1]).values
-    # random_state=SeedSequence spawns children, so compare through run_chunks on a one-chunk plan
-    single = ChunkPlan((plan.sizes[1],), (plan.seed_sequences[1],))
-    from bristol.ensembles._jobs import _cmv_sampler
-
-    redrawn = run_chunks(functools.partial(_cmv_sampler, n=40, beta=2.0, method="auto"), single).values
-    assert np.array_equal(redrawn, sample.values[3:6])
-    assert alone.shape == (3, 40)
+    assert sample.plan.sizes == (3, 3, 1)
+    start = 0
+    for k, size in enumerate(sample.plan.sizes):
+        # the k-th stream of random_state=5 is the first child of SeedSequence(5) after k spawns
+        parent = np.random.SeedSequence(5, n_children_spawned=k)
+        alone = circular_ensemble_eigphases(40, size, 2, chunk_size=size, random_state=parent)
+        assert alone.plan.seed_sequences[0].spawn_key == sample.plan.seed_sequences[k].spawn_key == (k,)
+        assert np.array_equal(alone.values, sample.values[start:start + size])
+        start += size
 
 
 def test_members_distinct_and_seeds_matter():
@@ -112,7 +111,9 @@ def test_worker_error_propagates():
 def test_generic_sampler_and_shape_check():
     plan = plan_chunks(7, chunk_size=3, random_state=1)
     out = run_chunks(functools.partial(_normal_sampler, n=2), plan, n_jobs=2)
-    assert out.values.shape == (7, 2)
+    expected = np.concatenate([np.random.default_rng(q).standard_normal((size, 2))
+                               for size, q in zip(plan.sizes, plan.seed_sequences)])
+    assert np.array_equal(out.values, expected), "chunk k is drawn from default_rng(plan.seed_sequences[k])"
 
     with pytest.raises(RuntimeError, match="returned shape"):
         run_chunks(lambda size, rng: rng.standard_normal((size + 1, 2)), plan)
@@ -194,11 +195,13 @@ def test_never_more_workers_than_chunks(monkeypatch):
     sampler = functools.partial(_normal_sampler, n=2)
     reference = run_chunks(sampler, plan, n_jobs=1).values
     assert np.array_equal(run_chunks(sampler, plan, n_jobs=96, backend="threading").values, reference)
-    run_chunks(sampler, plan, n_jobs=-1, backend="threading")
+    assert np.array_equal(run_chunks(sampler, plan, n_jobs=-1, backend="threading").values, reference)
     with joblib.parallel_config(backend="threading", n_jobs=96):
-        run_chunks(sampler, plan)
-    run_chunks(sampler, plan_chunks(16, chunk_size=8, random_state=0), n_jobs=5, backend="threading")
-    assert _RecordingParallel.started == [1, 8, min(joblib.cpu_count(), 8), 8, 2]
+        assert np.array_equal(run_chunks(sampler, plan).values, reference)
+    two_chunks = plan_chunks(16, chunk_size=8, random_state=0)
+    assert np.array_equal(run_chunks(sampler, two_chunks, n_jobs=5, backend="threading").values,
+                          run_chunks(sampler, two_chunks, n_jobs=1).values)
+    assert _RecordingParallel.started == [1, 8, min(joblib.cpu_count(), 8), 8, 2, 1]
 
 
 @pytest.mark.parametrize("bad, exc", [("2", TypeError), (2.5, TypeError), (True, TypeError), (0, ValueError)])

@@ -11,7 +11,8 @@ def _loop_d_layers(periodic, real_grid):
     """Straightforward definition: Ergodicity.thirumalai_mountain per ensemble, KL between."""
     ergo = Ergodicity()
     n_layers, size = periodic.shape
-    omegas = [ergo.thirumalai_mountain(periodic[:l].ravel(), l, size, real_grid=real_grid) for l in range(1, n_layers)]
+    omegas = [ergo.thirumalai_mountain(periodic[:layers].ravel(), layers, size, real_grid=real_grid)
+              for layers in range(1, n_layers)]
     return [ergo.kl_distance_symmetric(omegas[i], omegas[i + 1]) for i in range(n_layers - 2)]
 
 
@@ -94,6 +95,7 @@ from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
 from bristol.ergodicity import REAL_BINS  # noqa: E402
+
 from pse_reference import histogram_d_layers  # noqa: E402
 
 

@@ -2,9 +2,16 @@
 import re
 from pathlib import Path
 
+import pytest
+
+# the tour's cPSE block needs torch and torchvision, its plot matplotlib
+for _extra in ("torch", "torchvision", "matplotlib"):
+    pytest.importorskip(_extra)
+
 README = Path(__file__).parent.parent / "README.md"
 
 
+@pytest.mark.slow
 def test_readme_python_blocks(tmp_path, monkeypatch):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert len(blocks) >= 4

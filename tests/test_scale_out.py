@@ -6,10 +6,17 @@ import joblib
 import numpy as np
 import pytest
 
-from bristol.ensembles import ENSEMBLE_BETA, circular_eigphases, circular_ensemble_eigphases, cue, gaussian_ensemble_eigvals
+from bristol.ensembles import (
+    ENSEMBLE_BETA,
+    circular_eigphases,
+    circular_ensemble_eigphases,
+    cue,
+    gaussian_ensemble_eigvals,
+)
 from bristol.parallel import WorkerLostError, plan_chunks, run_chunks
-from helpers import assert_chi2, trace_powers
 from bristol.theory import circular_form_factor
+
+from helpers import assert_chi2, trace_powers
 
 distributed = pytest.importorskip("distributed")
 
@@ -32,7 +39,8 @@ def cluster_client():
 
 
 def test_dask_cluster_bit_for_bit(cluster_client):
-    jobs = {name: dict(n=96, n_matrices=10, beta=beta, chunk_size=3, random_state=17) for name, beta in ENSEMBLE_BETA.items()}
+    jobs = {name: dict(n=96, n_matrices=10, beta=beta, chunk_size=3, random_state=17)
+            for name, beta in ENSEMBLE_BETA.items()}
     serial = {name: circular_ensemble_eigphases(**kw, n_jobs=1).values for name, kw in jobs.items()}
     serial_gauss = gaussian_ensemble_eigvals(120, 7, 1, chunk_size=2, random_state=18, n_jobs=1).values
     with joblib.parallel_config(backend="dask"):
@@ -44,12 +52,14 @@ def test_dask_cluster_bit_for_bit(cluster_client):
     assert len(cluster_client.scheduler_info()["workers"]) == 2
 
 
+@pytest.mark.slow
 def test_dask_worker_death_fails_the_call(cluster_client):
     with joblib.parallel_config(backend="dask"):
         with pytest.raises(WorkerLostError, match="no partial result"):
             run_chunks(_die, plan_chunks(4, chunk_size=1, random_state=0))
 
 
+@pytest.mark.slow
 def test_loky_worker_death_fails_the_call():
     with pytest.raises(WorkerLostError, match="no partial result"):
         run_chunks(_die, plan_chunks(4, chunk_size=1, random_state=0), n_jobs=2, backend="loky")

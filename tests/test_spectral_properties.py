@@ -130,7 +130,8 @@ def _finite_or_refused(call):
 
 BINNING = st.fixed_dictionaries({}, optional={
     "kind": st.sampled_from(["auto", "phase", "real", "complex", 3]),
-    "delta_rad": st.one_of(st.floats(1e-5, 10.0), st.sampled_from([0.0, -0.1, np.nan, np.inf, 1e-13, 1e-320, "0.2", True])),
+    "delta_rad": st.one_of(st.floats(1e-5, 10.0),
+                           st.sampled_from([0.0, -0.1, np.nan, np.inf, 1e-13, 1e-320, "0.2", True])),
     "real_grid": st.sampled_from(["own", "common", "shared", None]),
     "real_bins": st.one_of(st.integers(-2, 2000), st.sampled_from([10**13, 2.5, "10", True])),
 })
@@ -147,12 +148,14 @@ def test_ergodicity_boundary_gives_a_finite_result_or_a_clear_error(spectra, bin
 @given(
     spectra=_spectra(),
     degree=st.one_of(st.integers(-1, 12), st.sampled_from([2.0, "3", None])),
-    k=st.one_of(st.integers(-2, 40), st.lists(st.integers(-1, 40), max_size=4), st.sampled_from([1.5, "3", [[1, 2]], np.inf, True])),
+    k=st.one_of(st.integers(-2, 40), st.lists(st.integers(-1, 40), max_size=4),
+                st.sampled_from([1.5, "3", [[1, 2]], np.inf, True])),
     arc=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["1", [1.0], None])),
     n_positions=st.one_of(st.integers(-1, 40), st.sampled_from([2.0, "4"])),
     circular=st.sampled_from([True, False, "yes", 1]),
 )
-def test_spectral_statistics_boundary_gives_a_finite_result_or_a_clear_error(spectra, degree, k, arc, n_positions, circular):
+def test_spectral_statistics_boundary_gives_a_finite_result_or_a_clear_error(spectra, degree, k, arc, n_positions,
+                                                                             circular):
     _finite_or_refused(lambda: S.circular_spacings(spectra))
     _finite_or_refused(lambda: S.unfold(spectra, degree))
     _finite_or_refused(lambda: S.spacings(spectra, degree))
@@ -166,11 +169,14 @@ def test_spectral_statistics_boundary_gives_a_finite_result_or_a_clear_error(spe
 @SETTINGS
 @given(
     n=st.one_of(st.integers(-1, 60), st.sampled_from([2.0, "5", None])),
-    k=st.one_of(st.integers(-2, 10**15), st.lists(st.integers(-1, 200), max_size=4), st.sampled_from([1.5, "3", np.nan, True])),
+    k=st.one_of(st.integers(-2, 10**15), st.lists(st.integers(-1, 200), max_size=4),
+                st.sampled_from([1.5, "3", np.nan, True])),
     beta=st.one_of(st.sampled_from([0, 1, 2, 4, 1.0, 2.5, -1, np.nan, np.inf, True, "2", None]), st.floats()),
-    arc=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.lists(st.floats(0, 7), max_size=3), st.sampled_from(["1", 1j])),
+    arc=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.lists(st.floats(0, 7), max_size=3),
+                  st.sampled_from(["1", 1j])),
     k_max=st.one_of(st.none(), st.integers(-2, 3000), st.sampled_from([2.5, "3", True])),
-    x=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.lists(st.floats(-1e300, 1e300), max_size=3), st.sampled_from(["x", 1j])),
+    x=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.lists(st.floats(-1e300, 1e300), max_size=3),
+                st.sampled_from(["x", 1j])),
 )
 def test_theory_boundary_gives_a_finite_result_or_a_clear_error(n, k, beta, arc, k_max, x):
     _finite_or_refused(lambda: T.circular_form_factor(n, k, beta))

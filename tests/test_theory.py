@@ -7,6 +7,7 @@ from scipy.integrate import quad
 
 from bristol import _validation
 from bristol import theory as T
+
 from peak_memory import peak_bytes
 
 
@@ -14,8 +15,10 @@ def test_form_factor_table():
     ks = np.arange(1, 7)
     assert np.allclose(T.circular_form_factor(5, ks, 2), [1, 2, 3, 4, 5, 5])
     assert np.allclose(T.circular_form_factor(5, ks, 1), [1.666667, 2.833333, 3.65, 4.2, 4.535714, 4.692857], atol=5e-7)
-    assert np.allclose(T.circular_form_factor(5, ks, 4), [0.555556, 1.253968, 2.180952, 3.574603, 6.968254, 5.361905], atol=5e-7)
-    assert np.allclose(T.circular_form_factor(4, np.arange(1, 9), 4), [0.57143, 1.34286, 2.51429, 5.35238, 4.19048, 4.02857, 4, 4], atol=5e-6)
+    assert np.allclose(T.circular_form_factor(5, ks, 4), [0.555556, 1.253968, 2.180952, 3.574603, 6.968254, 5.361905],
+                       atol=5e-7)
+    assert np.allclose(T.circular_form_factor(4, np.arange(1, 9), 4),
+                       [0.57143, 1.34286, 2.51429, 5.35238, 4.19048, 4.02857, 4, 4], atol=5e-6)
     n = np.arange(1, 6)
     assert np.allclose(T.circular_form_factor(2, n, 1), 2 - 2 / (4 * n**2 - 1))
     assert T.circular_first_form_factor(5, 1) == pytest.approx(2 * 5 / 6)
@@ -24,7 +27,8 @@ def test_form_factor_table():
 
 
 def test_number_variance_values():
-    assert np.allclose(T.circular_number_variance(20, 2 * np.pi * np.array([1, 5]) / 20, 2), [0.3437, 0.4983], atol=1e-4)
+    assert np.allclose(T.circular_number_variance(20, 2 * np.pi * np.array([1, 5]) / 20, 2), [0.3437, 0.4983],
+                       atol=1e-4)
     arc = 2 * np.pi * 5 / 400
     assert T.circular_number_variance(400, arc, 1) == pytest.approx(0.7683, abs=1e-4)
     assert T.circular_number_variance(400, arc, 2) == pytest.approx(0.5088, abs=2e-4)
@@ -155,7 +159,8 @@ def test_number_variance_works_in_blocks(monkeypatch):
     assert np.allclose(T.circular_number_variance(1024, arcs[::8], 1, k_max=20_000), one_block, rtol=0, atol=rounding)
     ks = np.arange(1, 20_001)
     direct = (1024 * (np.pi * arcs[::8] / 2 - arcs[::8] ** 2 / 4)
-              + np.sum((T.circular_form_factor(1024, ks, 1) - 1024) / ks**2 * (1 - np.cos(np.outer(arcs[::8], ks))), axis=1)) / np.pi**2
+              + np.sum((T.circular_form_factor(1024, ks, 1) - 1024) / ks**2 * (1 - np.cos(np.outer(arcs[::8], ks))),
+                       axis=1)) / np.pi**2
     assert np.allclose(one_block, direct, rtol=0, atol=rounding)
     assert np.all(blocked[:-1] > 0) and abs(blocked[-1]) < rounding  # the whole circle holds all N levels
 

@@ -80,12 +80,12 @@ def main(side_folder):
     import bristol
 
     assert bristol.__file__.startswith(side_folder), bristol.__file__
-    from bristol import cPSE
-    from bristol.spectral import Ergodicity
     import torch
     import torchvision
-
     from threadpoolctl import threadpool_info
+
+    from bristol import cPSE
+    from bristol.spectral import Ergodicity
 
     blas = [d for d in threadpool_info() if d["user_api"] == "blas"]
     blas_threads = max(d["num_threads"] for d in blas)
