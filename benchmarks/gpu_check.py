@@ -24,8 +24,8 @@ from scipy import stats  # noqa: E402
 
 from bristol import cPSE  # noqa: E402
 from bristol.ensembles import ENSEMBLE_BETA, circular_eigphases, coe, cse, cue  # noqa: E402
-from bristol.theory import circular_form_factor  # noqa: E402
 from bristol.ensembles._device import quaternion_dual  # noqa: E402
+from bristol.theory import circular_form_factor  # noqa: E402
 
 from _common import seeded_model, timed  # noqa: E402
 

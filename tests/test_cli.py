@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import bristol
+from bristol import _validation, cli, cPSE
+
 torch = pytest.importorskip("torch")
 torchvision = pytest.importorskip("torchvision")
 nn = torch.nn
-
-import bristol
-from bristol import _validation, cPSE, cli
 
 REPO = str(Path(bristol.__file__).resolve().parents[1])
 BRISTOL = [sys.executable, "-m", "bristol"]
@@ -238,7 +238,8 @@ def test_cli_legacy_with_device_is_an_error(tmp_path):
 
 @pytest.mark.parametrize("argv, fragment", [
     (["cpse", SMALL, "--legacy", "--device", "cpu"], "--legacy cannot be combined with --device"),
-    (["cpse", SMALL, "--legacy", "--input-shape", "1", "3", "8", "8"], "--legacy cannot be combined with --input-shape"),
+    (["cpse", SMALL, "--legacy", "--input-shape", "1", "3", "8", "8"],
+     "--legacy cannot be combined with --input-shape"),
     (["cpse", SMALL, "--arch", "resnet18"], "--arch applies only to a model file"),
     (["cpse", "{sd}", "--arch", SMALL, "--weights", "DEFAULT"], "--weights applies only to a torchvision model name"),
     (["cpse", "{sd}", "--arch", SMALL, "--weights", "none"], "--weights applies only to a torchvision model name"),
@@ -288,7 +289,8 @@ def test_cli_ensemble_memory_counts_output_and_work(capsys, monkeypatch, tmp_pat
 
 
 def test_cli_input_shape_beyond_memory(capsys):
-    main_error(capsys, ["cpse", SMALL, "--input-shape", "100000", "100000", "100000"], "--input-shape", "GiB of memory on this machine")
+    main_error(capsys, ["cpse", SMALL, "--input-shape", "100000", "100000", "100000"], "--input-shape",
+               "GiB of memory on this machine")
 
 
 # --- 5. one-line errors, flag names, warnings, strict JSON, bugs stay bugs ------------------------
@@ -323,7 +325,8 @@ def test_cli_cpse_errors_exit_2(tmp_path):
 
 
 def test_cli_errors_exit_2(tmp_path):
-    for extra, fragment in ((["XYZ", "-N", "4", "-M", "2"], "argument ensemble"), (["-N", "0", "-M", "2"], "argument -N"),
+    for extra, fragment in ((["XYZ", "-N", "4", "-M", "2"], "argument ensemble"),
+                            (["-N", "0", "-M", "2"], "argument -N"),
                             (["-N", "4", "-M", "2", "--beta", "-1"], "argument --beta"),
                             (["-N", "4", "-M", "2", "--seed", "-5"], "argument --seed"), (["-N", "4"], "-M")):
         assert_usage_error(run(["ensemble"] + extra + ["--out", "x.npz"], cwd=tmp_path), fragment)
