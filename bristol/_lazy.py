@@ -7,7 +7,8 @@ bristol 0.2.14 names, which live in :mod:`bristol._legacy` above them.
 from __future__ import annotations
 
 import importlib
-from typing import Callable, Mapping
+from collections.abc import Mapping
+from typing import Callable
 
 __all__ = ["lazy_getattr"]
 

@@ -30,7 +30,8 @@ import os
 import sys
 import warnings
 from collections import Counter
-from typing import List, Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
 import numpy as np
 from numpy.random.bit_generator import ISpawnableSeedSequence
@@ -71,7 +72,7 @@ def as_generator(random_state: RandomState) -> np.random.Generator:
     return np.random.default_rng(check_random_state(random_state))
 
 
-def spawn_seed_sequences(random_state: RandomState, n: int) -> List[np.random.SeedSequence]:
+def spawn_seed_sequences(random_state: RandomState, n: int) -> list[np.random.SeedSequence]:
     """Return ``n`` independent child seed sequences of ``random_state`` (see the module notes).
 
     An int or ``None`` becomes the root ``SeedSequence(random_state)``. A SeedSequence gives
@@ -97,7 +98,7 @@ def _copy(seq: np.random.SeedSequence) -> np.random.SeedSequence:
                                   n_children_spawned=seq.n_children_spawned)
 
 
-def seed_sequences_from_seeds(seeds: Sequence[int]) -> List[np.random.SeedSequence]:
+def seed_sequences_from_seeds(seeds: Sequence[int]) -> list[np.random.SeedSequence]:
     """One ``SeedSequence`` per user seed (the bristol 0.2.14 "one seed per chunk" style).
 
     A seed given more than once gives bit-identical chunks: a ``UserWarning`` names it.

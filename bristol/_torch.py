@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib.util
 from types import ModuleType
-from typing import Optional
 
 __all__ = ["installed_torch", "require_torch", "resolve_device", "to_device", "INSTALL_HINT"]
 
@@ -29,7 +28,7 @@ __all__ = ["installed_torch", "require_torch", "resolve_device", "to_device", "I
 INSTALL_HINT = "pip install 'bristol[torch]'"
 
 
-def installed_torch() -> Optional[ModuleType]:
+def installed_torch() -> ModuleType | None:
     """torch if it is installed and imports, else None.
 
     The answer depends on the installation alone, never on what the caller happened to

@@ -11,7 +11,7 @@ import math
 import numbers
 import os
 from decimal import Decimal
-from typing import Optional, Tuple, Union
+from typing import Union
 
 import numpy as np
 
@@ -32,7 +32,7 @@ __all__ = [
     "block_steps",
 ]
 
-SizeLike = Union[None, int, Tuple[int, ...]]
+SizeLike = Union[None, int, tuple[int, ...]]
 
 
 #: Largest integer argument: numpy's array dimensions and sizes are 64-bit integers.
@@ -64,7 +64,7 @@ def check_positive_real(name: str, value: object) -> float:
     return value
 
 
-def check_size(size: SizeLike, item_shape: Tuple[int, ...] = ()) -> Tuple[int, ...]:
+def check_size(size: SizeLike, item_shape: tuple[int, ...] = ()) -> tuple[int, ...]:
     """Normalise a scipy-style ``size`` (None, int or tuple of ints) to a shape tuple.
 
     ``None`` means a single sample without a batch axis and is returned as ``()``.
@@ -73,7 +73,7 @@ def check_size(size: SizeLike, item_shape: Tuple[int, ...] = ()) -> Tuple[int, .
     zero axes (numpy refuses larger arrays even when they are empty).
     """
     if size is None:
-        dims: Tuple[int, ...] = ()
+        dims: tuple[int, ...] = ()
     elif isinstance(size, numbers.Integral) and not isinstance(size, (bool, np.bool_)):
         dims = (check_int("size", size, minimum=0),)
     else:
@@ -87,7 +87,7 @@ def check_size(size: SizeLike, item_shape: Tuple[int, ...] = ()) -> Tuple[int, .
     return dims
 
 
-def check_choice(name: str, value: object, choices: Tuple[str, ...], *, upper: bool = False) -> str:
+def check_choice(name: str, value: object, choices: tuple[str, ...], *, upper: bool = False) -> str:
     """Return ``value`` if it is one of ``choices`` (case-insensitive when ``upper``)."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
@@ -97,7 +97,7 @@ def check_choice(name: str, value: object, choices: Tuple[str, ...], *, upper: b
     return key
 
 
-def check_finite_array(name: str, values: object, *, ndim: Optional[int] = None, dtype=None) -> np.ndarray:
+def check_finite_array(name: str, values: object, *, ndim: int | None = None, dtype=None) -> np.ndarray:
     """Return ``values`` as an array, raising if it is empty, has NaN/Inf or the wrong rank."""
     arr = np.asarray(values, dtype=dtype)
     if arr.dtype == object:
@@ -111,7 +111,7 @@ def check_finite_array(name: str, values: object, *, ndim: Optional[int] = None,
     return arr
 
 
-def check_finite_range(name: str, values: np.ndarray) -> Tuple[float, float]:
+def check_finite_range(name: str, values: np.ndarray) -> tuple[float, float]:
     """(min, max) of a non-empty real array, raising if it is empty or holds NaN/Inf.
 
     One min and one max pass: NaN propagates into both and an infinity shows in one, so this
@@ -126,7 +126,7 @@ def check_finite_range(name: str, values: np.ndarray) -> Tuple[float, float]:
     return lo, hi
 
 
-def physical_memory() -> Optional[int]:
+def physical_memory() -> int | None:
     """Bytes of physical memory on this machine, or None where the platform does not say.
 
     From ``os.sysconf`` (POSIX), else ``psutil`` when it is installed.
@@ -190,7 +190,7 @@ def check_numeric(name: str, values: object) -> np.ndarray:
 _BLOCK_BYTES = 64 * 2**20
 
 
-def block_steps(n_inner: int, n_last: int, bytes_per_entry: int) -> Tuple[int, int]:
+def block_steps(n_inner: int, n_last: int, bytes_per_entry: int) -> tuple[int, int]:
     """Steps (rows, inner) of blocks of an (n_rows, n_inner, n_last) computation with about
     ``bytes_per_entry`` bytes of working memory per entry that fit in ``_BLOCK_BYTES`` (at
     least one (row, inner) pair of n_last entries per block)."""

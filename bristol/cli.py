@@ -27,7 +27,7 @@ import os
 import re
 import sys
 import warnings
-from typing import Callable, Dict, List, NoReturn, Optional
+from typing import Callable, NoReturn
 
 import numpy as np
 
@@ -159,7 +159,7 @@ def _same_file(a: str, b: str) -> bool:
     return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
 
 
-def _check_outputs(outputs: Dict[str, Optional[str]], inputs: Dict[str, str]) -> None:
+def _check_outputs(outputs: dict[str, str | None], inputs: dict[str, str]) -> None:
     """Refuse outputs that are a folder, lie in a missing or read-only folder, or name the
     same file as an input or another output (``outputs`` and ``inputs``: label -> path)."""
     seen = dict(inputs)
@@ -263,11 +263,11 @@ def _shape(shape) -> str:
     return "x".join(map(str, shape)) if shape else "-"
 
 
-def _finite_or_none(value: Optional[float]) -> Optional[float]:
+def _finite_or_none(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def _cpse_reason(report) -> Optional[str]:
+def _cpse_reason(report) -> str | None:
     """Why the cpse of ``report`` is not a finite number (None when it is)."""
     if math.isfinite(report.cpse):
         return None
@@ -386,7 +386,7 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run ``bristol`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status.
 
     Errors in the arguments (``ValueError``, ``TypeError``, ``OSError``, ``ImportError``)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 import numbers
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
@@ -54,7 +55,7 @@ class WorkerLostError(RuntimeError):
     """A worker process died during a chunked job; nothing is returned."""
 
 
-def _raise_if_worker_lost(err: Exception, plan: "ChunkPlan") -> None:
+def _raise_if_worker_lost(err: Exception, plan: ChunkPlan) -> None:
     """Re-raise a lost-worker error of joblib or Dask as :class:`WorkerLostError`."""
     if type(err).__name__ in _LOST_WORKER_ERRORS:
         raise WorkerLostError(
@@ -67,14 +68,14 @@ def _raise_if_worker_lost(err: Exception, plan: "ChunkPlan") -> None:
 class ChunkPlan:
     """How a job is cut into chunks, and the stream of each chunk."""
 
-    sizes: Tuple[int, ...]
-    seed_sequences: Tuple[np.random.SeedSequence, ...]
+    sizes: tuple[int, ...]
+    seed_sequences: tuple[np.random.SeedSequence, ...]
 
     @property
     def n_samples(self) -> int:
         return sum(self.sizes)
 
-    def describe(self) -> List[dict]:
+    def describe(self) -> list[dict]:
         """JSON-friendly record (size, entropy, spawn key) from which every chunk can be redrawn."""
         return [dict(size=s, **describe_seed_sequence(q)) for s, q in zip(self.sizes, self.seed_sequences)]
 
@@ -90,9 +91,9 @@ class ChunkedSample:
 def plan_chunks(
     n_samples: int,
     *,
-    chunk_size: Optional[int] = None,
+    chunk_size: int | None = None,
     random_state: RandomState = None,
-    seeds: Optional[Sequence[int]] = None,
+    seeds: Sequence[int] | None = None,
     samples_name: str = "n_samples",
 ) -> ChunkPlan:
     """Cut ``n_samples`` into chunks and bind one independent stream to each.
@@ -136,7 +137,7 @@ def plan_chunks(
     return ChunkPlan(sizes, tuple(spawn_seed_sequences(random_state, len(sizes))))
 
 
-def check_n_jobs(n_jobs: object) -> Optional[int]:
+def check_n_jobs(n_jobs: object) -> int | None:
     """Return ``n_jobs`` (None or a non-zero int, joblib's convention) or raise naming it."""
     if n_jobs is None:
         return None
@@ -147,7 +148,7 @@ def check_n_jobs(n_jobs: object) -> Optional[int]:
     return int(n_jobs)
 
 
-def n_workers(n_jobs: Optional[int], n_chunks: int) -> int:
+def n_workers(n_jobs: int | None, n_chunks: int) -> int:
     """Workers to start for ``n_chunks`` chunks: joblib's effective ``n_jobs`` (None and
     negative values resolved against the active ``joblib.parallel_config``), at most one
     per chunk."""
@@ -163,10 +164,10 @@ def run_chunks(
     sampler: Sampler,
     plan: ChunkPlan,
     *,
-    n_jobs: Optional[int] = None,
-    backend: Optional[str] = None,
+    n_jobs: int | None = None,
+    backend: str | None = None,
     progress: bool = False,
-    desc: Optional[str] = None,
+    desc: str | None = None,
 ) -> ChunkedSample:
     """Run ``sampler(size, rng)`` once per chunk of ``plan`` and concatenate the results.
 
@@ -199,7 +200,7 @@ def run_chunks(
     return ChunkedSample(np.concatenate(chunks, axis=0), plan)
 
 
-def _dask_client(backend: Optional[str]):
+def _dask_client(backend: str | None):
     """The dask.distributed client when the job goes to Dask (``backend="dask"`` or an active
     ``joblib.parallel_config(backend="dask")``), else None."""
     if backend not in (None, "dask"):
@@ -214,7 +215,7 @@ def _dask_client(backend: Optional[str]):
     return get_client()
 
 
-def _run_on_dask(client, sampler: Sampler, plan: ChunkPlan, progress: bool, desc: Optional[str]) -> list:
+def _run_on_dask(client, sampler: Sampler, plan: ChunkPlan, progress: bool, desc: str | None) -> list:
     """Submit one task per chunk to the cluster and gather them in chunk order.
 
     Used instead of joblib's Dask backend, which waits forever when a worker dies; here the
@@ -239,13 +240,13 @@ def sample_in_chunks(
     sampler: Sampler,
     n_samples: int,
     *,
-    chunk_size: Optional[int] = None,
+    chunk_size: int | None = None,
     random_state: RandomState = None,
-    seeds: Optional[Sequence[int]] = None,
-    n_jobs: Optional[int] = None,
-    backend: Optional[str] = None,
+    seeds: Sequence[int] | None = None,
+    n_jobs: int | None = None,
+    backend: str | None = None,
     progress: bool = False,
-    desc: Optional[str] = None,
+    desc: str | None = None,
     samples_name: str = "n_samples",
     sample_bytes: int = 0,
 ) -> ChunkedSample:

@@ -11,7 +11,7 @@ multiple of n, so the order is an explicit choice (theory.md 5.2-5.3):
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

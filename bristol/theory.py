@@ -14,7 +14,6 @@ by quadrature of the joint density:
 from __future__ import annotations
 
 import numbers
-from typing import Optional
 
 import numpy as np
 from scipy.special import digamma
@@ -136,7 +135,7 @@ def circular_first_form_factor(n: int, beta: float) -> float:
     return n / (1.0 + beta * (n - 1) / 2.0)
 
 
-def circular_number_variance(n: int, arc, beta: float = 2, k_max: Optional[int] = None) -> np.ndarray:
+def circular_number_variance(n: int, arc, beta: float = 2, k_max: int | None = None) -> np.ndarray:
     """Exact Var(number of eigenphases in an arc of angle ``arc``) for COE/CUE/CSE of size N.
 
     For a rotation-invariant circular ensemble E[Tr U^j conj(Tr U^k)] = delta_jk t_k, hence

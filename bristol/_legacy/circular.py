@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from ..ensembles._jobs import circular_ensemble_eigphases
 __all__ = ["Circular"]
 
 
-def _legacy_random_state(set_seed: bool, seed: int) -> Optional[int]:
+def _legacy_random_state(set_seed: bool, seed: int) -> int | None:
     """The random_state of the 0.2.14 ``set_seed``/``seed`` pair, checked under the name ``seed``."""
     return check_int("seed", seed, minimum=0) if set_seed else None
 

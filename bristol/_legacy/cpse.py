@@ -8,13 +8,14 @@ They are importable from :mod:`bristol.cPSE`, whose :func:`~bristol.cPSE.cpse_me
 """
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..cPSE._layers import extract_layer_matrices, legacy_weight_matrices
 from ..cPSE._loading import resolve_model
-from ..cPSE._pse import d_layers as _d_layers, gram_spectra
+from ..cPSE._pse import d_layers as _d_layers
+from ..cPSE._pse import gram_spectra
 from ..cPSE._report import _as_numpy, _check_matrices, _legacy_eigenvalues, legacy_magnitudes
 from ..periodic import periodic_extension
 
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 
-def get_layer_matrix_set(pmodel, legacy: bool = False) -> Tuple[list, list, list]:
+def get_layer_matrix_set(pmodel, legacy: bool = False) -> tuple[list, list, list]:
     """(A_set, A_set_N, A_set_types): the Gram matrices A = W W^T of the model's layers,
     their shapes and the layer types, as bristol 0.2.14 returns them.
 
@@ -47,7 +48,7 @@ def get_layer_matrix_set(pmodel, legacy: bool = False) -> Tuple[list, list, list
     return grams, [a.shape for a in grams], types
 
 
-def get_eigenvals_layer_matrix_set(A_set: Sequence, legacy: bool = False) -> List[np.ndarray]:
+def get_eigenvals_layer_matrix_set(A_set: Sequence, legacy: bool = False) -> list[np.ndarray]:
     """Eigenvalues of A A^H for every matrix A of ``A_set`` (n values for an n x m matrix).
 
     Default: Hermitian solver on the smaller Gram matrix, float64 (complex128 for complex A),
@@ -70,7 +71,7 @@ def list2plist(lst, upper_bound: int) -> list:
     return list(periodic_extension([legacy_magnitudes(lst)], upper_bound)[0])
 
 
-def eigenvals_set_to_periodic(layer_eigens: Sequence) -> List[list]:
+def eigenvals_set_to_periodic(layer_eigens: Sequence) -> list[list]:
     """Every layer's eigenvalues cycled (:func:`list2plist`) to the largest layer's count."""
     if len(layer_eigens) == 0:
         raise ValueError("layer_eigens must not be empty")

@@ -1,7 +1,7 @@
 """Data sets of circular-ensemble spectra (the bristol 0.2.14 ``Generate`` API)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .._validation import check_choice
 from ..ensembles._haar import ENSEMBLE_BETA

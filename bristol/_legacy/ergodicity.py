@@ -1,7 +1,7 @@
 """bristol 0.2.14's ``Ergodicity`` class: its names and signatures over :mod:`bristol.spectral`."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

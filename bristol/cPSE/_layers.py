@@ -42,13 +42,14 @@ from __future__ import annotations
 import functools
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
 from .._torch import require_torch
-from ._loading import NEEDS_TORCH
-from ._loading import resolve_model  # noqa: F401 (``bristol.layers.resolve_model``, its path before 0.3.0's layout)
+from ._loading import (
+    NEEDS_TORCH,
+    resolve_model,  # noqa: F401 (``bristol.layers.resolve_model``, its path before 0.3.0's layout)
+)
 
 __all__ = [
     "LayerMatrix",
@@ -68,12 +69,12 @@ class LayerMatrix:
 
     name: str
     layer_type: str
-    weight_shape: Tuple[int, ...]
+    weight_shape: tuple[int, ...]
     matrix: object = field(repr=False)
     weight_dtype: str = ""
 
     @property
-    def matrix_shape(self) -> Tuple[int, int]:
+    def matrix_shape(self) -> tuple[int, int]:
         return tuple(self.matrix.shape)
 
 
@@ -83,7 +84,7 @@ class SkippedWeight:
 
     name: str
     layer_type: str
-    weight_shape: Tuple[int, ...]
+    weight_shape: tuple[int, ...]
     reason: str
 
 
@@ -104,7 +105,7 @@ def _split_rows(name, layer_type, weight, parts, dtype=None):
     return [_matrix(f"{name}[{p}]", layer_type, weight, c, dtype) for p, c in zip(parts, chunks)]
 
 
-def _module_matrices(name: str, module, own: Dict[str, object], quantized: bool) -> Tuple[List[LayerMatrix], List[str]]:
+def _module_matrices(name: str, module, own: dict[str, object], quantized: bool) -> tuple[list[LayerMatrix], list[str]]:
     """Matrices of one module under the policy, and the names of the weights it consumed
     (``own``: the module's own weights, the packed ones if ``quantized``; see :func:`_own_weights`)."""
     nn = require_torch(NEEDS_TORCH).nn
@@ -129,7 +130,7 @@ def _module_matrices(name: str, module, own: Dict[str, object], quantized: bool)
     return [], []
 
 
-def _rnn_matrices(name: str, kind: str, mode: str, own: Dict[str, object], dtype=None):
+def _rnn_matrices(name: str, kind: str, mode: str, own: dict[str, object], dtype=None):
     """Gate matrices of every weight_ih / weight_hh, and the projections weight_hr."""
     gates = _GATES.get(mode.split("_")[0], "h")
     mats, used = [], []
@@ -145,7 +146,7 @@ def _rnn_matrices(name: str, kind: str, mode: str, own: Dict[str, object], dtype
 
 # --- quantized modules (torch.ao) -------------------------------------------------------------
 
-def _quantized_weights(module) -> Optional[Dict[str, object]]:
+def _quantized_weights(module) -> dict[str, object] | None:
     """The packed weights of a torch.ao quantized module by name, as stored (quantized or
     float), read through ``weight()`` or ``_weight_bias()``; None for any other module (QAT
     and reference modules keep float parameters; a LinearPackedParams child is read by its
@@ -167,7 +168,7 @@ def _stored_dtype(module, weight):
     return getattr(getattr(module, "_packed_params", module), "dtype", weight.dtype)
 
 
-def _quantized_matrices(name: str, module, kind: str, own: Dict[str, object]):
+def _quantized_matrices(name: str, module, kind: str, own: dict[str, object]):
     """The policy of the float module on the dequantized weights (float32), stored dtype kept."""
     import torch.ao.nn.quantized as nnq
     import torch.ao.nn.quantized.dynamic as nnqd
@@ -186,7 +187,7 @@ def _quantized_matrices(name: str, module, kind: str, own: Dict[str, object]):
     return [], []
 
 
-def _own_weights(module) -> Tuple[Dict[str, object], bool]:
+def _own_weights(module) -> tuple[dict[str, object], bool]:
     """A module's own weights by name (its parameters, or the packed weights of a quantized
     module) and whether it is quantized."""
     packed = _quantized_weights(module)
@@ -224,7 +225,7 @@ def check_matrix_values(matrix: LayerMatrix) -> None:
 
 # --- the policy -------------------------------------------------------------------------------
 
-def extract_layer_matrices(model, example_input=None) -> Tuple[List[LayerMatrix], List[SkippedWeight]]:
+def extract_layer_matrices(model, example_input=None) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
     """Apply the layer policy to ``model``: (matrices, skipped weights).
 
     The matrices come in registration order (``named_modules``, as bristol 0.2.14), or, when
@@ -241,9 +242,9 @@ def extract_layer_matrices(model, example_input=None) -> Tuple[List[LayerMatrix]
     TypeError
         A weight is sparse.
     """
-    matrices: List[LayerMatrix] = []
-    owners: List[str] = []
-    skipped: List[SkippedWeight] = []
+    matrices: list[LayerMatrix] = []
+    owners: list[str] = []
+    skipped: list[SkippedWeight] = []
     for name, module in model.named_modules():
         own, quantized = _own_weights(module)
         qualified = {pname: f"{name}.{pname}" if name else pname for pname in own}
@@ -274,17 +275,17 @@ class _ParameterWrite(RuntimeError):
     """Raised inside the forward pass of :func:`forward_order` instead of writing to a parameter."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _write_guard_class():
     """A TorchDispatchMode that refuses, before it runs, every operator writing into the
     storage of a protected tensor (in place, through a view, or as ``out=``)."""
     from torch.utils._python_dispatch import TorchDispatchMode
 
     class WriteGuard(TorchDispatchMode):
-        def __init__(self, protected: Dict[int, str]):
+        def __init__(self, protected: dict[int, str]):
             super().__init__()
             self.protected = protected
-            self.hit: Optional[str] = None
+            self.hit: str | None = None
 
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
@@ -302,7 +303,7 @@ def _write_guard_class():
     return WriteGuard
 
 
-def _storage_key(tensor) -> Optional[int]:
+def _storage_key(tensor) -> int | None:
     torch = require_torch(NEEDS_TORCH)
     if not isinstance(tensor, torch.Tensor) or tensor.is_meta or tensor.is_quantized or tensor.layout != torch.strided:
         return None
@@ -310,7 +311,7 @@ def _storage_key(tensor) -> Optional[int]:
     return ptr or None  # 0: an empty storage, nothing to protect
 
 
-def forward_order(model, example_input) -> Dict[str, int]:
+def forward_order(model, example_input) -> dict[str, int]:
     """Position of each module's first call in one forward pass of ``model`` on
     ``example_input`` (a tensor, or a tuple of positional arguments); modules that do not run
     are absent.
@@ -337,7 +338,7 @@ def forward_order(model, example_input) -> Dict[str, int]:
     torch = require_torch(NEEDS_TORCH)
     from torch.func import functional_call
 
-    order: Dict[str, int] = {}
+    order: dict[str, int] = {}
     modes = [(module, module.training) for module in model.modules()]
     handles = [module.register_forward_pre_hook(functools.partial(_record_call, order, name))
                for name, module in model.named_modules()]
@@ -366,11 +367,11 @@ def forward_order(model, example_input) -> Dict[str, int]:
     return order
 
 
-def _record_call(order: Dict[str, int], name: str, module, args) -> None:
+def _record_call(order: dict[str, int], name: str, module, args) -> None:
     order.setdefault(name, len(order))
 
 
-def _in_forward_order(matrices: List[LayerMatrix], owners: List[str], order: Dict[str, int]) -> List[LayerMatrix]:
+def _in_forward_order(matrices: list[LayerMatrix], owners: list[str], order: dict[str, int]) -> list[LayerMatrix]:
     """Sort by the first call of each matrix's module (stable: a module's own matrices keep
     their order). A module that does not run (MultiheadAttention's out_proj, whose weight
     the attention uses directly; a branch unused in this mode) stays right after the matrix

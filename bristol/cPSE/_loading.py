@@ -11,8 +11,8 @@ import functools
 import os
 import pickle
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from .._torch import require_torch
 
@@ -92,7 +92,7 @@ def _refuse_ignored(weights, arch, what: str) -> None:
                          "so it would be ignored")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _torchvision_names() -> frozenset:
     """The torchvision model names (empty without torchvision)."""
     try:

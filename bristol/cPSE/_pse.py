@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import sys
 import warnings
-from typing import Callable, List, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Callable
 
 import numpy as np
 from tqdm import tqdm
 
-from .._validation import check_choice, check_finite_array, check_int
 from .._torch import installed_torch
+from .._validation import check_choice, check_finite_array, check_int
 from ..spectral._binning import histogram_range, own_range_counts, uniform_edges
 from ..spectral._ergodicity import REAL_BINS, consecutive_distances
 
@@ -157,7 +158,7 @@ def is_complex(x) -> bool:
     return bool(x.is_complex()) if hasattr(x, "is_complex") else np.iscomplexobj(x)
 
 
-def scaled_stack(matrices: Sequence) -> Tuple[np.ndarray, np.ndarray]:
+def scaled_stack(matrices: Sequence) -> tuple[np.ndarray, np.ndarray]:
     """(stack, exponents) of equally shaped matrices (numpy arrays or torch tensors).
 
     ``stack`` is (k, n, m), float64 -- complex128 when any matrix is complex -- with matrix j
@@ -216,7 +217,7 @@ def numpy_gram_eigvalsh(stack: np.ndarray) -> np.ndarray:
     return symmetric_eigvalsh(gram)
 
 
-def numpy_scaled_solver(matrices: Sequence) -> Tuple[np.ndarray, np.ndarray]:
+def numpy_scaled_solver(matrices: Sequence) -> tuple[np.ndarray, np.ndarray]:
     """The default solver of :func:`gram_spectra`: numpy on the CPU, on :func:`scaled_stack`."""
     stack, exponents = scaled_stack(matrices)
     return numpy_gram_eigvalsh(stack), exponents
@@ -230,10 +231,10 @@ def gram_spectra(
     matrices: Sequence,
     power: int = 1,
     *,
-    solver: Callable[[Sequence], Tuple[np.ndarray, np.ndarray]] | None = None,
+    solver: Callable[[Sequence], tuple[np.ndarray, np.ndarray]] | None = None,
     progress: bool = False,
     labels: Sequence[str] | None = None,
-) -> List[np.ndarray]:
+) -> list[np.ndarray]:
     """Eigenvalues of (X X^H)^power for every matrix X (n x m), descending, n values each.
 
     Computed from the smaller Gram matrix (X X^H, or X^H X padded with n - m zeros) with a
@@ -255,7 +256,7 @@ def gram_spectra(
     power = check_int("power", power)
     solver = solver or numpy_scaled_solver
     labels = [f"matrices[{k}]" for k in range(len(matrices))] if labels is None else list(labels)
-    out: List[np.ndarray] = [np.empty(0)] * len(matrices)
+    out: list[np.ndarray] = [np.empty(0)] * len(matrices)
     groups: dict = {}
     for k, x in enumerate(matrices):
         groups.setdefault((tuple(x.shape), is_complex(x)), []).append(k)

@@ -21,8 +21,8 @@ up to the float32 rounding of the legacy eigenvalues. Nothing is printed.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -31,7 +31,8 @@ from .._validation import check_finite_array
 from ..periodic import periodic_extension
 from ._layers import extract_layer_matrices, legacy_weight_matrices
 from ._loading import NEEDS_TORCH, resolve_model
-from ._pse import cpse_from_d_layers, d_layers as _d_layers, gram_spectra, is_complex
+from ._pse import cpse_from_d_layers, gram_spectra, is_complex
+from ._pse import d_layers as _d_layers
 
 __all__ = [
     "cpse_measure",
@@ -48,9 +49,9 @@ PROGRESS_MIN_LAYERS = 50
 
 # --- measures -------------------------------------------------------------------------------
 
-def cpse_measure(pmodel, legacy: bool = False, *, device: Optional[str] = None,
-                 progress: Optional[bool] = None, example_input=None,
-                 allow_pickle: bool = False) -> Tuple[list, float]:
+def cpse_measure(pmodel, legacy: bool = False, *, device: str | None = None,
+                 progress: bool | None = None, example_input=None,
+                 allow_pickle: bool = False) -> tuple[list, float]:
     """(d_layers, cpse) of a PyTorch model (or a torchvision name, state_dict or file; see
     :func:`bristol.cPSE.resolve_model`). Layer spectra are sigma^4 (eigenvalues of (W W^T)^2).
 
@@ -72,7 +73,7 @@ def cpse_measure(pmodel, legacy: bool = False, *, device: Optional[str] = None,
 
 
 def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, *,
-                         device: Optional[str] = None) -> Tuple[list, float]:
+                         device: str | None = None) -> tuple[list, float]:
     """(d_layers, cpse) of a list of at least 3 weight matrices (2-D numpy arrays or torch
     tensors); spectra sigma^2, the eigenvalues of M M^H.
 
@@ -110,12 +111,12 @@ class LayerRecord:
 
     name: str
     layer_type: str
-    weight_shape: Tuple[int, ...]
-    matrix_shape: Optional[Tuple[int, int]]
+    weight_shape: tuple[int, ...]
+    matrix_shape: tuple[int, int] | None
     status: str  # "used" or "skipped"
     reason: str = ""
-    d_layer: Optional[float] = None  # d_l for the layer whose addition it measures
-    weight_dtype: Optional[str] = None  # as stored, e.g. "torch.qint8" for a quantized layer (matrix dequantized)
+    d_layer: float | None = None  # d_l for the layer whose addition it measures
+    weight_dtype: str | None = None  # as stored, e.g. "torch.qint8" for a quantized layer (matrix dequantized)
 
 
 @dataclass
@@ -126,21 +127,21 @@ class CPSEReport:
     attached to the (l + 1)-th used layer; the first and the last used layer carry none.
     """
 
-    layers: List[LayerRecord]
+    layers: list[LayerRecord]
     d_layers: np.ndarray
     cpse: float
     legacy: bool = False
     definition: str = field(default="sigma^4: eigenvalues of (W W^T)^2, periodic to the largest layer")
 
     @property
-    def used(self) -> List[LayerRecord]:
+    def used(self) -> list[LayerRecord]:
         return [r for r in self.layers if r.status == "used"]
 
     @property
-    def skipped(self) -> List[LayerRecord]:
+    def skipped(self) -> list[LayerRecord]:
         return [r for r in self.layers if r.status == "skipped"]
 
-    def to_records(self) -> List[dict]:
+    def to_records(self) -> list[dict]:
         return [dict(r.__dict__) for r in self.layers]
 
     def to_dataframe(self):
@@ -152,8 +153,8 @@ class CPSEReport:
         return pd.DataFrame(self.to_records())
 
 
-def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device: Optional[str] = None,
-                progress: Optional[bool] = None, example_input=None, allow_pickle: bool = False) -> CPSEReport:
+def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device: str | None = None,
+                progress: bool | None = None, example_input=None, allow_pickle: bool = False) -> CPSEReport:
     """Per-layer report with d_layers and cPSE for a model, a torchvision model name (with
     ``weights`` passed through; pretrained weights need network access), a state_dict (with
     ``arch``) or a saved file (``allow_pickle``: see :func:`cpse_measure`). See
@@ -218,7 +219,7 @@ def plot_d_layers(report, ax=None, path=None):
 
 # --- helpers --------------------------------------------------------------------------------
 
-def _legacy_d_layers(matrices, labels: Optional[Sequence[str]] = None) -> np.ndarray:
+def _legacy_d_layers(matrices, labels: Sequence[str] | None = None) -> np.ndarray:
     """bristol 0.2.14's steps: eigvals(M M^T) in solver order, cycled by list2plist, d_layers.
 
     ``matrices`` as returned by :func:`_check_matrices` with ``legacy=True``; ``labels`` names
@@ -235,7 +236,7 @@ def legacy_magnitudes(values) -> np.ndarray:
     return np.abs(values.real) if values.dtype == np.complex64 else np.abs(values)
 
 
-def _legacy_eigenvalues(matrices: Sequence[np.ndarray], labels: Sequence[str]) -> List[np.ndarray]:
+def _legacy_eigenvalues(matrices: Sequence[np.ndarray], labels: Sequence[str]) -> list[np.ndarray]:
     """``np.linalg.eigvals(M @ M.T)`` for every matrix, in its dtype (bristol 0.2.14), raising
     ValueError naming the matrix when M M^T or its eigenvalues leave the normal range of the
     dtype (overflow to Inf, or a nonzero M whose M M^T is subnormal or zero)."""
@@ -330,7 +331,7 @@ def _as_numpy(tensor) -> np.ndarray:
     return tensor.detach().cpu().to(torch.complex128 if tensor.is_complex() else torch.float64).numpy()
 
 
-def _solver(device: Optional[str]):
+def _solver(device: str | None):
     """The Gram eigen-solver of :func:`bristol.cPSE._pse.gram_spectra` for ``device`` (None: numpy on
     the CPU): torch on the device, float64 (complex128 for complex matrices), each matrix scaled
     by 2^-e so that its largest |real or imaginary part| lies in [0.5, 1)."""

@@ -48,7 +48,6 @@ faster there.
 from __future__ import annotations
 
 import math
-from typing import Tuple
 
 import numpy as np
 from scipy.linalg import eig_banded
@@ -115,7 +114,7 @@ def verblunsky_coefficients(n: int, beta: float, shape: tuple, rng: np.random.Ge
     return modulus * np.exp(1j * phase)
 
 
-def _block_factor_diagonals(alpha: np.ndarray, parity: int) -> Tuple[np.ndarray, np.ndarray]:
+def _block_factor_diagonals(alpha: np.ndarray, parity: int) -> tuple[np.ndarray, np.ndarray]:
     """Diagonal and first off-diagonal of L (parity 0) or M (parity 1).
 
     The factor holds Xi_k on rows/columns (k, k+1) for k of the given parity, k <= n - 2;

@@ -10,7 +10,7 @@ unpickle them.
 from __future__ import annotations
 
 import functools
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -37,11 +37,11 @@ def circular_ensemble_eigphases(
     beta: float = 2,
     *,
     method: str = "auto",
-    chunk_size: Optional[int] = None,
+    chunk_size: int | None = None,
     random_state: RandomState = None,
-    seeds: Optional[Sequence[int]] = None,
-    n_jobs: Optional[int] = None,
-    backend: Optional[str] = None,
+    seeds: Sequence[int] | None = None,
+    n_jobs: int | None = None,
+    backend: str | None = None,
     progress: bool = False,
 ) -> ChunkedSample:
     """Eigenphases of ``n_matrices`` members of the circular beta-ensemble, in chunks.
@@ -105,11 +105,11 @@ def gaussian_ensemble_eigvals(
     n_matrices: int,
     beta: float = 1,
     *,
-    chunk_size: Optional[int] = None,
+    chunk_size: int | None = None,
     random_state: RandomState = None,
-    seeds: Optional[Sequence[int]] = None,
-    n_jobs: Optional[int] = None,
-    backend: Optional[str] = None,
+    seeds: Sequence[int] | None = None,
+    n_jobs: int | None = None,
+    backend: str | None = None,
     progress: bool = False,
 ) -> ChunkedSample:
     """Eigenvalues of ``n_matrices`` Gaussian beta-ensemble members, in chunks.

@@ -23,8 +23,6 @@ Used by :mod:`bristol.spectral._ergodicity` (spectral densities, the Thirumalai-
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
-
 import numpy as np
 
 __all__ = ["uniform_edges", "binned_counts", "histogram_range", "own_range_counts", "count_moments"]
@@ -47,7 +45,7 @@ def uniform_edges(first, last, n_bins: int, dtype) -> np.ndarray:
     return edges
 
 
-def _scaled_grid(edges: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _scaled_grid(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exponents s and the float64 ends lo * 2**s, hi * 2**s of each grid, with (hi - lo) * 2**s
     in [1, 2): scaling by 2**s is exact and keeps B / (hi - lo) and the positions finite for
     subnormal widths (B / (hi - lo) = inf) and overflowing ones (hi - lo = inf) alike."""
@@ -118,7 +116,7 @@ def _bin_keys(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) -> np.nda
     return keys
 
 
-def _sorted_row_counts(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) -> Optional[np.ndarray]:
+def _sorted_row_counts(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) -> np.ndarray | None:
     """Counts (M, B) when every row of ``data`` is sorted, else None.
 
     The number of values of a sorted row below each inner edge is found by one searchsorted of
@@ -155,7 +153,7 @@ def binned_counts(data: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return counts
 
 
-def histogram_range(lo: np.ndarray, hi: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def histogram_range(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """numpy's automatic histogram range [min, max], widened by 0.5 on each side when
     min == max (elementwise, in the dtype of the data)."""
     half = lo.dtype.type(0.5)
@@ -163,7 +161,7 @@ def histogram_range(lo: np.ndarray, hi: np.ndarray) -> Tuple[np.ndarray, np.ndar
     return np.where(same, lo - half, lo), np.where(same, hi + half, hi)
 
 
-def own_range_counts(samples: np.ndarray, n_bins: int) -> Tuple[np.ndarray, np.ndarray]:
+def own_range_counts(samples: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
     """Counts of each row on its own ``n_bins`` equal bins over [min, max] of that row
     (widened by 0.5 on each side when min == max): ``np.histogram(row, bins=n_bins)`` bit for
     bit, for all rows at once. Returns (counts (M, B), edges (M, B + 1)). The counts always
@@ -174,7 +172,7 @@ def own_range_counts(samples: np.ndarray, n_bins: int) -> Tuple[np.ndarray, np.n
     return binned_counts(samples, edges), edges
 
 
-def count_moments(data: np.ndarray, edges: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def count_moments(data: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pooled counts K(b) = sum_i n_i(b) and S(b) = sum_i n_i(b)^2 of the rows of (M, N) data.
 
     With no more bins than values per member, from the dense M x B counts; otherwise from the

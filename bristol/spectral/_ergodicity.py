@@ -37,7 +37,7 @@ grids, as ``np.histogram`` refuses them.
 from __future__ import annotations
 
 import functools
-from typing import Sequence, Tuple
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -135,7 +135,7 @@ def as_ensemble(values, n_members: int, n: int, name: str = "c_eigen") -> np.nda
     return check_finite_array(name, arr.reshape(n_members, n))
 
 
-def _prepare(spectra, kind: str) -> Tuple[np.ndarray, bool]:
+def _prepare(spectra, kind: str) -> tuple[np.ndarray, bool]:
     """(M, N) floating array and whether it holds phases (float64, wrapped into [-pi, pi])."""
     kind = check_choice("kind", kind, ("auto", "phase", "real"))
     arr = check_numeric("spectra", spectra)
@@ -196,7 +196,7 @@ def ensemble_counts(
     delta_rad: float = 0.2,
     real_grid: str = "own",
     real_bins: int = REAL_BINS,
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Ensemble spectral density rho(b) (mean count per member) and the bin centres.
 
     ``spectra`` is (M, N): complex eigenvalues (binned by phase), phases (``kind="phase"``;
