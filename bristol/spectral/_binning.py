@@ -23,6 +23,8 @@ Used by :mod:`bristol.spectral._ergodicity` (spectral densities, the Thirumalai-
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["uniform_edges", "binned_counts", "histogram_range", "own_range_counts", "count_moments"]
@@ -45,10 +47,18 @@ def uniform_edges(first, last, n_bins: int, dtype) -> np.ndarray:
     return edges
 
 
+_TINY, _HUGE = float(np.finfo(float).tiny), float(np.finfo(float).max)
+
+
 def _scaled_grid(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exponents s and the float64 ends lo * 2**s, hi * 2**s of each grid, with (hi - lo) * 2**s
     in [1, 2): scaling by 2**s is exact and keeps B / (hi - lo) and the positions finite for
     subnormal widths (B / (hi - lo) = inf) and overflowing ones (hi - lo = inf) alike."""
+    if edges.ndim == 1:  # one grid: Python floats (numpy's 0-d arithmetic costs ~10x more here)
+        lo, hi = float(edges[0]), float(edges[-1])
+        width = hi - lo
+        exponent = math.frexp(width)[1] if math.isfinite(width) else math.frexp(hi * 0.5 - lo * 0.5)[1] + 1
+        return 1 - exponent, math.ldexp(lo, 1 - exponent), math.ldexp(hi, 1 - exponent)
     lo, hi = edges[..., 0].astype(float), edges[..., -1].astype(float)
     with np.errstate(over="ignore"):
         width = hi - lo
@@ -70,8 +80,17 @@ def _scaled_positions(data: np.ndarray, edges: np.ndarray) -> np.ndarray:
     shift, lo, hi = _scaled_grid(edges)
     slope = n_bins / (hi - lo)
     per_row = edges.ndim == 2
-    scaled = np.ldexp(data, shift[:, None] if per_row else shift, dtype=float)
-    scaled *= slope[:, None] if per_row else slope
+    # 2**shift * slope is B / (hi - lo) of the unscaled grid, exactly, unless it leaves the
+    # normal range: then scale the data first (one more pass); otherwise fold the power of two
+    # into the slope (the positions differ at most by the rounding of subnormal data values,
+    # which the edge checks of the callers absorb)
+    with np.errstate(over="ignore", under="ignore"):
+        factor = np.ldexp(slope, shift)
+    if np.all((factor >= _TINY) & (factor <= _HUGE)):
+        scaled = np.multiply(data, factor[:, None] if per_row else factor, dtype=float)
+    else:
+        scaled = np.ldexp(data, shift[:, None] if per_row else shift, dtype=float)
+        scaled *= slope[:, None] if per_row else slope
     scaled += (np.arange(m) * float(n_bins) - lo * slope)[:, None]
     return scaled
 
@@ -94,8 +113,7 @@ def _bin_keys(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) -> np.nda
     keys = floor.astype(np.intp).reshape(-1)
     _, lo, hi = _scaled_grid(edges)
     grids = edges if edges.ndim == 2 else edges[None, :]
-    ideal = np.arange(grids.shape[0])[:, None] * float(n_bins) + np.arange(n_bins + 1)
-    off_grid = float(np.max(np.abs(_scaled_positions(grids, grids) - ideal)))
+    off_grid = _edge_deviation(grids) if _extreme_grid(grids) else 0.0
     span = float(np.max(np.maximum(np.abs(lo), np.abs(hi)) / (hi - lo)))
     tol = 2 * off_grid + 1e3 * (np.finfo(data.dtype).eps * n_bins * (1.0 + span) + np.finfo(float).eps * m * n_bins)
     near = np.flatnonzero((frac < tol) | (frac > 1 - tol))
@@ -114,6 +132,24 @@ def _bin_keys(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) -> np.nda
             first, last = np.where(right, mid, first), np.where(right, last, mid - 1)
         keys[near] = rows * n_bins + first
     return keys
+
+
+def _extreme_grid(grids: np.ndarray) -> bool:
+    """Whether a grid's bins are within a factor 1/eps of the smallest normal number of the
+    edges' dtype (edges there are rounded to the subnormal step, far from their ideal
+    positions), or its width overflows. Other grids are accurate to a few ulps of their ends,
+    which the ``eps``-based term of the tolerance in :func:`_bin_keys` covers."""
+    info = np.finfo(grids.dtype)
+    with np.errstate(over="ignore"):
+        widths = np.abs(grids[:, -1].astype(float) - grids[:, 0].astype(float)) / (grids.shape[1] - 1)
+    return not bool(np.all(np.isfinite(widths) & (widths >= float(info.tiny) / float(info.eps))))
+
+
+def _edge_deviation(grids: np.ndarray) -> float:
+    """Largest distance, in bins, of the edges' scaled positions from their ideal integers."""
+    n_bins = grids.shape[1] - 1
+    ideal = np.arange(grids.shape[0])[:, None] * float(n_bins) + np.arange(n_bins + 1)
+    return float(np.max(np.abs(_scaled_positions(grids, grids) - ideal)))
 
 
 def _sorted_row_counts(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) -> np.ndarray | None:
