@@ -222,9 +222,9 @@ def _binned(spectra: ArrayLike, kind: str, delta_rad: float, real_grid: str,
         own = check_choice("real_grid", real_grid, ("own", "common")) == "own"
         real_bins = _check_real_bins(real_bins, arr.shape[0], own)
         if own:
-            pooled, pooled_edges = own_range_counts(arr.reshape(1, -1), real_bins)
+            pooled_counts, pooled_edges = own_range_counts(arr.reshape(1, -1), real_bins)
             members = own_range_counts(arr, real_bins)[0]
-            return arr, _real_centres(pooled_edges[0]), pooled[0].astype(float), ("own", members)
+            return arr, _real_centres(pooled_edges[0]), pooled_counts[0].astype(float), ("own", members)
     edges = _grid_edges(arr, is_phase, delta_rad, real_bins)
     pooled, squares = count_moments(arr, edges)
     centres = 0.5 * (edges[1:] + edges[:-1]) if is_phase else _real_centres(edges)
