@@ -187,8 +187,8 @@ def circular_form_factor(n: int, k: ArrayLike, beta: int = 2) -> NDArray[np.floa
 
     See Also
     --------
-    circular_first_form_factor : :math:`t_1` for any :math:`\beta > 0`.
-    bristol.spectral.form_factor : the estimate from sampled spectra.
+    circular_first_form_factor : The first order for any :math:`\beta > 0`.
+    bristol.spectral.form_factor : The estimate from sampled spectra.
 
     Notes
     -----
@@ -293,7 +293,7 @@ def circular_number_variance(n: int, arc: ArrayLike, beta: int = 2, k_max: int |
 
     See Also
     --------
-    bristol.spectral.number_variance : the estimate from sampled spectra.
+    bristol.spectral.number_variance : The estimate from sampled spectra.
 
     Notes
     -----
@@ -439,7 +439,7 @@ def gap_ratio_surmise(r: ArrayLike, beta: int) -> NDArray[np.float64]:
 
     See Also
     --------
-    bristol.spectral.gap_ratios : the ratios of sampled spectra.
+    bristol.spectral.gap_ratios : The ratios of sampled spectra.
 
     Notes
     -----
@@ -504,7 +504,7 @@ def semicircle_density(x: ArrayLike, n: int, beta: float = 1) -> NDArray[np.floa
 
     See Also
     --------
-    semicircle_radius : the edge R.
+    semicircle_radius : The edge R.
 
     Notes
     -----
