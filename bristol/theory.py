@@ -1,21 +1,44 @@
-"""Exact reference values for the circular ensembles (finite N).
+r"""Exact reference values for the random-matrix ensembles (finite N where known).
 
-Form factor t_k = E|Tr U^k|^2 (for CSE the trace over the N distinct eigenvalues), from
-Haake, *Quantum Signatures of Chaos* (form factors of the circular ensembles) and
-Diaconis & Shahshahani (1994) for CUE; checked in ``shared/reference/theory.md`` section 3.1
-by quadrature of the joint density:
+The values that bristol's samplers and spectral statistics are tested against; each is
+derived in ``docs/theory.md`` (the section is named in each docstring):
 
-* CUE: t_k = min(k, N);
-* COE: t_k = 2k - k sum_{m=1}^{k} 1/(m + (N-1)/2) for k <= N,
-       t_k = 2N - k sum_{m=1}^{N} 1/(m + k - (N+1)/2) for k >= N;
-* CSE: t_k = k/2 + (k/4) sum_{m=1}^{k} 1/(N + 1/2 - m) for k <= 2N, t_k = N for k >= 2N;
-* any beta > 0: t_1 = N / (1 + beta (N - 1) / 2).
+* the form factor :math:`t_k = E\,|\mathrm{Tr}\,U^k|^2` of the circular ensembles, exact at
+  every N (docs/theory.md, section 3.1; for the CSE the trace runs over the N distinct
+  eigenvalues):
+
+  - CUE: :math:`t_k = \min(k, N)` (Diaconis & Shahshahani 1994);
+  - COE: :math:`t_k = 2k - k \sum_{m=1}^{k} 1/(m + (N-1)/2)` for :math:`k \le N` and
+    :math:`t_k = 2N - k \sum_{m=1}^{N} 1/(m + k - (N+1)/2)` for :math:`k \ge N` (Haake 2010);
+  - CSE: :math:`t_k = k/2 + (k/4) \sum_{m=1}^{k} 1/(N + 1/2 - m)` for :math:`k \le 2N` and
+    :math:`t_k = N` beyond (Haake 2010);
+  - any :math:`\beta > 0`: :math:`t_1 = N / (1 + \beta (N - 1)/2)` (Killip & Nenciu 2004);
+
+* the number variance of an arc (section 3.5), the Wigner surmise (section 3.3), the
+  gap-ratio surmise and its mean (section 3.4; Atas et al. 2013);
+* the normalisation, trace moments and semicircle of bristol's Gaussian ensembles
+  (sections 4.1-4.3; Dumitriu & Edelman 2002).
+
+The tests compare these with the sums in exact rational arithmetic and with sampled ensembles.
+
+References
+----------
+* P. Diaconis, M. Shahshahani, "On the eigenvalues of random matrices", J. Appl. Probab.
+  31A, 49-62 (1994).
+* F. Haake, *Quantum Signatures of Chaos*, 3rd ed., Springer (2010).
+* R. Killip, I. Nenciu, "Matrix models for circular ensembles", Int. Math. Res. Not.
+  2004(50), 2665-2701.
+* I. Dumitriu, A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
+  5830-5847 (2002).
+* Y. Y. Atas, E. Bogomolny, O. Giraud, G. Roux, "Distribution of the ratio of consecutive
+  level spacings in random matrix ensembles", Phys. Rev. Lett. 110, 084101 (2013).
 """
 from __future__ import annotations
 
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma
 
 from ._validation import block_steps, check_int, check_numeric, check_positive_real
@@ -37,18 +60,26 @@ __all__ = [
 
 #: The series of the COE number variance is summed to k_max = 2000 N by default (error < 1e-9 N).
 COE_TERMS_PER_LEVEL = 2000
+_TWO_PI = 2 * np.pi
+
+# --- argument checks shared with bristol.spectral (the statistics that these values describe) ----
 
 
-def _check_beta(beta, allowed: tuple, what: str) -> int:
+def _is_real_number(value: object) -> bool:
+    """Whether ``value`` is a real scalar (Python or numpy), bools excluded."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_beta(beta: float, allowed: tuple[int, ...], what: str) -> int:
     """``beta`` as an int from ``allowed`` (TypeError for a non-number, ValueError otherwise)."""
-    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
+    if not _is_real_number(beta):
         raise TypeError(f"beta must be one of {allowed} for {what}, got {beta!r}")
     if beta not in allowed:
         raise ValueError(f"beta must be one of {allowed} for {what}, got {beta!r}")
     return int(beta)
 
 
-def _check_n(n) -> int:
+def _check_n(n: int) -> int:
     """The number of levels N: an integer in [1, 2**53] (exact in float64)."""
     n = check_int("n", n)
     if n > 2**53:
@@ -56,14 +87,14 @@ def _check_n(n) -> int:
     return n
 
 
-def _finite(value, n: int, beta: float) -> float:
+def _finite(value: float, n: int, beta: float) -> float:
     """``value`` (a float64 computed from N and beta), refusing an overflow."""
     if not np.isfinite(value):
         raise ValueError(f"n = {n} and beta = {beta!r} overflow float64 here")
     return float(value)
 
 
-def _check_values(name: str, values) -> np.ndarray:
+def _check_values(name: str, values: ArrayLike) -> NDArray[np.float64]:
     """``values`` (any shape, possibly empty) as a float64 array of finite real numbers."""
     arr = check_numeric(name, values)
     if np.iscomplexobj(arr):
@@ -74,7 +105,7 @@ def _check_values(name: str, values) -> np.ndarray:
     return arr
 
 
-def _check_orders(k) -> np.ndarray:
+def _check_orders(k: ArrayLike) -> NDArray[np.float64]:
     """The orders ``k`` (any shape, integers >= 1) as a float64 array of the same shape."""
     ks = np.asarray(k)
     if ks.dtype == bool or not (np.issubdtype(ks.dtype, np.integer) or np.issubdtype(ks.dtype, np.floating)):
@@ -85,7 +116,17 @@ def _check_orders(k) -> np.ndarray:
     return ks
 
 
-def _digamma_difference(x: np.ndarray, m) -> np.ndarray:
+def _check_arc(arc: ArrayLike, *, scalar: bool = False) -> NDArray[np.float64]:
+    """Arc angles ``arc`` in [0, 2 pi] as a float64 array (a real number when ``scalar``)."""
+    if scalar and not _is_real_number(arc):
+        raise TypeError(f"arc must be a real number in [0, 2 pi], got {arc!r}")
+    arcs = _check_values("arc", arc)
+    if np.any(arcs < 0) or np.any(arcs > _TWO_PI):
+        raise ValueError(f"arc must lie in [0, 2 pi], got {arcs if arcs.ndim else float(arcs)}")
+    return arcs
+
+
+def _digamma_difference(x: ArrayLike, m: ArrayLike) -> NDArray[np.float64]:
     """psi(x + m) - psi(x) = sum_{j=0}^{m-1} 1/(x + j) for m >= 1, to near full relative
     precision also where x >> m and the two digammas cancel: for x >= 100 from the asymptotic
     series psi(x) ~ ln x - 1/(2x) - 1/(12x^2) + 1/(120x^4), differenced term by term
@@ -104,7 +145,7 @@ def _digamma_difference(x: np.ndarray, m) -> np.ndarray:
     return out
 
 
-def _form_factor_values(n: int, ks: np.ndarray, beta: int) -> np.ndarray:
+def _form_factor_values(n: int, ks: NDArray[np.float64], beta: int) -> NDArray[np.float64]:
     """t_k of the COE/CUE/CSE (beta = 1, 2, 4) for float64 orders ``ks`` >= 1 (vectorised,
     O(1) per k: the harmonic-type sums of the module docstring as digamma differences)."""
     if beta == 2:
@@ -119,45 +160,173 @@ def _form_factor_values(n: int, ks: np.ndarray, beta: int) -> np.ndarray:
     return np.where(inside, k_in / 2 + k_in / 4 * _digamma_difference(n + 0.5 - k_in, k_in), float(n))
 
 
-def circular_form_factor(n: int, k, beta: float = 2) -> np.ndarray:
-    """Exact t_k = E|sum_j exp(i k theta_j)|^2 of the COE, CUE or CSE (beta = 1, 2, 4) with
-    N = ``n`` distinct eigenphases, for integer k >= 1 (scalar or array; the result has the
-    shape of ``k``). O(1) time and memory per k."""
+def circular_form_factor(n: int, k: ArrayLike, beta: int = 2) -> NDArray[np.float64]:
+    r"""Exact form factor of the COE, CUE or CSE with N eigenphases.
+
+    Parameters
+    ----------
+    n : int
+        The number N of distinct eigenphases, in [1, 2**53] (for the CSE, the N distinct
+        eigenvalues of the 2N x 2N matrix).
+    k : int or array_like of int
+        Orders :math:`k \ge 1`, any shape.
+    beta : {1, 2, 4}, default 2
+        The ensemble: 1 COE, 2 CUE, 4 CSE.
+
+    Returns
+    -------
+    ndarray of float64
+        :math:`t_k` for every order, with the shape of ``k``.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, ``k`` does not hold numbers, or ``beta`` is not a number.
+    ValueError
+        If ``n`` is out of range, an order is not an integer >= 1, or ``beta`` is not 1, 2 or 4.
+
+    See Also
+    --------
+    circular_first_form_factor : The first order for any :math:`\beta > 0`.
+    bristol.spectral.form_factor : The estimate from sampled spectra.
+
+    Notes
+    -----
+    :math:`t_k = E\,|\sum_{j=1}^{N} e^{i k \theta_j}|^2`. The finite sums of the module
+    docstring are evaluated as differences of digamma functions, O(1) time and memory per
+    order (an asymptotic series where the digammas nearly cancel), so orders up to
+    :math:`2^{53}` cost the same as small ones. Derivation and a table of values in
+    docs/theory.md, section 3.1.
+
+    References
+    ----------
+    * P. Diaconis, M. Shahshahani, J. Appl. Probab. 31A, 49-62 (1994) (CUE).
+    * F. Haake, *Quantum Signatures of Chaos*, 3rd ed., Springer (2010) (COE, CSE).
+
+    Examples
+    --------
+    >>> from bristol.theory import circular_form_factor
+    >>> circular_form_factor(5, [1, 2, 5, 6])
+    array([1., 2., 5., 5.])
+    >>> circular_form_factor(5, [1, 6], beta=1).round(6)
+    array([1.666667, 4.692857])
+    >>> float(circular_form_factor(5, 10, beta=4))
+    5.0
+    """
     n = _check_n(n)
     beta = _check_beta(beta, (1, 2, 4), "the exact form factor")
     return _form_factor_values(n, _check_orders(k), beta)
 
 
 def circular_first_form_factor(n: int, beta: float) -> float:
-    """t_1 = E|sum_j exp(i theta_j)|^2 = N / (1 + beta (N - 1) / 2) for any beta > 0."""
+    r"""Exact first form factor :math:`t_1` of the circular beta-ensemble, any :math:`\beta > 0`.
+
+    Parameters
+    ----------
+    n : int
+        The number N of eigenphases, in [1, 2**53].
+    beta : float
+        The Dyson index, a finite real number > 0.
+
+    Returns
+    -------
+    float
+        :math:`t_1 = E\,|\sum_j e^{i \theta_j}|^2 = N / (1 + \beta (N - 1)/2)`.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer or ``beta`` not a real number.
+    ValueError
+        If ``n`` < 1 or ``n`` > 2**53, or ``beta`` is not finite and > 0.
+
+    Notes
+    -----
+    From the first Verblunsky coefficient of the Killip-Nenciu CMV model; it reduces to
+    2N/(N+1), 1 and N/(2N-1) for beta = 1, 2, 4 (docs/theory.md, section 3.1).
+
+    References
+    ----------
+    * R. Killip, I. Nenciu, "Matrix models for circular ensembles", Int. Math. Res. Not.
+      2004(50), 2665-2701.
+
+    Examples
+    --------
+    >>> from bristol.theory import circular_first_form_factor
+    >>> circular_first_form_factor(5, 0.5)
+    2.5
+    >>> circular_first_form_factor(5, 2)
+    1.0
+    """
     n = _check_n(n)
     beta = check_positive_real("beta", beta)
     return n / (1.0 + beta * (n - 1) / 2.0)
 
 
-def circular_number_variance(n: int, arc, beta: float = 2, k_max: int | None = None) -> np.ndarray:
-    """Exact Var(number of eigenphases in an arc of angle ``arc``) for COE/CUE/CSE of size N.
+def circular_number_variance(n: int, arc: ArrayLike, beta: int = 2, k_max: int | None = None) -> NDArray[np.float64]:
+    r"""Exact variance of the number of eigenphases in an arc, for the COE, CUE or CSE.
 
-    For a rotation-invariant circular ensemble E[Tr U^j conj(Tr U^k)] = delta_jk t_k, hence
-    Var(n_arc) = (1/pi^2) sum_{k>=1} t_k (1 - cos k arc) / k^2 (theory.md 3.5). Written as
-    N sum_k (1 - cos k arc)/k^2 = N (pi arc/2 - arc^2/4) (0 <= arc <= 2 pi) plus the finite
-    correction sum_k (t_k - N)(1 - cos k arc)/k^2, which is exactly finite for CUE (k < N)
-    and CSE (k < 2N) and summed to ``k_max`` (an integer >= 1, default 2000 N, error
-    < 1e-9 N) for COE; ``k_max`` is refused for CUE and CSE, whose series are exact.
+    Parameters
+    ----------
+    n : int
+        The number N of eigenphases, in [1, 2**53].
+    arc : float or array_like of float
+        Arc angles :math:`\theta` in :math:`[0, 2\pi]`, any shape.
+    beta : {1, 2, 4}, default 2
+        The ensemble: 1 COE, 2 CUE, 4 CSE.
+    k_max : int, optional
+        COE only: the last term of the series (default ``COE_TERMS_PER_LEVEL * n`` = 2000 N,
+        error below 1e-9 N). Refused for the CUE and CSE, whose series are finite and exact.
 
-    ``arc`` is a finite real number or array in [0, 2 pi]; the result has its shape.
-    Time O(len(arc) K) for the K terms of the series; memory the size of ``arc`` plus a
-    working block of about 64 MiB (arcs and orders are taken in blocks).
+    Returns
+    -------
+    ndarray of float64
+        :math:`\mathrm{Var}\, n_\theta` for every arc, with the shape of ``arc``.
+
+    Raises
+    ------
+    TypeError
+        If ``n``, ``k_max`` are not integers, ``arc`` is not real, or ``beta`` not a number.
+    ValueError
+        If an arc lies outside :math:`[0, 2\pi]` or is not finite, ``beta`` is not 1, 2 or 4,
+        or ``k_max`` is given for the CUE or CSE.
+
+    See Also
+    --------
+    bristol.spectral.number_variance : The estimate from sampled spectra.
+
+    Notes
+    -----
+    For a rotation-invariant circular ensemble the traces of different orders are
+    uncorrelated, :math:`E[\mathrm{Tr}\,U^j\,\overline{\mathrm{Tr}\,U^k}] = \delta_{jk} t_k`,
+    so :math:`\mathrm{Var}\, n_\theta = \pi^{-2} \sum_{k \ge 1} t_k (1 - \cos k\theta)/k^2`
+    (docs/theory.md, section 3.5). It is computed as the closed form
+    :math:`N(\pi\theta/2 - \theta^2/4)` plus the correction
+    :math:`\sum_k (t_k - N)(1 - \cos k\theta)/k^2`, which has finitely many terms for the CUE
+    (k < N) and CSE (k < 2N). Time O(len(arc) K) for the K terms; memory the size of ``arc``
+    plus a working block of about 64 MiB.
+
+    References
+    ----------
+    * F. J. Dyson, M. L. Mehta, J. Math. Phys. 4, 701-712 (1963).
+    * F. Haake, *Quantum Signatures of Chaos*, 3rd ed., Springer (2010).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.theory import circular_number_variance
+    >>> circular_number_variance(20, 2 * np.pi * np.array([1, 5]) / 20).round(4)
+    array([0.3437, 0.4983])
+    >>> float(circular_number_variance(20, 2 * np.pi).round(12))  # the whole circle holds N levels
+    0.0
     """
     n = _check_n(n)
-    arc = _check_values("arc", arc)
-    if np.any(arc < 0) or np.any(arc > 2 * np.pi):
-        raise ValueError(f"arc must lie in [0, 2 pi], got {arc}")
+    arcs = _check_arc(arc)
     beta = _check_beta(beta, (1, 2, 4), "the exact number variance")
     if k_max is not None and beta != 1:
         raise ValueError(f"k_max applies to the COE (beta = 1) only: the series of beta = {beta} is finite and exact")
     k_last = {2: n - 1, 4: 2 * n - 1, 1: COE_TERMS_PER_LEVEL * n if k_max is None else check_int("k_max", k_max)}[beta]
-    flat = arc.reshape(-1)
+    flat = arcs.reshape(-1)
     corr = np.zeros(flat.size)
     a_step, k_step = block_steps(k_last, 1, 32)  # the (arcs, orders) cosines and products
     for k0 in range(1, k_last + 1, k_step):
@@ -166,7 +335,7 @@ def circular_number_variance(n: int, arc, beta: float = 2, k_max: int | None = N
         for i in range(0, flat.size, a_step):
             corr[i:i + a_step] += np.sum(weights * (1 - np.cos(np.multiply.outer(flat[i:i + a_step], ks))), axis=1)
     base = n * (np.pi * flat / 2 - flat**2 / 4)
-    return ((base + corr) / np.pi**2).reshape(arc.shape)
+    return ((base + corr) / np.pi**2).reshape(arcs.shape)
 
 
 # --- nearest-neighbour spacings (unfolded to mean 1): Wigner surmises and Poisson -------------
@@ -180,11 +349,49 @@ _SURMISE = {
 }
 
 
-def wigner_surmise(s, beta: float) -> np.ndarray:
-    """Wigner surmise p_beta(s) = a s^beta exp(-b s^2) for beta = 1, 2, 4 (mean spacing 1):
-    p_1 = (pi/2) s e^{-pi s^2/4}, p_2 = (32/pi^2) s^2 e^{-4 s^2/pi},
-    p_4 = (2^18/(3^6 pi^3)) s^4 e^{-64 s^2/(9 pi)}. These are 2 x 2 results, within about 1%
-    of the large-N (Gaudin) laws. beta = 0 gives the Poisson law e^{-s}."""
+def wigner_surmise(s: ArrayLike, beta: int) -> NDArray[np.float64]:
+    r"""Wigner surmise for the nearest-neighbour spacing density (mean spacing 1).
+
+    Parameters
+    ----------
+    s : float or array_like of float
+        Spacings (unfolded to mean 1), any shape; the density is 0 for s < 0.
+    beta : {0, 1, 2, 4}
+        The Dyson index; 0 gives the Poisson law of uncorrelated levels.
+
+    Returns
+    -------
+    ndarray of float64
+        :math:`p_\beta(s)`, with the shape of ``s``.
+
+    Raises
+    ------
+    TypeError
+        If ``s`` is not real or ``beta`` is not a number.
+    ValueError
+        If ``s`` holds NaN or Inf, or ``beta`` is not 0, 1, 2 or 4.
+
+    Notes
+    -----
+    :math:`p_\beta(s) = a_\beta s^\beta e^{-b_\beta s^2}` with
+    :math:`p_1 = (\pi/2) s e^{-\pi s^2/4}`, :math:`p_2 = (32/\pi^2) s^2 e^{-4 s^2/\pi}`,
+    :math:`p_4 = (2^{18}/(3^6 \pi^3)) s^4 e^{-64 s^2/(9\pi)}`; Poisson :math:`e^{-s}`. These
+    are exact for 2 x 2 matrices and within about 1% of the large-N (Gaudin) laws
+    (docs/theory.md, section 3.3).
+
+    References
+    ----------
+    * M. L. Mehta, *Random Matrices*, 3rd ed., Elsevier (2004).
+    * F. Haake, *Quantum Signatures of Chaos*, 3rd ed., Springer (2010).
+
+    Examples
+    --------
+    >>> from bristol.theory import wigner_surmise
+    >>> wigner_surmise([-1.0, 0.0, 1.0], 2).round(4)
+    array([0.    , 0.    , 0.9076])
+    >>> float(wigner_surmise(1.0, 0).round(4))  # Poisson: exp(-1)
+    0.3679
+    """
     s = _check_values("s", s)
     beta = _check_beta(beta, (0, 1, 2, 4), "the Wigner surmise (0: Poisson)")
     if beta == 0:
@@ -208,9 +415,55 @@ MEAN_GAP_RATIO_SURMISE = {
 MEAN_GAP_RATIO_LARGE_N = {0: 2 * np.log(2) - 1, 1: 0.5307, 2: 0.5996, 4: 0.6744}
 
 
-def gap_ratio_surmise(r, beta: float) -> np.ndarray:
-    """Surmise density of r = s_j / s_{j-1} on [0, inf):
-    P(r) = (r + r^2)^beta / (Z_beta (1 + r + r^2)^{1 + 3 beta/2}); beta = 0: 1/(1 + r)^2."""
+def gap_ratio_surmise(r: ArrayLike, beta: int) -> NDArray[np.float64]:
+    r"""Surmise density of the ratio of consecutive level spacings.
+
+    Parameters
+    ----------
+    r : float or array_like of float
+        Ratios :math:`r = s_j / s_{j-1}`, any shape; the density is 0 for r < 0.
+    beta : {0, 1, 2, 4}
+        The Dyson index; 0 gives the Poisson law of uncorrelated levels.
+
+    Returns
+    -------
+    ndarray of float64
+        :math:`P(r)` on :math:`[0, \infty)`, with the shape of ``r``.
+
+    Raises
+    ------
+    TypeError
+        If ``r`` is not real or ``beta`` is not a number.
+    ValueError
+        If ``r`` holds NaN or Inf, or ``beta`` is not 0, 1, 2 or 4.
+
+    See Also
+    --------
+    bristol.spectral.gap_ratios : The ratios of sampled spectra.
+
+    Notes
+    -----
+    :math:`P(r) = (r + r^2)^\beta / (Z_\beta (1 + r + r^2)^{1 + 3\beta/2})` from 3 x 3
+    matrices; Poisson :math:`1/(1 + r)^2`. No unfolding is needed, since the local density
+    cancels in the ratio. :math:`P(r) = P(1/r)/r^2`, evaluated at :math:`\min(r, 1/r)` so that
+    no power overflows. The means of :math:`\tilde r = \min(r, 1/r)` are in
+    ``MEAN_GAP_RATIO_SURMISE`` (this law) and ``MEAN_GAP_RATIO_LARGE_N`` (large N)
+    (docs/theory.md, section 3.4).
+
+    References
+    ----------
+    * Y. Y. Atas, E. Bogomolny, O. Giraud, G. Roux, Phys. Rev. Lett. 110, 084101 (2013).
+    * V. Oganesyan, D. A. Huse, Phys. Rev. B 75, 155111 (2007).
+
+    Examples
+    --------
+    >>> from bristol.theory import gap_ratio_surmise
+    >>> float(gap_ratio_surmise(1.0, 0))  # Poisson: 1/(1 + r)^2
+    0.25
+    >>> p = gap_ratio_surmise([0.5, 2.0], 1)
+    >>> bool(abs(p[1] - p[0] / 4) < 1e-12)  # P(1/r) = r^2 P(r)
+    True
+    """
     r = _check_values("r", r)
     beta = _check_beta(beta, (0, 1, 2, 4), "the gap-ratio surmise (0: Poisson)")
     if beta == 0:
@@ -224,12 +477,52 @@ def gap_ratio_surmise(r, beta: float) -> np.ndarray:
 
 # --- one-point densities ------------------------------------------------------------------
 
-def semicircle_density(x, n: int, beta: float = 1) -> np.ndarray:
-    """Limiting eigenvalue density (normalised to 1) of bristol's Gaussian ensembles.
+def semicircle_density(x: ArrayLike, n: int, beta: float = 1) -> NDArray[np.float64]:
+    r"""Limiting eigenvalue density (normalised to 1) of bristol's Gaussian ensembles.
 
-    With H = (A + A^*)/2 and standard normal real components (theory.md 4.1) the spectrum of
-    N x N (N distinct levels for GSE) fills [-R, R], R = sqrt(2 beta N), with density
-    rho(x) = 2 sqrt(R^2 - x^2) / (pi R^2); E x^2 = R^2 / 4.
+    Parameters
+    ----------
+    x : float or array_like of float
+        Points at which to evaluate the density, any shape.
+    n : int
+        The number N of levels (N distinct levels for the GSE), in [1, 2**53].
+    beta : float, default 1
+        The Dyson index, a finite real number > 0.
+
+    Returns
+    -------
+    ndarray of float64
+        :math:`\rho(x)`, with the shape of ``x``; 0 outside :math:`[-R, R]`.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not real, ``n`` not an integer or ``beta`` not a real number.
+    ValueError
+        If ``x`` holds NaN or Inf, ``n`` or ``beta`` are out of range, or
+        :math:`2 \beta N` overflows.
+
+    See Also
+    --------
+    semicircle_radius : The edge R.
+
+    Notes
+    -----
+    With :math:`H = (A + A^*)/2` and standard normal real components (docs/theory.md,
+    section 4.1) the spectrum fills :math:`[-R, R]`, :math:`R = \sqrt{2 \beta N}`, with
+    density :math:`\rho(x) = 2 \sqrt{R^2 - x^2} / (\pi R^2)` and :math:`E x^2 = R^2/4`
+    (section 4.3).
+
+    References
+    ----------
+    * I. Dumitriu, A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
+      5830-5847 (2002).
+
+    Examples
+    --------
+    >>> from bristol.theory import semicircle_density
+    >>> semicircle_density([-5.0, 0.0, 5.0], n=8, beta=1).round(4)  # R = 4
+    array([0.    , 0.1592, 0.    ])
     """
     n = _check_n(n)
     beta = check_positive_real("beta", beta)
@@ -238,20 +531,95 @@ def semicircle_density(x, n: int, beta: float = 1) -> np.ndarray:
     return 2 * np.sqrt(np.clip(r2 - x**2, 0, None)) / (np.pi * r2)
 
 
-def circle_density(theta) -> np.ndarray:
-    """Eigenphase density of every rotation-invariant circular ensemble: 1/(2 pi) on the circle."""
-    return np.full(_check_values("theta", theta).shape, 1.0 / (2 * np.pi))
+def circle_density(theta: ArrayLike) -> NDArray[np.float64]:
+    r"""Eigenphase density of every rotation-invariant circular ensemble: :math:`1/(2\pi)`.
+
+    Parameters
+    ----------
+    theta : float or array_like of float
+        Phases, any shape.
+
+    Returns
+    -------
+    ndarray of float64
+        :math:`1/(2\pi)` with the shape of ``theta``.
+
+    Raises
+    ------
+    TypeError
+        If ``theta`` is not real.
+    ValueError
+        If ``theta`` holds NaN or Inf.
+
+    Notes
+    -----
+    Haar measure is invariant under :math:`U \to e^{i\phi} U`, so the one-point density is
+    uniform on the circle at every N (docs/theory.md, section 1.4).
+
+    References
+    ----------
+    * F. Mezzadri, "How to generate random matrices from the classical compact groups",
+      Notices Amer. Math. Soc. 54(5), 592-604 (2007).
+
+    Examples
+    --------
+    >>> from bristol.theory import circle_density
+    >>> circle_density([0.0, 1.0]).round(5)
+    array([0.15915, 0.15915])
+    """
+    return np.full(_check_values("theta", theta).shape, 1.0 / _TWO_PI)
 
 
-# --- Gaussian beta-ensembles (normalisation of bristol.ensembles._gaussian, theory.md 4.1-4.2) ----------
+# --- Gaussian beta-ensembles (normalisation of bristol.ensembles, docs/theory.md sections 4.1-4.2) ----
 
 def gaussian_trace_moment(n: int, beta: float, power: int) -> float:
-    """Exact E sum_j lambda_j^power (power 2 or 4) of the Gaussian beta-ensemble with N levels:
-    E sum lambda^2 = N + beta N (N - 1) / 2;
-    E sum lambda^4 = (beta^2/2) N^3 - (5 beta (beta - 2)/4) N^2 + ((3 beta^2 - 10 beta + 12)/4) N."""
+    r"""Exact :math:`E \sum_j \lambda_j^p` (p = 2 or 4) of the Gaussian beta-ensemble with N levels.
+
+    Parameters
+    ----------
+    n : int
+        The number N of levels, in [1, 2**53].
+    beta : float
+        The Dyson index, a finite real number > 0.
+    power : {2, 4}
+        The power p.
+
+    Returns
+    -------
+    float
+        The expected trace moment.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``power`` is not an integer, or ``beta`` not a real number.
+    ValueError
+        If ``power`` is not 2 or 4, ``n`` or ``beta`` are out of range, or the value
+        overflows float64.
+
+    Notes
+    -----
+    In bristol's normalisation (docs/theory.md, sections 4.1-4.2):
+    :math:`E \sum \lambda^2 = N + \beta N (N - 1)/2` and
+    :math:`E \sum \lambda^4 = (\beta^2/2) N^3 - (5\beta(\beta - 2)/4) N^2 + ((3\beta^2 - 10\beta + 12)/4) N`,
+    from the Dumitriu-Edelman tridiagonal model, valid for every :math:`\beta > 0`.
+
+    References
+    ----------
+    * I. Dumitriu, A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
+      5830-5847 (2002).
+
+    Examples
+    --------
+    >>> from bristol.theory import gaussian_trace_moment
+    >>> gaussian_trace_moment(3, 2, 2)
+    9.0
+    >>> gaussian_trace_moment(3, 1, 4)
+    28.5
+    """
     n = _check_n(n)
     beta = check_positive_real("beta", beta)
-    if isinstance(power, (bool, np.bool_)) or not isinstance(power, numbers.Integral):
+    if not isinstance(power, numbers.Integral) or isinstance(power, (bool, np.bool_)):
         raise TypeError(f"power must be 2 or 4, got {power!r}")
     b, m = np.float64(beta), np.float64(n)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -263,6 +631,41 @@ def gaussian_trace_moment(n: int, beta: float, power: int) -> float:
 
 
 def semicircle_radius(n: int, beta: float) -> float:
-    """Edge R = sqrt(2 beta N) of the Gaussian beta-ensemble spectrum (large N)."""
+    r"""Edge :math:`R = \sqrt{2 \beta N}` of the Gaussian beta-ensemble's spectrum (large N).
+
+    Parameters
+    ----------
+    n : int
+        The number N of levels, in [1, 2**53].
+    beta : float
+        The Dyson index, a finite real number > 0.
+
+    Returns
+    -------
+    float
+        The radius R of the semicircle.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer or ``beta`` not a real number.
+    ValueError
+        If ``n`` or ``beta`` are out of range.
+
+    Notes
+    -----
+    docs/theory.md, section 4.3.
+
+    References
+    ----------
+    * I. Dumitriu, A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
+      5830-5847 (2002).
+
+    Examples
+    --------
+    >>> from bristol.theory import semicircle_radius
+    >>> semicircle_radius(8, 1)
+    4.0
+    """
     beta, n = check_positive_real("beta", beta), _check_n(n)
     return float(np.sqrt(_finite(2 * beta * n, n, beta)))

@@ -129,6 +129,14 @@ def test_spectral_density_columns():
     assert np.array_equal(dens, spectral_density(z))
 
 
+@pytest.mark.parametrize("function", [spectral_density, approach_to_ergodicity])
+def test_a_misspelt_binning_keyword_names_the_function_called(function):
+    z = np.exp(1j * circular_eigphases(8, size=3, random_state=5))
+    spectra = [z, z] if function is approach_to_ergodicity else z
+    with pytest.raises(TypeError, match=rf"{function.__name__}\(\) got an unexpected keyword argument 'delta'"):
+        function(spectra, delta=0.1)
+
+
 def test_approach_se_with_circular_data_and_core_agree():
     circ = Circular()
     seeds = [11, 12]

@@ -9,6 +9,9 @@
 * the exact finite-N and surmise values they are compared with, re-exported from
   :mod:`bristol.theory`.
 
+The definitions and conventions are in docs/theory.md: section 3 for the statistics of
+spectra, section 5.1 for spectral ergodicity.
+
 :class:`Ergodicity`, bristol 0.2.14's interface, lives in :mod:`bristol._legacy.ergodicity`
 and is importable from here.
 """

@@ -24,41 +24,81 @@ Used by :mod:`bristol.spectral._ergodicity` (spectral densities, the Thirumalai-
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 __all__ = ["uniform_edges", "binned_counts", "histogram_range", "own_range_counts", "count_moments"]
 
+#: Safety factor on the bound of the scaled positions' rounding in :func:`_bin_keys`. A position
+#: is a handful of rounded operations on the data (a few ulps of the data's dtype, times the
+#: number of bins and the range's offset from 0) and on the row offset ``row * B`` (ulps of
+#: float64, times M B). Values within the bound of an edge are placed by an exact bisection on the
+#: edges, so a generous factor costs a little time, never a wrong bin; 1e3 leaves room for every
+#: rounding of those few operations with a wide margin.
+_ROUNDING_SAFETY = 1e3
+#: Values looked at first by :func:`_sorted_row_counts` before the full sortedness check:
+#: unsorted rows nearly always show it within the first few values, which saves the full pass.
+_SORTED_PROBE = 64
 
-def uniform_edges(first, last, n_bins: int, dtype) -> np.ndarray:
-    """numpy's edges of ``n_bins`` equal bins over [first, last] in ``dtype`` (``first``/``last``
-    scalars, or (M,) arrays for one grid per row: edges (M, n_bins + 1)); raises ValueError, as
-    np.histogram does, if rounding leaves a bin of zero width or last - first overflows."""
+
+def uniform_edges(first: ArrayLike, last: ArrayLike, n_bins: int, dtype: DTypeLike) -> NDArray[np.floating]:
+    """numpy's edges of ``n_bins`` equal bins over [first, last] in ``dtype``.
+
+    Parameters
+    ----------
+    first, last : float or array_like of float, shape (M,)
+        The ends of one grid (scalars) or of one grid per row.
+    n_bins : int
+        The number of bins B >= 1.
+    dtype : dtype
+        The floating dtype of the edges (that of the data, as ``np.histogram`` uses).
+
+    Returns
+    -------
+    ndarray, shape (B + 1,) or (M, B + 1)
+        ``np.linspace(first, last, B + 1)`` in ``dtype``, one row per grid.
+
+    Raises
+    ------
+    ValueError
+        As ``np.histogram``: if last - first overflows, or rounding leaves a bin of zero width.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.spectral._binning import uniform_edges
+    >>> uniform_edges(0.0, 1.0, 4, np.float64)
+    array([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
     first, last = np.asarray(first, dtype=dtype), np.asarray(last, dtype=dtype)
     with np.errstate(over="ignore", invalid="ignore"):
         edges = np.linspace(first, last, n_bins + 1, axis=-1)
     if not np.all(np.isfinite(edges)):
         raise ValueError(
-            f"the range of a spectrum overflows {np.dtype(dtype)} (max - min = inf): np.histogram cannot bin it either; "
-            "rescale the spectra"
+            f"the range of a spectrum overflows {np.dtype(dtype)} (max - min = inf): np.histogram cannot bin it "
+            "either; rescale the spectra"
         )
     if np.any(edges[..., 1:] <= edges[..., :-1]):
-        raise ValueError(f"the range of a spectrum is too small to hold {n_bins} finite-sized bins in {np.dtype(dtype)}")
+        raise ValueError(
+            f"the range of a spectrum is too small to hold {n_bins} finite-sized bins in {np.dtype(dtype)}"
+        )
     return edges
 
 
 _TINY, _HUGE = float(np.finfo(float).tiny), float(np.finfo(float).max)
 
 
-def _scaled_grid(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _scaled_grid(edges: NDArray[np.floating]) -> tuple[Any, Any, Any]:
     """Exponents s and the float64 ends lo * 2**s, hi * 2**s of each grid, with (hi - lo) * 2**s
     in [1, 2): scaling by 2**s is exact and keeps B / (hi - lo) and the positions finite for
     subnormal widths (B / (hi - lo) = inf) and overflowing ones (hi - lo = inf) alike."""
     if edges.ndim == 1:  # one grid: Python floats (numpy's 0-d arithmetic costs ~10x more here)
-        lo, hi = float(edges[0]), float(edges[-1])
-        width = hi - lo
-        exponent = math.frexp(width)[1] if math.isfinite(width) else math.frexp(hi * 0.5 - lo * 0.5)[1] + 1
-        return 1 - exponent, math.ldexp(lo, 1 - exponent), math.ldexp(hi, 1 - exponent)
+        first, last = float(edges[0]), float(edges[-1])
+        span = last - first
+        power = math.frexp(span)[1] if math.isfinite(span) else math.frexp(last * 0.5 - first * 0.5)[1] + 1
+        return 1 - power, math.ldexp(first, 1 - power), math.ldexp(last, 1 - power)
     lo, hi = edges[..., 0].astype(float), edges[..., -1].astype(float)
     with np.errstate(over="ignore"):
         width = hi - lo
@@ -115,7 +155,8 @@ def _bin_keys(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) -> np.nda
     grids = edges if edges.ndim == 2 else edges[None, :]
     off_grid = _edge_deviation(grids) if _extreme_grid(grids) else 0.0
     span = float(np.max(np.maximum(np.abs(lo), np.abs(hi)) / (hi - lo)))
-    tol = 2 * off_grid + 1e3 * (np.finfo(data.dtype).eps * n_bins * (1.0 + span) + np.finfo(float).eps * m * n_bins)
+    rounding = np.finfo(data.dtype).eps * n_bins * (1.0 + span) + np.finfo(float).eps * m * n_bins
+    tol = 2 * off_grid + _ROUNDING_SAFETY * rounding
     near = np.flatnonzero((frac < tol) | (frac > 1 - tol))
     if near.size:
         rows = near // data.shape[1]
@@ -161,7 +202,7 @@ def _sorted_row_counts(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) 
     the value at it not. Anything unconfirmed (rounding at an edge) returns None.
     """
     flat = scaled.reshape(-1)
-    head = min(flat.size, 64)  # most unsorted input shows it at once
+    head = min(flat.size, _SORTED_PROBE)
     if not (np.all(flat[1:head] >= flat[:head - 1]) and np.all(flat[1:] >= flat[:-1])):
         return None
     (m, n), n_bins = data.shape, edges.shape[-1] - 1
@@ -177,10 +218,37 @@ def _sorted_row_counts(data: np.ndarray, edges: np.ndarray, scaled: np.ndarray) 
     return np.diff(np.concatenate((starts, pos, starts + n), axis=1), axis=1)
 
 
-def binned_counts(data: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Dense counts (M, B) of every row of (M, N) ``data`` on ``edges`` ((B + 1,) for one grid,
-    (M, B + 1) for one per row): ``np.histogram(row, bins=edges)[0]`` for each row, bit for
-    bit. Sorted rows take a searchsorted of the bin boundaries, others one bincount."""
+def binned_counts(data: NDArray[np.floating], edges: NDArray[np.floating]) -> NDArray[np.intp]:
+    """Histograms of every row of ``data``, bit for bit ``np.histogram(row, bins=edges)``.
+
+    Parameters
+    ----------
+    data : ndarray of float, shape (M, N)
+        The rows, each within its grid's range (values outside are not counted by numpy;
+        here they must not occur).
+    edges : ndarray of float, shape (B + 1,) or (M, B + 1)
+        Equal-width edges (:func:`uniform_edges`): one grid, or one per row.
+
+    Returns
+    -------
+    ndarray of intp, shape (M, B)
+        The counts of each row, numpy's rule: edges[b] <= x < edges[b + 1], the last bin
+        closed.
+
+    Notes
+    -----
+    Sorted rows take a searchsorted of the bin boundaries, others one bincount; see the
+    module docstring.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.spectral._binning import binned_counts, uniform_edges
+    >>> data = np.array([[0.0, 0.3, 0.6, 1.0], [0.1, 0.2, 0.25, 0.9]])
+    >>> binned_counts(data, uniform_edges(0.0, 1.0, 4, float))
+    array([[1, 1, 1, 1],
+           [2, 1, 0, 1]])
+    """
     scaled = _scaled_positions(data, edges)
     counts = _sorted_row_counts(data, edges, scaled)
     if counts is None:
@@ -189,31 +257,78 @@ def binned_counts(data: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return counts
 
 
-def histogram_range(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """numpy's automatic histogram range [min, max], widened by 0.5 on each side when
-    min == max (elementwise, in the dtype of the data)."""
+def histogram_range(lo: NDArray[np.floating],
+                    hi: NDArray[np.floating]) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
+    """numpy's automatic histogram range: [min, max], widened by 0.5 on each side if min == max.
+
+    Elementwise over arrays of minima ``lo`` and maxima ``hi``, in their dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.spectral._binning import histogram_range
+    >>> histogram_range(np.array([0.0, 2.0]), np.array([1.0, 2.0]))
+    (array([0. , 1.5]), array([1. , 2.5]))
+    """
     half = lo.dtype.type(0.5)
     same = lo == hi
     return np.where(same, lo - half, lo), np.where(same, hi + half, hi)
 
 
-def own_range_counts(samples: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Counts of each row on its own ``n_bins`` equal bins over [min, max] of that row
-    (widened by 0.5 on each side when min == max): ``np.histogram(row, bins=n_bins)`` bit for
-    bit, for all rows at once. Returns (counts (M, B), edges (M, B + 1)). The counts always
-    follow the returned edges (``np.histogram(row, bins=edges)``): where numpy's uniform-bin
-    shortcut disagrees with its own edges (bins a few subnormal steps wide), so do these.
-    A range that overflows (max - min = inf) is a ValueError, as in np.histogram."""
+def own_range_counts(samples: NDArray[np.floating],
+                     n_bins: int) -> tuple[NDArray[np.intp], NDArray[np.floating]]:
+    """``np.histogram(row, bins=n_bins)`` of every row at once, each on its own range.
+
+    Parameters
+    ----------
+    samples : ndarray of float, shape (M, N)
+        The rows.
+    n_bins : int
+        The number of equal bins B of each row's grid over its [min, max] (widened by 0.5 on
+        each side when min == max).
+
+    Returns
+    -------
+    counts : ndarray of intp, shape (M, B)
+        The counts, bit for bit numpy's. Where numpy's uniform-bin shortcut disagrees with
+        its own edges (bins a few subnormal steps wide) these follow the edges, as
+        ``np.histogram(row, bins=edges)`` does.
+    edges : ndarray, shape (M, B + 1)
+        Each row's edges, in the dtype of ``samples``.
+
+    Raises
+    ------
+    ValueError
+        If a row's range overflows (max - min = inf), as in ``np.histogram``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.spectral._binning import own_range_counts
+    >>> counts, edges = own_range_counts(np.array([[0.0, 1.0, 1.0, 4.0]]), 2)
+    >>> counts, edges
+    (array([[3, 1]]), array([[0., 2., 4.]]))
+    """
     edges = uniform_edges(*histogram_range(samples.min(axis=1), samples.max(axis=1)), n_bins, samples.dtype)
     return binned_counts(samples, edges), edges
 
 
-def count_moments(data: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def count_moments(data: NDArray[np.floating],
+                  edges: NDArray[np.floating]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Pooled counts K(b) = sum_i n_i(b) and S(b) = sum_i n_i(b)^2 of the rows of (M, N) data.
 
     With no more bins than values per member, from the dense M x B counts; otherwise from the
     occupied (member, bin) pairs only -- sorted keys and their run lengths -- never a dense
-    table (B can be 10^5 at delta_rad = 1e-4).
+    table (B can be 10^5 at delta_rad = 1e-4). ``edges`` is one grid (B + 1,); returns
+    (K (B,), S (B,)) as float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.spectral._binning import count_moments, uniform_edges
+    >>> data = np.array([[0.0, 0.3, 0.6, 1.0], [0.1, 0.2, 0.25, 0.9]])
+    >>> count_moments(data, uniform_edges(0.0, 1.0, 4, float))
+    (array([3., 2., 1., 2.]), array([5., 2., 1., 2.]))
     """
     n, n_bins = data.shape[1], edges.size - 1
     if n_bins <= n:
@@ -225,4 +340,6 @@ def count_moments(data: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.n
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     lengths = np.diff(np.append(starts, keys.size)).astype(float)
     bins = keys[starts] % n_bins
-    return np.bincount(bins, lengths, minlength=n_bins), np.bincount(bins, lengths**2, minlength=n_bins)
+    # bincount with weights returns float64 (numpy's stubs say intp: astype makes no copy)
+    pooled = np.bincount(bins, lengths, minlength=n_bins).astype(float, copy=False)
+    return pooled, np.bincount(bins, lengths**2, minlength=n_bins).astype(float, copy=False)

@@ -9,7 +9,7 @@ For an ensemble of M spectra of size N, binned on a grid b_1 .. b_B:
 * D(Omega, Omega') = sum_b Omega log2((Omega + eps)/(Omega' + eps))
                    + Omega' log2((Omega' + eps)/(Omega + eps)), the symmetric
                    Kullback-Leibler (Jeffreys) distance in base 2 with the shift eps inside
-                   the logarithm (eps = 1e-9);
+                   the logarithm (eps = ``KL_SHIFT`` = 1e-9, bristol 0.2.14's value);
 * D_se(N_k, N_{k-1}) = D(Omega_{N_k}, Omega_{N_{k-1}}) for consecutive sizes: the approach to
   spectral ergodicity.
 
@@ -33,6 +33,8 @@ and for :func:`member_counts`. A ``delta_rad`` or ``real_bins`` whose grid needs
 machine's memory is refused up front with a ValueError that names it and the bytes needed.
 Spectra whose range overflows float64 (max - min = inf) are refused on numpy's automatic
 grids, as ``np.histogram`` refuses them.
+
+The definitions and the paper's conventions are in docs/theory.md, section 5.1.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ import functools
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._validation import (
     check_choice,
@@ -80,24 +83,67 @@ REAL_BINS = 10
 _GRID_BYTES = 48
 #: Bytes per (member, bin) of dense member counts on the members' own grids (edges and counts).
 _OWN_GRID_BYTES = 16
+#: Slack of the phase-bin count ceil(2 pi / delta_rad - slack): a delta_rad meant to divide the
+#: circle exactly (2 pi / k, computed in float64) gives a quotient a few ulps above k, which
+#: must count k bins, not k + 1. 1e-9 is far above that rounding (~1e-15 k) and far below the
+#: step 1 between bin counts.
+_BIN_COUNT_SLACK = 1e-9
 
 
-def phase_bin_edges(delta_rad: float = 0.2) -> np.ndarray:
-    """Edges of ceil(2 pi / delta_rad) equal bins covering [-pi, pi] (width <= delta_rad).
+def phase_bin_edges(delta_rad: float = 0.2) -> NDArray[np.float64]:
+    r"""Edges of the common eigenphase grid: equal bins no wider than ``delta_rad`` on :math:`[-\pi, \pi]`.
 
-    A ``delta_rad`` whose grid needs more memory than the machine has (about 48 bytes per
-    bin) is refused with a ValueError.
+    Parameters
+    ----------
+    delta_rad : float, default 0.2
+        Largest bin width in radians, a finite real number > 0.
+
+    Returns
+    -------
+    ndarray of float64, shape (B + 1,)
+        The edges of :math:`B = \lceil 2\pi / \delta \rceil` equal bins (numpy's
+        ``linspace`` edges), from :math:`-\pi` to :math:`\pi`.
+
+    Raises
+    ------
+    TypeError
+        If ``delta_rad`` is not a real number.
+    ValueError
+        If ``delta_rad`` is not finite and > 0, or its grid needs more memory than the machine
+        has (about 48 bytes per bin).
+
+    Notes
+    -----
+    bristol 0.2.14 used ``np.arange(-pi, pi, delta_rad)``, whose last edge lies below
+    :math:`\pi` and which dropped the phases above it; this grid covers the whole circle
+    (docs/theory.md, section 5.1). A ``delta_rad`` within rounding of :math:`2\pi/k` gives
+    k bins.
+
+    References
+    ----------
+    * M. Suezen, C. Weber, J. J. Cerda, "Spectral ergodicity in deep learning architectures
+      via surrogate random matrices", arXiv:1704.08303 (2017).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.spectral import phase_bin_edges
+    >>> edges = phase_bin_edges(0.2)
+    >>> edges.shape, bool(np.diff(edges).max() <= 0.2)
+    ((33,), True)
+    >>> phase_bin_edges(np.pi / 2)
+    array([-3.14159265, -1.57079633,  0.        ,  1.57079633,  3.14159265])
     """
     return _circle_edges(_n_phase_bins(delta_rad)).copy()
 
 
 def _n_phase_bins(delta_rad: float) -> int:
-    """ceil(2 pi / delta_rad) (a quotient within 1e-9 of an integer k gives k), refusing grids
-    that do not fit in memory."""
+    """ceil(2 pi / delta_rad), a quotient within ``_BIN_COUNT_SLACK`` above an integer k giving
+    k, refusing grids that do not fit in memory."""
     delta_rad = check_positive_real("delta_rad", delta_rad)
     n_bins = 2 * np.pi / delta_rad
     check_memory(f"delta_rad = {delta_rad!r} ({n_bins:.3g} phase bins)", _GRID_BYTES * n_bins)
-    return max(1, int(np.ceil(n_bins - 1e-9)))
+    return max(1, int(np.ceil(n_bins - _BIN_COUNT_SLACK)))
 
 
 def _check_real_bins(real_bins: int, n_members: int, own: bool) -> int:
@@ -116,7 +162,7 @@ def _circle_edges(n_bins: int) -> np.ndarray:
     return edges
 
 
-def as_ensemble(values, n_members: int, n: int, name: str = "c_eigen") -> np.ndarray:
+def as_ensemble(values: ArrayLike, n_members: int, n: int, name: str = "c_eigen") -> np.ndarray:
     """(n_members, n) eigenvalues from flat ones (matrix after matrix, ``n_members * n``
     values) or from an (n_members, n) array; any other shape (a transposed array, a 3-D one)
     is a ValueError, never reshaped."""
@@ -135,7 +181,7 @@ def as_ensemble(values, n_members: int, n: int, name: str = "c_eigen") -> np.nda
     return check_finite_array(name, arr.reshape(n_members, n))
 
 
-def _prepare(spectra, kind: str) -> tuple[np.ndarray, bool]:
+def _prepare(spectra: ArrayLike, kind: str) -> tuple[np.ndarray, bool]:
     """(M, N) floating array and whether it holds phases (float64, wrapped into [-pi, pi])."""
     kind = check_choice("kind", kind, ("auto", "phase", "real"))
     arr = check_numeric("spectra", spectra)
@@ -167,7 +213,8 @@ def _grid_edges(arr: np.ndarray, is_phase: bool, delta_rad: float, real_bins: in
     return uniform_edges(*histogram_range(arr.min(), arr.max()), real_bins, arr.dtype)
 
 
-def _binned(spectra, kind: str, delta_rad: float, real_grid: str, real_bins: int):
+def _binned(spectra: ArrayLike, kind: str, delta_rad: float, real_grid: str,
+            real_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, np.ndarray]]:
     """Bin an ensemble. Returns (arr, centres, pooled K(b), and either ('common', S(b)) or
     ('own', dense member counts on the members' own grids))."""
     arr, is_phase = _prepare(spectra, kind)
@@ -175,9 +222,9 @@ def _binned(spectra, kind: str, delta_rad: float, real_grid: str, real_bins: int
         own = check_choice("real_grid", real_grid, ("own", "common")) == "own"
         real_bins = _check_real_bins(real_bins, arr.shape[0], own)
         if own:
-            pooled, pooled_edges = own_range_counts(arr.reshape(1, -1), real_bins)
-            own = own_range_counts(arr, real_bins)[0]
-            return arr, _real_centres(pooled_edges[0]), pooled[0].astype(float), ("own", own)
+            pooled_counts, pooled_edges = own_range_counts(arr.reshape(1, -1), real_bins)
+            members = own_range_counts(arr, real_bins)[0]
+            return arr, _real_centres(pooled_edges[0]), pooled_counts[0].astype(float), ("own", members)
     edges = _grid_edges(arr, is_phase, delta_rad, real_bins)
     pooled, squares = count_moments(arr, edges)
     centres = 0.5 * (edges[1:] + edges[:-1]) if is_phase else _real_centres(edges)
@@ -190,29 +237,85 @@ def _real_centres(edges: np.ndarray) -> np.ndarray:
 
 
 def ensemble_counts(
-    spectra,
+    spectra: ArrayLike,
     *,
     kind: str = "auto",
     delta_rad: float = 0.2,
     real_grid: str = "own",
     real_bins: int = REAL_BINS,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Ensemble spectral density rho(b) (mean count per member) and the bin centres.
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""Ensemble spectral density :math:`\rho(b)` (mean count per member) and the bin centres.
 
-    ``spectra`` is (M, N): complex eigenvalues (binned by phase), phases (``kind="phase"``;
-    wrapped into [-pi, pi]) or real eigenvalues (``kind="real"``, or "auto" with a real
-    dtype). See the module docstring for the grids; for real spectra the centres are those of
-    the pooled (ensemble) grid. Returns (rho (B,), centres (B,)).
+    Parameters
+    ----------
+    spectra : array_like, shape (M, N) or (N,)
+        M spectra of N eigenvalues each: complex eigenvalues, phases or real eigenvalues
+        (see ``kind``); a 1-D array is one member.
+    kind : {"auto", "phase", "real"}, default "auto"
+        How to read ``spectra``: "phase" bins real phases (wrapped into :math:`[-\pi, \pi]`)
+        on the circle; "real" bins real eigenvalues; "auto" bins complex values by their phase
+        and real ones as real eigenvalues.
+    delta_rad : float, default 0.2
+        Largest bin width of the phase grid (see :func:`phase_bin_edges`); unused for real
+        spectra.
+    real_grid : {"own", "common"}, default "own"
+        Real spectra only: "own" bins every member on numpy's grid over its own [min, max]
+        (bristol 0.2.14, cPSE's published values); "common" bins all members on the pooled
+        ensemble's grid.
+    real_bins : int, default 10
+        Real spectra only: the number of bins of each grid (``REAL_BINS``, numpy's default).
+
+    Returns
+    -------
+    rho : ndarray of float64, shape (B,)
+        :math:`\rho(b) = M^{-1} \sum_i n_i(b)`, the mean number of eigenvalues per member in
+        each bin.
+    centres : ndarray of float64, shape (B,)
+        The bin centres; for real spectra those of the pooled (ensemble) grid.
+
+    Raises
+    ------
+    TypeError
+        If ``spectra`` is not numeric (or not float16/32/64 or complex), or a keyword has the
+        wrong type.
+    ValueError
+        If ``spectra`` is not 1-D or 2-D, empty, holds NaN or Inf, is complex with
+        ``kind="real"``, its range overflows (max - min = inf) on numpy's automatic grids, a
+        keyword is out of range, or the grid does not fit in memory.
+
+    Notes
+    -----
+    All members are binned at once, bit for bit equal to ``np.histogram`` member by member.
+    The grids are described in the module docstring of :mod:`bristol.spectral._ergodicity`
+    and in docs/theory.md, section 5.1.
+
+    References
+    ----------
+    * M. Suezen, C. Weber, J. J. Cerda, "Spectral ergodicity in deep learning architectures
+      via surrogate random matrices", arXiv:1704.08303 (2017).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles import circular_eigvals
+    >>> from bristol.spectral import ensemble_counts
+    >>> z = circular_eigvals(8, size=50, random_state=0)
+    >>> rho, centres = ensemble_counts(z, delta_rad=np.pi / 2)
+    >>> rho.shape, float(rho.sum())  # every member holds its 8 eigenvalues
+    ((4,), 8.0)
+    >>> centres.round(3)
+    array([-2.356, -0.785,  0.785,  2.356])
     """
     arr, centres, pooled, _ = _binned(spectra, kind, delta_rad, real_grid, real_bins)
     return pooled / arr.shape[0], centres
 
 
-def member_counts(spectra, *, kind: str = "auto", delta_rad: float = 0.2, real_grid: str = "own",
+def member_counts(spectra: ArrayLike, *, kind: str = "auto", delta_rad: float = 0.2, real_grid: str = "own",
                   real_bins: int = REAL_BINS) -> np.ndarray:
     """Dense (M, B) counts n_i(b) of every member (on its own grid for ``real_grid="own"``).
 
-    Memory: the (M, B) int64 counts; sizes that do not fit are refused with a ValueError.
+    Keyword arguments as in :func:`ensemble_counts`. Memory: the (M, B) int64 counts; sizes
+    that do not fit are refused with a ValueError.
     """
     arr, is_phase = _prepare(spectra, kind)
     m = arr.shape[0]
@@ -227,23 +330,140 @@ def member_counts(spectra, *, kind: str = "auto", delta_rad: float = 0.2, real_g
     return binned_counts(arr, _circle_edges(n_bins))
 
 
-def spectral_density(spectra, **binning) -> np.ndarray:
-    """Ensemble spectral density: (B, 2) array of bin centres and mean counts per member.
+def spectral_density(
+    spectra: ArrayLike,
+    *,
+    kind: str = "auto",
+    delta_rad: float = 0.2,
+    real_grid: str = "own",
+    real_bins: int = REAL_BINS,
+) -> NDArray[np.float64]:
+    r"""Ensemble spectral density as a table: bin centres and mean counts per member.
 
-    Keyword arguments as in :func:`ensemble_counts`.
+    Parameters
+    ----------
+    spectra : array_like, shape (M, N) or (N,)
+        M spectra of N eigenvalues each: complex eigenvalues, phases or real eigenvalues
+        (see ``kind``); a 1-D array is one member.
+    kind : {"auto", "phase", "real"}, default "auto"
+        How to read ``spectra``: "phase" bins real phases (wrapped into :math:`[-\pi, \pi]`)
+        on the circle; "real" bins real eigenvalues; "auto" bins complex values by their phase
+        and real ones as real eigenvalues.
+    delta_rad : float, default 0.2
+        Largest bin width of the phase grid (see :func:`phase_bin_edges`); unused for real
+        spectra.
+    real_grid : {"own", "common"}, default "own"
+        Real spectra only: "own" bins every member on numpy's grid over its own [min, max]
+        (bristol 0.2.14, cPSE's published values); "common" bins all members on the pooled
+        ensemble's grid.
+    real_bins : int, default 10
+        Real spectra only: the number of bins of each grid (``REAL_BINS``, numpy's default).
+
+    Returns
+    -------
+    ndarray of float64, shape (B, 2)
+        Column 0 the bin centres, column 1 :math:`\rho(b)` (see :func:`ensemble_counts`).
+
+    Raises
+    ------
+    TypeError
+        If ``spectra`` is not numeric (or not float16/32/64 or complex), or a keyword has the
+        wrong type.
+    ValueError
+        If ``spectra`` is not 1-D or 2-D, empty, holds NaN or Inf, is complex with
+        ``kind="real"``, its range overflows (max - min = inf) on numpy's automatic grids, a
+        keyword is out of range, or the grid does not fit in memory.
+
+    Notes
+    -----
+    The table of :func:`ensemble_counts`, in bristol 0.2.14's layout (docs/theory.md,
+    section 5.1).
+
+    References
+    ----------
+    * M. Suezen, C. Weber, J. J. Cerda, "Spectral ergodicity in deep learning architectures
+      via surrogate random matrices", arXiv:1704.08303 (2017).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles import circular_eigvals
+    >>> from bristol.spectral import spectral_density
+    >>> density = spectral_density(circular_eigvals(8, size=50, random_state=0), delta_rad=np.pi / 2)
+    >>> density.shape, float(density[:, 1].sum())
+    ((4, 2), 8.0)
     """
-    mean, centres = ensemble_counts(spectra, **binning)
+    mean, centres = ensemble_counts(spectra, kind=kind, delta_rad=delta_rad, real_grid=real_grid, real_bins=real_bins)
     return np.column_stack((centres, mean))
 
 
-def thirumalai_mountain(spectra, *, kind: str = "auto", delta_rad: float = 0.2, real_grid: str = "own",
-                        real_bins: int = REAL_BINS) -> np.ndarray:
-    """Thirumalai-Mountain metric Omega(b) = (1/(M N)) sum_i (n_i(b) - rho(b))^2, shape (B,).
+def thirumalai_mountain(
+    spectra: ArrayLike,
+    *,
+    kind: str = "auto",
+    delta_rad: float = 0.2,
+    real_grid: str = "own",
+    real_bins: int = REAL_BINS,
+) -> NDArray[np.float64]:
+    r"""Thirumalai-Mountain metric :math:`\Omega_N(b)`: the per-bin spread of member counts.
 
-    ``spectra`` is (M, N); keyword arguments as in :func:`ensemble_counts`. On a common grid
-    Omega = (S(b) - K(b)^2 / M) / (M N) from the pooled count K and the sum of squared member
-    counts S, computed from the occupied bins only; on the members' own grids (real spectra,
-    bristol 0.2.14) from the dense M x 10 counts.
+    Parameters
+    ----------
+    spectra : array_like, shape (M, N) or (N,)
+        M spectra of N eigenvalues each: complex eigenvalues, phases or real eigenvalues
+        (see ``kind``); a 1-D array is one member.
+    kind : {"auto", "phase", "real"}, default "auto"
+        How to read ``spectra``: "phase" bins real phases (wrapped into :math:`[-\pi, \pi]`)
+        on the circle; "real" bins real eigenvalues; "auto" bins complex values by their phase
+        and real ones as real eigenvalues.
+    delta_rad : float, default 0.2
+        Largest bin width of the phase grid (see :func:`phase_bin_edges`); unused for real
+        spectra.
+    real_grid : {"own", "common"}, default "own"
+        Real spectra only: "own" bins every member on numpy's grid over its own [min, max]
+        (bristol 0.2.14, cPSE's published values); "common" bins all members on the pooled
+        ensemble's grid.
+    real_bins : int, default 10
+        Real spectra only: the number of bins of each grid (``REAL_BINS``, numpy's default).
+
+    Returns
+    -------
+    ndarray of float64, shape (B,)
+        :math:`\Omega_N(b) = (M N)^{-1} \sum_i (n_i(b) - \rho(b))^2`.
+
+    Raises
+    ------
+    TypeError
+        If ``spectra`` is not numeric (or not float16/32/64 or complex), or a keyword has the
+        wrong type.
+    ValueError
+        If ``spectra`` is not 1-D or 2-D, empty, holds NaN or Inf, is complex with
+        ``kind="real"``, its range overflows (max - min = inf) on numpy's automatic grids, a
+        keyword is out of range, or the grid does not fit in memory.
+
+    Notes
+    -----
+    On a common grid :math:`\Omega = (S(b) - K(b)^2/M) / (M N)` from the pooled count
+    :math:`K(b) = \sum_i n_i(b)` and :math:`S(b) = \sum_i n_i(b)^2`, computed from the
+    occupied bins only; on the members' own grids (real spectra, bristol 0.2.14) from the
+    dense M x ``real_bins`` counts, with :math:`\rho` on the pooled grid. For an ergodic
+    ensemble :math:`\Omega_N` vanishes as N grows (docs/theory.md, section 5.1).
+
+    References
+    ----------
+    * M. Suezen, C. Weber, J. J. Cerda, "Spectral ergodicity in deep learning architectures
+      via surrogate random matrices", arXiv:1704.08303 (2017).
+    * D. Thirumalai, R. D. Mountain, T. R. Kirkpatrick, "Ergodic behavior in supercooled
+      liquids and in glasses", Phys. Rev. A 39, 3563 (1989).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles import circular_eigvals
+    >>> from bristol.spectral import thirumalai_mountain
+    >>> omega = thirumalai_mountain(circular_eigvals(8, size=50, random_state=0), delta_rad=np.pi / 2)
+    >>> omega.shape, bool(np.all(omega >= 0))
+    ((4,), True)
     """
     arr, _, pooled, (grid, data) = _binned(spectra, kind, delta_rad, real_grid, real_bins)
     m, n = arr.shape
@@ -252,9 +472,51 @@ def thirumalai_mountain(spectra, *, kind: str = "auto", delta_rad: float = 0.2, 
     return np.sum((data - pooled / m) ** 2, axis=0) / m / n
 
 
-def symmetric_kl_distance(p, q, shift: float = KL_SHIFT) -> float:
-    """Symmetric Kullback-Leibler (Jeffreys) distance in base 2, shift inside the logarithm:
-    sum p log2((p + shift)/(q + shift)) + q log2((q + shift)/(p + shift))."""
+def symmetric_kl_distance(p: ArrayLike, q: ArrayLike, shift: float = KL_SHIFT) -> float:
+    r"""Symmetric Kullback-Leibler (Jeffreys) distance in base 2, shift inside the logarithm.
+
+    Parameters
+    ----------
+    p, q : array_like of float, shape (B,)
+        Two non-empty finite vectors of the same length (two metrics
+        :math:`\Omega_N(b)` on one grid); the errors call them ``Nk`` and ``Nk_minus``, as
+        bristol 0.2.14 did.
+    shift : float, default ``KL_SHIFT`` (1e-9)
+        A finite number >= 0 added inside the logarithms, so that empty bins give finite
+        terms.
+
+    Returns
+    -------
+    float
+        :math:`D = \sum_b p \log_2 \frac{p + \epsilon}{q + \epsilon} +
+        q \log_2 \frac{q + \epsilon}{p + \epsilon}`, :math:`\epsilon` = ``shift``.
+
+    Raises
+    ------
+    TypeError
+        If ``p`` or ``q`` does not hold numbers.
+    ValueError
+        If ``p`` or ``q`` is not 1-D, empty or holds NaN or Inf; if their lengths differ; if
+        ``shift`` is not finite and >= 0; or if a value plus ``shift`` is not positive.
+
+    Notes
+    -----
+    :math:`D \ge 0` for non-negative inputs, with equality when :math:`p = q`
+    (docs/theory.md, section 5.1).
+
+    References
+    ----------
+    * M. Suezen, C. Weber, J. J. Cerda, "Spectral ergodicity in deep learning architectures
+      via surrogate random matrices", arXiv:1704.08303 (2017).
+
+    Examples
+    --------
+    >>> from bristol.spectral import symmetric_kl_distance
+    >>> symmetric_kl_distance([0.1, 0.2], [0.1, 0.2])
+    0.0
+    >>> round(symmetric_kl_distance([0.5, 0.25], [0.25, 0.5], shift=0.0), 12)
+    0.5
+    """
     p = check_finite_array("Nk", p, ndim=1, dtype=float)
     q = check_finite_array("Nk_minus", q, ndim=1, dtype=float)
     if p.shape != q.shape:
@@ -266,17 +528,113 @@ def symmetric_kl_distance(p, q, shift: float = KL_SHIFT) -> float:
     return float(np.sum(p * np.log2((p + shift) / (q + shift))) + np.sum(q * np.log2((q + shift) / (p + shift))))
 
 
-def consecutive_distances(omegas: Sequence[np.ndarray]) -> np.ndarray:
-    """[D(Omega_1, Omega_0), D(Omega_2, Omega_1), ...] for a sequence of metrics on one grid."""
+def consecutive_distances(omegas: Sequence[ArrayLike]) -> NDArray[np.float64]:
+    r"""Symmetric KL distances between consecutive metrics of a sequence.
+
+    Parameters
+    ----------
+    omegas : sequence of array_like, each of shape (B,)
+        At least two metrics :math:`\Omega_{N_0}, \Omega_{N_1}, \dots` on one grid.
+
+    Returns
+    -------
+    ndarray of float64, shape (len(omegas) - 1,)
+        :math:`[D(\Omega_1, \Omega_0), D(\Omega_2, \Omega_1), \dots]` with the default
+        shift of :func:`symmetric_kl_distance`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`symmetric_kl_distance`; ValueError also for fewer than two metrics.
+
+    Notes
+    -----
+    docs/theory.md, section 5.1.
+
+    References
+    ----------
+    * M. Suezen, C. Weber, J. J. Cerda, "Spectral ergodicity in deep learning architectures
+      via surrogate random matrices", arXiv:1704.08303 (2017).
+
+    Examples
+    --------
+    >>> from bristol.spectral import consecutive_distances
+    >>> consecutive_distances([[0.1, 0.2], [0.1, 0.2], [0.1, 0.2]])
+    array([0., 0.])
+    """
     if len(omegas) < 2:
         raise ValueError(f"need at least two ensembles to compare, got {len(omegas)}")
     return np.array([symmetric_kl_distance(omegas[i], omegas[i - 1]) for i in range(1, len(omegas))])
 
 
-def approach_to_ergodicity(spectra_by_size: Sequence, **binning) -> np.ndarray:
-    """D_se between consecutive ensembles: [D(Omega_1, Omega_0), D(Omega_2, Omega_1), ...].
+def approach_to_ergodicity(
+    spectra_by_size: Sequence[ArrayLike],
+    *,
+    kind: str = "auto",
+    delta_rad: float = 0.2,
+    real_grid: str = "own",
+    real_bins: int = REAL_BINS,
+) -> NDArray[np.float64]:
+    r"""Approach to spectral ergodicity :math:`D_{se}` between ensembles of growing size.
 
-    ``spectra_by_size`` is a sequence of (M, N_k) arrays (one ensemble per size, same grid);
-    keyword arguments as in :func:`ensemble_counts`.
+    Parameters
+    ----------
+    spectra_by_size : sequence of array_like, each of shape (M, N_k)
+        At least two ensembles, one per size :math:`N_k`, each binned with the keywords
+        below (for real spectra each ensemble's grid spans its own range, as in bristol
+        0.2.14).
+    kind : {"auto", "phase", "real"}, default "auto"
+        How to read ``spectra``: "phase" bins real phases (wrapped into :math:`[-\pi, \pi]`)
+        on the circle; "real" bins real eigenvalues; "auto" bins complex values by their phase
+        and real ones as real eigenvalues.
+    delta_rad : float, default 0.2
+        Largest bin width of the phase grid (see :func:`phase_bin_edges`); unused for real
+        spectra.
+    real_grid : {"own", "common"}, default "own"
+        Real spectra only: "own" bins every member on numpy's grid over its own [min, max]
+        (bristol 0.2.14, cPSE's published values); "common" bins all members on the pooled
+        ensemble's grid.
+    real_bins : int, default 10
+        Real spectra only: the number of bins of each grid (``REAL_BINS``, numpy's default).
+
+    Returns
+    -------
+    ndarray of float64, shape (len(spectra_by_size) - 1,)
+        :math:`D_{se}(N_k, N_{k-1}) = D(\Omega_{N_k}, \Omega_{N_{k-1}})`, the symmetric KL
+        distance between the Thirumalai-Mountain metrics of consecutive sizes.
+
+    Raises
+    ------
+    TypeError
+        If ``spectra`` is not numeric (or not float16/32/64 or complex), or a keyword has the
+        wrong type.
+    ValueError
+        If fewer than two ensembles are given, their metrics differ in length, or
+        if ``spectra`` is not 1-D or 2-D, empty, holds NaN or Inf, is complex with
+        ``kind="real"``, its range overflows (max - min = inf) on numpy's automatic grids, a
+        keyword is out of range, or the grid does not fit in memory.
+
+    Notes
+    -----
+    :math:`D_{se}` decreases towards 0 as the ensembles approach spectral ergodicity; the
+    paper uses it to compare architectures (docs/theory.md, section 5.1).
+
+    References
+    ----------
+    * M. Suezen, C. Weber, J. J. Cerda, "Spectral ergodicity in deep learning architectures
+      via surrogate random matrices", arXiv:1704.08303 (2017).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles import circular_eigvals
+    >>> from bristol.spectral import approach_to_ergodicity
+    >>> ensembles = [circular_eigvals(n, size=100, random_state=n) for n in (8, 16, 32)]
+    >>> d_se = approach_to_ergodicity(ensembles, delta_rad=0.5)
+    >>> d_se.shape, bool(np.all(d_se >= 0))
+    ((2,), True)
     """
-    return consecutive_distances([thirumalai_mountain(s, **binning) for s in spectra_by_size])
+    return consecutive_distances([
+        thirumalai_mountain(s, kind=kind, delta_rad=delta_rad, real_grid=real_grid, real_bins=real_bins)
+        for s in spectra_by_size
+    ])
