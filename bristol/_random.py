@@ -43,6 +43,7 @@ __all__ = [
     "spawn_seed_sequences",
     "seed_sequences_from_seeds",
     "describe_seed_sequence",
+    "caller_stacklevel",
 ]
 
 RandomState = Union[None, int, np.random.SeedSequence, np.random.Generator]
@@ -114,12 +115,12 @@ def seed_sequences_from_seeds(seeds: Sequence[int]) -> list[np.random.SeedSequen
         warnings.warn(
             f"seeds {repeated} appear more than once: their chunks are bit-identical copies, not independent samples",
             UserWarning,
-            stacklevel=_caller_stacklevel(),
+            stacklevel=caller_stacklevel(),
         )
     return out
 
 
-def _caller_stacklevel() -> int:
+def caller_stacklevel() -> int:
     """``stacklevel`` for ``warnings.warn`` that points at the first frame outside bristol."""
     package = os.path.dirname(os.path.abspath(__file__))
     frame, level = sys._getframe(1), 1
