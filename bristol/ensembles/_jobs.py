@@ -183,7 +183,7 @@ def gaussian_ensemble_eigvals(
     References
     ----------
     .. [1] I. Dumitriu and A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
-       5830-5847 (2002).
+       5830-5847 (2002), arXiv:math-ph/0206043.
 
     Examples
     --------
