@@ -21,7 +21,7 @@ is allocated.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -144,6 +144,7 @@ def _sample(n: int, size: SizeLike, random_state: RandomState, device: DeviceLik
     dim = 2 * n if kind == "cse" else n
     shape = check_size(size, (dim, dim))
     rng = as_generator(random_state)
+    u: Any
     if device is None:
         check_memory(f"{kind}(n={n}, size={size!r})", HAAR_WORK_ARRAYS * _COMPLEX_BYTES * math.prod(shape) * dim * dim)
         u = _haar_unitary(dim, shape, rng)
@@ -156,6 +157,20 @@ def _sample(n: int, size: SizeLike, random_state: RandomState, device: DeviceLik
     if kind == "coe":
         return u.transpose(-1, -2) @ u if device is not None else np.swapaxes(u, -1, -2) @ u
     return dual(u) @ u
+
+
+@overload
+def cue(
+    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: None = ...
+) -> NDArray[np.complex128]:
+    ...
+
+
+@overload
+def cue(
+    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: str | torch.device
+) -> torch.Tensor:
+    ...
 
 
 def cue(
@@ -223,6 +238,20 @@ def cue(
     return _sample(n, size, random_state, device, "cue")
 
 
+@overload
+def coe(
+    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: None = ...
+) -> NDArray[np.complex128]:
+    ...
+
+
+@overload
+def coe(
+    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: str | torch.device
+) -> torch.Tensor:
+    ...
+
+
 def coe(
     n: int, size: SizeLike = None, random_state: RandomState = None, *, device: DeviceLike = None
 ) -> NDArray[np.complex128] | torch.Tensor:
@@ -261,6 +290,20 @@ def coe(
     ((5, 5), True, True)
     """
     return _sample(n, size, random_state, device, "coe")
+
+
+@overload
+def cse(
+    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: None = ...
+) -> NDArray[np.complex128]:
+    ...
+
+
+@overload
+def cse(
+    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: str | torch.device
+) -> torch.Tensor:
+    ...
 
 
 def cse(
@@ -332,7 +375,7 @@ def unitary_eigphases(u: ArrayLike) -> NDArray[np.float64]:
     >>> [round(float(p), 6) for p in phases]
     [-1.0, 0.5, 2.0]
     """
-    return np.sort(np.angle(np.linalg.eigvals(u)), axis=-1)
+    return np.sort(np.angle(np.linalg.eigvals(np.asarray(u))), axis=-1)
 
 
 def kramers_phases(phases: ArrayLike) -> NDArray[np.float64]:

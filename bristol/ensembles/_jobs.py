@@ -17,14 +17,14 @@ import numpy as np
 from .._random import RandomState
 from .._validation import check_choice, check_int, check_positive_real
 from ..parallel import ChunkedSample, sample_in_chunks
-from ._cmv import cmv_eigphases, verblunsky_coefficients
+from ._cmv import _cmv_phases, verblunsky_coefficients
 from ._gaussian import _check_gaussian_beta, gaussian_eigvals
 
 __all__ = ["circular_ensemble_eigphases", "gaussian_ensemble_eigvals"]
 
 
 def _cmv_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float, method: str) -> np.ndarray:
-    return cmv_eigphases(verblunsky_coefficients(n, beta, (size,), rng), method=method)
+    return _cmv_phases(verblunsky_coefficients(n, beta, (size,), rng), method, None)
 
 
 def _gaussian_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float) -> np.ndarray:

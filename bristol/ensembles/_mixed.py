@@ -30,7 +30,7 @@ _ORDERS_WORK_ARRAYS = 3
 def _solver_order_eigvals(order_n: int, beta: float, rng: np.random.Generator) -> NDArray[np.float64]:
     """Real parts of ``np.linalg.eigvals`` of one dense matrix, in LAPACK's output order (as
     the mixed-ensemble notebook did); for GSE one of each Kramers pair, in the same order."""
-    values: NDArray[np.float64] = np.linalg.eigvals(_DENSE[beta](order_n, random_state=rng)).real
+    values = np.asarray(np.linalg.eigvals(_DENSE[beta](order_n, random_state=rng)).real, dtype=np.float64)
     if beta == 4.0:
         keep = np.ones(values.size, bool)
         keep[np.argsort(values, kind="stable")[1::2]] = False
