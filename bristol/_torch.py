@@ -25,13 +25,15 @@ from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
-if TYPE_CHECKING:  # torch is optional: only the type checker imports it here
-    import torch
+if TYPE_CHECKING:  # torch is optional: only the type checker imports it, here for all of bristol
+    from torch import Generator as TorchGenerator  # noqa: F401 (for the type hints of the other modules)
+    from torch import Tensor
+    from torch import device as TorchDevice
 
 __all__ = ["installed_torch", "require_torch", "resolve_device", "to_device", "INSTALL_HINT", "DeviceLike"]
 
 #: What a ``device=`` argument accepts: None (numpy on the CPU) or a torch device or its name.
-DeviceLike = Union[None, str, "torch.device"]
+DeviceLike = Union[None, str, "TorchDevice"]
 
 #: How to install torch for bristol.
 INSTALL_HINT = "pip install 'bristol[torch]'"
@@ -81,7 +83,7 @@ def require_torch(what: str) -> ModuleType:
     return torch
 
 
-def resolve_device(device: DeviceLike) -> torch.device:
+def resolve_device(device: DeviceLike) -> TorchDevice:
     """``device`` as a ``torch.device`` (see the module docstring for what ``device=`` means).
 
     Parameters
@@ -112,7 +114,7 @@ def resolve_device(device: DeviceLike) -> torch.device:
     return dev
 
 
-def to_device(values: np.ndarray, device: DeviceLike) -> np.ndarray | torch.Tensor:
+def to_device(values: np.ndarray, device: DeviceLike) -> np.ndarray | Tensor:
     """``values`` (a numpy array) as a torch tensor on ``device``, or unchanged for ``device=None``.
 
     The array results of the functions with a ``device`` parameter go through here.

@@ -277,7 +277,7 @@ JOBS = [
 ]
 
 
-def _job(name):
+def _chunked_job(name):
     import bristol.ensembles
 
     return getattr(bristol.ensembles, name)
@@ -285,7 +285,7 @@ def _job(name):
 
 @pytest.mark.parametrize("name, desc", JOBS)
 def test_verbose_zero_is_silent_and_the_default(name, desc, capsys):
-    job = _job(name)
+    job = _chunked_job(name)
     assert inspect.signature(job).parameters["verbose"].default == 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no FutureWarning without progress
@@ -300,7 +300,7 @@ def test_verbose_zero_is_silent_and_the_default(name, desc, capsys):
 @pytest.mark.parametrize("name, desc", JOBS)
 @pytest.mark.parametrize("progress", [True, False])
 def test_progress_is_a_deprecated_alias_of_verbose(name, desc, progress, capsys):
-    job = _job(name)
+    job = _chunked_job(name)
     expected = job(4, 6, chunk_size=2, random_state=5, verbose=int(progress)).values
     expected_err = capsys.readouterr().err
     with pytest.warns(FutureWarning, match=f"progress is deprecated.*verbose={int(progress)}") as record:

@@ -62,7 +62,7 @@ from .._torch import DeviceLike, resolve_device, to_device
 from .._validation import SizeLike, check_choice, check_int, check_memory, check_positive_real, check_size
 
 if TYPE_CHECKING:
-    import torch
+    from .._torch import Tensor, TorchDevice
 
 __all__ = [
     "DENSE_MAX_N",
@@ -362,14 +362,14 @@ def pentadiagonal_unitary_eigphases(
 
 @overload
 def pentadiagonal_unitary_eigphases(
-    diags: Diagonals, method: str = ..., *, device: str | torch.device
-) -> torch.Tensor:
+    diags: Diagonals, method: str = ..., *, device: str | TorchDevice
+) -> Tensor:
     ...
 
 
 def pentadiagonal_unitary_eigphases(
     diags: Diagonals, method: str = "banded", *, device: DeviceLike = None
-) -> NDArray[np.float64] | torch.Tensor:
+) -> NDArray[np.float64] | Tensor:
     """Sorted eigenphases in (-pi, pi] of (a batch of) pentadiagonal unitary matrices.
 
     Parameters
@@ -504,13 +504,13 @@ def cmv_eigphases(alpha: ArrayLike, method: str = ..., *, device: None = ...) ->
 
 
 @overload
-def cmv_eigphases(alpha: ArrayLike, method: str = ..., *, device: str | torch.device) -> torch.Tensor:
+def cmv_eigphases(alpha: ArrayLike, method: str = ..., *, device: str | TorchDevice) -> Tensor:
     ...
 
 
 def cmv_eigphases(
     alpha: ArrayLike, method: str = "auto", *, device: DeviceLike = None
-) -> NDArray[np.float64] | torch.Tensor:
+) -> NDArray[np.float64] | Tensor:
     """Sorted eigenphases in (-pi, pi] of the CMV matrices with coefficients ``alpha``.
 
     Parameters
@@ -589,8 +589,8 @@ def circular_eigphases(
 @overload
 def circular_eigphases(
     n: int, beta: float = ..., size: SizeLike = ..., random_state: RandomState = ..., *, method: str = ...,
-    device: str | torch.device,
-) -> torch.Tensor:
+    device: str | TorchDevice,
+) -> Tensor:
     ...
 
 
@@ -602,7 +602,7 @@ def circular_eigphases(
     *,
     method: str = "auto",
     device: DeviceLike = None,
-) -> NDArray[np.float64] | torch.Tensor:
+) -> NDArray[np.float64] | Tensor:
     """Eigenphases of the circular beta-ensemble, exact in distribution, without dense matrices.
 
     Parameters
@@ -700,8 +700,8 @@ def circular_eigvals(
 @overload
 def circular_eigvals(
     n: int, beta: float = ..., size: SizeLike = ..., random_state: RandomState = ..., *, method: str = ...,
-    device: str | torch.device,
-) -> torch.Tensor:
+    device: str | TorchDevice,
+) -> Tensor:
     ...
 
 
@@ -713,7 +713,7 @@ def circular_eigvals(
     *,
     method: str = "auto",
     device: DeviceLike = None,
-) -> NDArray[np.complex128] | torch.Tensor:
+) -> NDArray[np.complex128] | Tensor:
     """Eigenvalues exp(i theta_j) of the circular beta-ensemble.
 
     Parameters

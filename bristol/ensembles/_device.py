@@ -23,7 +23,7 @@ from .._banded import matrix_from_diagonals
 from .._torch import DeviceLike, require_torch, resolve_device
 
 if TYPE_CHECKING:
-    import torch
+    from .._torch import Tensor, TorchDevice, TorchGenerator
 
 __all__ = ["haar_unitary", "quaternion_dual", "hermitian_part_eigvalsh"]
 
@@ -36,7 +36,7 @@ MAX_DEVICE_ENTRIES = 2**27
 _TORCH_SEED_BOUND = 2**63 - 1
 
 
-def _generator(dev: torch.device, rng: np.random.Generator) -> torch.Generator:
+def _generator(dev: TorchDevice, rng: np.random.Generator) -> TorchGenerator:
     """A torch generator on ``dev`` seeded by one draw from ``rng``."""
     torch = require_torch(NEEDS_TORCH)
 
@@ -45,7 +45,7 @@ def _generator(dev: torch.device, rng: np.random.Generator) -> torch.Generator:
     return gen
 
 
-def haar_unitary(n: int, shape: tuple[int, ...], rng: np.random.Generator, *, device: DeviceLike) -> torch.Tensor:
+def haar_unitary(n: int, shape: tuple[int, ...], rng: np.random.Generator, *, device: DeviceLike) -> Tensor:
     """Haar unitaries (torch, complex128) of shape ``shape + (n, n)`` on ``device``.
 
     Mezzadri's QR with the phase fix, as :func:`bristol.ensembles.cue` on the CPU; the Ginibre
@@ -60,7 +60,7 @@ def haar_unitary(n: int, shape: tuple[int, ...], rng: np.random.Generator, *, de
     return q * (d / d.abs()).unsqueeze(-2)
 
 
-def quaternion_dual(a: torch.Tensor) -> torch.Tensor:
+def quaternion_dual(a: Tensor) -> Tensor:
     """Z a^T Z^T for a torch tensor of 2N x 2N matrices (see :func:`bristol.ensembles.quaternion_dual`)."""
     torch = require_torch(NEEDS_TORCH)
 

@@ -32,7 +32,7 @@ from .._validation import SizeLike, check_choice, check_int, check_memory, check
 from . import _device
 
 if TYPE_CHECKING:
-    import torch
+    from .._torch import Tensor, TorchDevice
 
 __all__ = [
     "ENSEMBLE_BETA",
@@ -168,14 +168,14 @@ def cue(
 
 @overload
 def cue(
-    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: str | torch.device
-) -> torch.Tensor:
+    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: str | TorchDevice
+) -> Tensor:
     ...
 
 
 def cue(
     n: int, size: SizeLike = None, random_state: RandomState = None, *, device: DeviceLike = None
-) -> NDArray[np.complex128] | torch.Tensor:
+) -> NDArray[np.complex128] | Tensor:
     """Sample Haar-distributed unitary matrices (the circular unitary ensemble).
 
     Parameters
@@ -247,14 +247,14 @@ def coe(
 
 @overload
 def coe(
-    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: str | torch.device
-) -> torch.Tensor:
+    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: str | TorchDevice
+) -> Tensor:
     ...
 
 
 def coe(
     n: int, size: SizeLike = None, random_state: RandomState = None, *, device: DeviceLike = None
-) -> NDArray[np.complex128] | torch.Tensor:
+) -> NDArray[np.complex128] | Tensor:
     """Sample the circular orthogonal ensemble: S = U^T U with U Haar on U(n).
 
     Parameters
@@ -301,14 +301,14 @@ def cse(
 
 @overload
 def cse(
-    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: str | torch.device
-) -> torch.Tensor:
+    n: int, size: SizeLike = ..., random_state: RandomState = ..., *, device: str | TorchDevice
+) -> Tensor:
     ...
 
 
 def cse(
     n: int, size: SizeLike = None, random_state: RandomState = None, *, device: DeviceLike = None
-) -> NDArray[np.complex128] | torch.Tensor:
+) -> NDArray[np.complex128] | Tensor:
     """Sample the circular symplectic ensemble of size N as 2N x 2N matrices Q = U^R U.
 
     Parameters
