@@ -49,6 +49,13 @@ def installed_torch() -> ModuleType | None:
     -------
     module or None
         The ``torch`` module, or None without torch.
+
+    Examples
+    --------
+    >>> from bristol._torch import installed_torch
+    >>> torch = installed_torch()
+    >>> torch is None or torch.__name__ == "torch"
+    True
     """
     if importlib.util.find_spec("torch") is None:
         return None

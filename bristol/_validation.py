@@ -298,6 +298,13 @@ def physical_memory() -> int | None:
     Returns
     -------
     int or None
+
+    Examples
+    --------
+    >>> from bristol._validation import physical_memory
+    >>> memory = physical_memory()
+    >>> memory is None or memory > 0
+    True
     """
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -353,6 +360,15 @@ def check_memory(name: str, n_bytes: float) -> None:
         ``n_bytes`` exceeds the physical memory (:func:`physical_memory`). Jobs that fit the
         physical memory pass even if other programs use part of it; nothing is checked where
         the platform does not report its memory.
+
+    Examples
+    --------
+    >>> from bristol._validation import check_memory
+    >>> check_memory("a small job", 2**20)  # passes silently
+    >>> check_memory("cue(n=10**9)", 16 * 10**18)
+    Traceback (most recent call last):
+    ...
+    ValueError: cue(n=10**9) needs 14901161194 GiB, more than the ... of memory on this machine
     """
     total = physical_memory()
     if total is not None and not n_bytes <= total:

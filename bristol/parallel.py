@@ -132,6 +132,21 @@ class ChunkedSample:
         The samples, leading axis of length ``plan.n_samples``.
     plan : ChunkPlan
         The chunk sizes and streams that made ``values``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles import gaussian_ensemble_eigvals
+    >>> sample = gaussian_ensemble_eigvals(4, 5, chunk_size=2, random_state=0)
+    >>> sample.values.shape, sample.plan.sizes
+    ((5, 4), (2, 2, 1))
+
+    Every chunk can be redrawn from the plan alone:
+
+    >>> first = np.random.default_rng(sample.plan.seed_sequences[0])
+    >>> from bristol.ensembles import gaussian_eigvals
+    >>> bool(np.array_equal(gaussian_eigvals(4, 1, 2, first), sample.values[:2]))
+    True
     """
 
     values: np.ndarray

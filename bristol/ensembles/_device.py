@@ -50,6 +50,22 @@ def haar_unitary(n: int, shape: tuple[int, ...], rng: np.random.Generator, *, de
 
     Mezzadri's QR with the phase fix, as :func:`bristol.ensembles.cue` on the CPU; the Ginibre
     draws come from a torch generator seeded by one draw from ``rng``.
+
+    Parameters
+    ----------
+    n : int
+        Matrix order (checked by the caller).
+    shape : tuple of int
+        Batch shape.
+    rng : numpy.random.Generator
+        Seeds the device's torch generator (one draw).
+    device : str or torch.device, keyword-only
+        Where the draws and the QR run (:func:`bristol._torch.resolve_device`).
+
+    Returns
+    -------
+    torch.Tensor
+        complex128, shape ``shape + (n, n)``, on ``device``.
     """
     torch = require_torch(NEEDS_TORCH)
 
@@ -61,7 +77,18 @@ def haar_unitary(n: int, shape: tuple[int, ...], rng: np.random.Generator, *, de
 
 
 def quaternion_dual(a: Tensor) -> Tensor:
-    """Z a^T Z^T for a torch tensor of 2N x 2N matrices (see :func:`bristol.ensembles.quaternion_dual`)."""
+    """Z a^T Z^T for a torch tensor of 2N x 2N matrices (see :func:`bristol.ensembles.quaternion_dual`).
+
+    Parameters
+    ----------
+    a : torch.Tensor, shape (..., 2N, 2N)
+        Matrices of even order (not checked).
+
+    Returns
+    -------
+    torch.Tensor
+        The duals, on the device of ``a``.
+    """
     torch = require_torch(NEEDS_TORCH)
 
     m = a.shape[-1]
@@ -78,8 +105,22 @@ def hermitian_part_eigvalsh(
     """Sorted eigenvalues of H_phi = (e^{-i phi} C + h.c.)/2 for every phi and every matrix of
     a batch of pentadiagonal C given by its diagonals: numpy array (batch, len(phis), n).
 
-    The batch goes to the device in blocks of at most ``max_entries`` matrix entries (at least
-    one matrix).
+    Parameters
+    ----------
+    diags : dict of int to ndarray
+        Offsets -2..2 -> diagonals of shape (batch, n - |offset|) (numpy).
+    phis : sequence of float
+        The directions phi.
+    device : str or torch.device, keyword-only
+        Where the dense Hermitian eigenvalue problems run.
+    max_entries : int, default ``MAX_DEVICE_ENTRIES``
+        The batch goes to the device in blocks of at most this many matrix entries (at least
+        one matrix).
+
+    Returns
+    -------
+    ndarray of float, shape (batch, len(phis), n)
+        Eigenvalues ascending along the last axis, on the CPU.
     """
     torch = require_torch(NEEDS_TORCH)
 

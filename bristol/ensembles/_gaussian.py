@@ -255,6 +255,14 @@ def tridiagonal_model(
     off : ndarray, shape ``shape + (n - 1,)``
         chi_{beta k} / sqrt(2) for k = n-1, ..., 1.
 
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles._gaussian import tridiagonal_model
+    >>> diag, off = tridiagonal_model(5, 2.0, (3,), np.random.default_rng(0))
+    >>> diag.shape, off.shape, bool(np.all(off >= 0))
+    ((3, 5), (3, 4), True)
+
     References
     ----------
     .. [1] I. Dumitriu and A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
