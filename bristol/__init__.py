@@ -12,10 +12,14 @@ bristol 0.3.0 before this layout (``bristol.cmv``, ``bristol.binning``, ...) are
 the modules that replaced them: ``import bristol.cmv`` gives the module object
 ``bristol.ensembles._cmv`` itself.
 """
+from __future__ import annotations
+
 import importlib
 import importlib.abc
 import importlib.machinery
 import sys
+from collections.abc import Sequence
+from types import ModuleType
 
 from ._lazy import lazy_getattr
 
@@ -49,19 +53,26 @@ class _MovedModuleAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     ``bristol.ensembles._cmv`` (monkeypatching one patches the other).
     """
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        """A spec for ``bristol.<old>`` (a name of ``_MOVED``), None for any other module."""
         package, _, name = fullname.rpartition(".")
         if package != __name__ or name not in _MOVED:
             return None
         return importlib.machinery.ModuleSpec(fullname, self)
 
-    def create_module(self, spec):
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        """The module that replaced ``spec.name``, imported."""
         module = importlib.import_module(_MOVED[spec.name.rpartition(".")[2]])
         spec.loader_state = module.__spec__  # the import system overwrites __spec__: restored below
         return module
 
-    def exec_module(self, module):
-        module.__spec__ = module.__spec__.loader_state
+    def exec_module(self, module: ModuleType) -> None:
+        """Nothing to run: the module ran when it was imported; restore its own ``__spec__``."""
+        spec = module.__spec__  # the alias's spec, set by the import system
+        if spec is not None:
+            module.__spec__ = spec.loader_state
 
 
 if not any(isinstance(finder, _MovedModuleAlias) for finder in sys.meta_path):
@@ -70,5 +81,6 @@ if not any(isinstance(finder, _MovedModuleAlias) for finder in sys.meta_path):
 __getattr__ = lazy_getattr(__name__, {name: f"{__name__}.{name}" for name in _SUBMODULES + tuple(_MOVED)})
 
 
-def __dir__():
+def __dir__() -> list[str]:
+    """The package's attributes, its lazily loaded subpackages and modules included."""
     return sorted(list(globals()) + list(_SUBMODULES))

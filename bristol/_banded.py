@@ -7,11 +7,12 @@ A banded matrix C of order n is stored as a dict ``{k: d_k}`` of its diagonals,
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["matrix_from_diagonals"]
 
 
-def matrix_from_diagonals(diags: dict) -> np.ndarray:
+def matrix_from_diagonals(diags: dict[int, np.ndarray]) -> NDArray[np.complex128]:
     """Dense (batched) complex matrix with the given diagonals {offset k: C[..., i, i + k]}.
 
     Parameters
@@ -21,7 +22,17 @@ def matrix_from_diagonals(diags: dict) -> np.ndarray:
 
     Returns
     -------
-    ndarray, complex, shape ``(..., n, n)``: zero outside the given diagonals.
+    ndarray, complex, shape ``(..., n, n)``
+        Zero outside the given diagonals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol._banded import matrix_from_diagonals
+    >>> matrix_from_diagonals({0: np.array([1.0, 2.0, 3.0]), 1: np.array([4.0, 5.0])}).real
+    array([[1., 4., 0.],
+           [0., 2., 5.],
+           [0., 0., 3.]])
     """
     main = diags[0]
     n = main.shape[-1]

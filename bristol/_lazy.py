@@ -24,6 +24,23 @@ def lazy_getattr(package: str, targets: Mapping[str, str]) -> Callable[[str], ob
         Attribute name -> ``"module"`` (the attribute is that module) or ``"module:name"``
         (the attribute is ``name`` of that module); relative module names are resolved
         against ``package``.
+
+    Returns
+    -------
+    callable
+        ``__getattr__(name)``: imports and returns the target of ``name``, or raises
+        AttributeError for a name that is not in ``targets``.
+
+    Examples
+    --------
+    >>> from bristol._lazy import lazy_getattr
+    >>> getattr_ = lazy_getattr("mypackage", {"sqrt": "math:sqrt"})
+    >>> getattr_("sqrt")(16.0)
+    4.0
+    >>> getattr_("cbrt")
+    Traceback (most recent call last):
+    ...
+    AttributeError: module 'mypackage' has no attribute 'cbrt'
     """
 
     def __getattr__(name: str) -> object:

@@ -31,7 +31,8 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Sequence
-from typing import Union
+from types import FrameType
+from typing import Any, Union, cast
 
 import numpy as np
 from numpy.random.bit_generator import ISpawnableSeedSequence
@@ -43,16 +44,48 @@ __all__ = [
     "spawn_seed_sequences",
     "seed_sequences_from_seeds",
     "describe_seed_sequence",
+    "caller_stacklevel",
 ]
 
+#: What a ``random_state`` argument accepts (see the module notes).
 RandomState = Union[None, int, np.random.SeedSequence, np.random.Generator]
 
 #: The random_state types accepted, for error messages.
 _EXPECTED = "None, an integer >= 0, a numpy.random.SeedSequence or a numpy.random.Generator"
+#: 32-bit words drawn from a Generator that cannot spawn, to seed its chunks' SeedSequence (128 bits).
+_FALLBACK_ENTROPY_WORDS = 4
 
 
 def check_random_state(random_state: object) -> RandomState:
-    """Return ``random_state`` (an int as a Python int) or raise if it is not a valid one."""
+    """Return ``random_state`` (an int as a Python int) or raise if it is not a valid one.
+
+    The one check of a ``random_state`` in bristol: :func:`as_generator` and
+    :func:`spawn_seed_sequences` go through it.
+
+    Parameters
+    ----------
+    random_state : object
+        The argument to check.
+
+    Returns
+    -------
+    None, int, numpy.random.SeedSequence or numpy.random.Generator
+        ``random_state`` itself; a numpy integer becomes a Python int.
+
+    Raises
+    ------
+    ValueError
+        For a negative integer.
+    TypeError
+        For any other type (bools and floats included).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol._random import check_random_state
+    >>> check_random_state(np.int64(7))
+    7
+    """
     if random_state is None or isinstance(random_state, (np.random.SeedSequence, np.random.Generator)):
         return random_state
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, (bool, np.bool_)):
@@ -65,9 +98,32 @@ def check_random_state(random_state: object) -> RandomState:
 def as_generator(random_state: RandomState) -> np.random.Generator:
     """Return a :class:`numpy.random.Generator` for ``random_state``.
 
-    A Generator is returned as it is (draws advance it); an int or SeedSequence seeds a
-    new PCG64 generator without changing the SeedSequence; ``None`` takes fresh entropy
-    from the operating system.
+    Parameters
+    ----------
+    random_state : None, int, SeedSequence or Generator
+        A Generator is returned as it is (draws advance it); an int or SeedSequence seeds a
+        new PCG64 generator without changing the SeedSequence; ``None`` takes fresh entropy
+        from the operating system.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`check_random_state`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol._random import as_generator
+    >>> seq = np.random.SeedSequence(5)
+    >>> bool(as_generator(seq).random() == as_generator(seq).random())  # a fixed seed
+    True
+    >>> rng = np.random.default_rng(5)
+    >>> as_generator(rng) is rng
+    True
     """
     return np.random.default_rng(check_random_state(random_state))
 
@@ -75,17 +131,45 @@ def as_generator(random_state: RandomState) -> np.random.Generator:
 def spawn_seed_sequences(random_state: RandomState, n: int) -> list[np.random.SeedSequence]:
     """Return ``n`` independent child seed sequences of ``random_state`` (see the module notes).
 
-    An int or ``None`` becomes the root ``SeedSequence(random_state)``. A SeedSequence gives
-    the children ``random_state.spawn(n)`` would give, without spawning from it (it is left
-    unchanged, so the same SeedSequence always gives the same children). A Generator spawns
-    (numpy's ``Generator.spawn``), so repeated calls on one Generator give fresh children;
-    one that cannot spawn gives the children of a SeedSequence seeded by 128 bits drawn from it.
+    Parameters
+    ----------
+    random_state : None, int, SeedSequence or Generator
+        An int or ``None`` becomes the root ``SeedSequence(random_state)``. A SeedSequence
+        gives the children ``random_state.spawn(n)`` would give, without spawning from it (it
+        is left unchanged, so the same SeedSequence always gives the same children). A
+        Generator spawns (numpy's ``Generator.spawn``), so repeated calls on one Generator
+        give fresh children; one that cannot spawn gives the children of a SeedSequence
+        seeded by 128 bits drawn from it.
+    n : int
+        Number of children.
+
+    Returns
+    -------
+    list of numpy.random.SeedSequence
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`check_random_state`.
+
+    Notes
+    -----
+    Children of one SeedSequence are independent streams (docs/theory.md, section 6).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol._random import spawn_seed_sequences
+    >>> seq = np.random.SeedSequence(1)
+    >>> [child.spawn_key for child in spawn_seed_sequences(seq, 2)], seq.n_children_spawned
+    ([(0,), (1,)], 0)
     """
     random_state = check_random_state(random_state)
     if isinstance(random_state, np.random.Generator):
         if isinstance(random_state.bit_generator.seed_seq, ISpawnableSeedSequence):
-            return [child.bit_generator.seed_seq for child in random_state.spawn(n)]
-        entropy = random_state.integers(0, 2**32, size=4, dtype=np.uint64)
+            # a spawnable bit generator's seed_seq is a SeedSequence (numpy types it as the protocol)
+            return [cast(np.random.SeedSequence, child.bit_generator.seed_seq) for child in random_state.spawn(n)]
+        entropy = random_state.integers(0, 2**32, size=_FALLBACK_ENTROPY_WORDS, dtype=np.uint64)
         return np.random.SeedSequence([int(e) for e in entropy]).spawn(n)
     if isinstance(random_state, np.random.SeedSequence):
         return _copy(random_state).spawn(n)
@@ -101,9 +185,33 @@ def _copy(seq: np.random.SeedSequence) -> np.random.SeedSequence:
 def seed_sequences_from_seeds(seeds: Sequence[int]) -> list[np.random.SeedSequence]:
     """One ``SeedSequence`` per user seed (the bristol 0.2.14 "one seed per chunk" style).
 
-    A seed given more than once gives bit-identical chunks: a ``UserWarning`` names it.
+    Parameters
+    ----------
+    seeds : sequence of int
+        Non-negative integers.
+
+    Returns
+    -------
+    list of numpy.random.SeedSequence
+        ``SeedSequence(seed)`` for each seed, in order.
+
+    Raises
+    ------
+    ValueError
+        For an entry that is not a non-negative integer; the message names ``seeds[i]``.
+
+    Warns
+    -----
+    UserWarning
+        A seed given more than once gives bit-identical chunks: the warning names it.
+
+    Examples
+    --------
+    >>> from bristol._random import seed_sequences_from_seeds
+    >>> [seq.entropy for seq in seed_sequences_from_seeds([3, 4])]
+    [3, 4]
     """
-    out = []
+    out: list[np.random.SeedSequence] = []
     for i, seed in enumerate(seeds):
         if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
             raise ValueError(f"seeds[{i}] must be a non-negative integer, got {seed!r}")
@@ -114,25 +222,50 @@ def seed_sequences_from_seeds(seeds: Sequence[int]) -> list[np.random.SeedSequen
         warnings.warn(
             f"seeds {repeated} appear more than once: their chunks are bit-identical copies, not independent samples",
             UserWarning,
-            stacklevel=_caller_stacklevel(),
+            stacklevel=caller_stacklevel(),
         )
     return out
 
 
-def _caller_stacklevel() -> int:
-    """``stacklevel`` for ``warnings.warn`` that points at the first frame outside bristol."""
+def caller_stacklevel() -> int:
+    """``stacklevel`` for ``warnings.warn`` that points at the first frame outside bristol.
+
+    Returns
+    -------
+    int
+        For a ``warnings.warn`` call in the function that calls this one.
+    """
     package = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
         frame, level = frame.f_back, level + 1
     return level
 
 
-def describe_seed_sequence(seq: np.random.SeedSequence) -> dict:
-    """A JSON-friendly record from which ``seq`` can be rebuilt exactly."""
+def describe_seed_sequence(seq: np.random.SeedSequence) -> dict[str, Any]:
+    """A JSON-friendly record from which ``seq`` can be rebuilt exactly.
+
+    Parameters
+    ----------
+    seq : numpy.random.SeedSequence
+
+    Returns
+    -------
+    dict
+        ``{"entropy": int or list of int, "spawn_key": list of int}``:
+        ``SeedSequence(entropy, spawn_key=spawn_key)`` is ``seq`` again.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol._random import describe_seed_sequence
+    >>> describe_seed_sequence(np.random.SeedSequence(42).spawn(3)[2])
+    {'entropy': 42, 'spawn_key': [2]}
+    """
     entropy = seq.entropy
     if isinstance(entropy, (list, tuple, np.ndarray)):
-        entropy = [int(e) for e in entropy]
+        value: int | list[int] = [int(e) for e in entropy]
     else:
-        entropy = int(entropy)
-    return {"entropy": entropy, "spawn_key": [int(k) for k in seq.spawn_key]}
+        value = int(cast(int, entropy))  # a SeedSequence's entropy is never None once built
+    return {"entropy": value, "spawn_key": [int(k) for k in seq.spawn_key]}

@@ -21,8 +21,19 @@ from __future__ import annotations
 
 import importlib.util
 from types import ModuleType
+from typing import TYPE_CHECKING, Union
 
-__all__ = ["installed_torch", "require_torch", "resolve_device", "to_device", "INSTALL_HINT"]
+import numpy as np
+
+if TYPE_CHECKING:  # torch is optional: only the type checker imports it, here for all of bristol
+    from torch import Generator as TorchGenerator  # noqa: F401 (for the type hints of the other modules)
+    from torch import Tensor
+    from torch import device as TorchDevice
+
+__all__ = ["installed_torch", "require_torch", "resolve_device", "to_device", "INSTALL_HINT", "DeviceLike"]
+
+#: What a ``device=`` argument accepts: None (numpy on the CPU) or a torch device or its name.
+DeviceLike = Union[None, str, "TorchDevice"]
 
 #: How to install torch for bristol.
 INSTALL_HINT = "pip install 'bristol[torch]'"
@@ -33,6 +44,18 @@ def installed_torch() -> ModuleType | None:
 
     The answer depends on the installation alone, never on what the caller happened to
     import before.
+
+    Returns
+    -------
+    module or None
+        The ``torch`` module, or None without torch.
+
+    Examples
+    --------
+    >>> from bristol._torch import installed_torch
+    >>> torch = installed_torch()
+    >>> torch is None or torch.__name__ == "torch"
+    True
     """
     if importlib.util.find_spec("torch") is None:
         return None
@@ -50,6 +73,16 @@ def require_torch(what: str) -> ModuleType:
     ----------
     what : str
         What needs torch, for the message (e.g. ``"cPSE on PyTorch models"``).
+
+    Returns
+    -------
+    module
+        The ``torch`` module.
+
+    Raises
+    ------
+    ImportError
+        Without torch; the message names ``what`` and :data:`INSTALL_HINT`.
     """
     torch = installed_torch()
     if torch is None:
@@ -57,8 +90,17 @@ def require_torch(what: str) -> ModuleType:
     return torch
 
 
-def resolve_device(device):
+def resolve_device(device: DeviceLike) -> TorchDevice:
     """``device`` as a ``torch.device`` (see the module docstring for what ``device=`` means).
+
+    Parameters
+    ----------
+    device : str or torch.device
+        A torch device or its name, e.g. ``"cpu"``, ``"cuda"``, ``"cuda:1"``.
+
+    Returns
+    -------
+    torch.device
 
     Raises
     ------
@@ -79,10 +121,34 @@ def resolve_device(device):
     return dev
 
 
-def to_device(values, device):
+def to_device(values: np.ndarray, device: DeviceLike) -> np.ndarray | Tensor:
     """``values`` (a numpy array) as a torch tensor on ``device``, or unchanged for ``device=None``.
 
     The array results of the functions with a ``device`` parameter go through here.
+
+    Parameters
+    ----------
+    values : ndarray
+        The result computed with numpy.
+    device : None, str or torch.device
+        None returns ``values`` itself; otherwise as in :func:`resolve_device`.
+
+    Returns
+    -------
+    ndarray or torch.Tensor
+
+    Raises
+    ------
+    ImportError, ValueError, RuntimeError
+        As :func:`resolve_device`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol._torch import to_device
+    >>> x = np.arange(3.0)
+    >>> to_device(x, None) is x
+    True
     """
     if device is None:
         return values

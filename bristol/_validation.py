@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Union
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 __all__ = [
     "SizeLike",
@@ -32,6 +33,7 @@ __all__ = [
     "block_steps",
 ]
 
+#: A scipy-style ``size``: None (one sample), an int or a tuple of ints (a batch shape).
 SizeLike = Union[None, int, tuple[int, ...]]
 
 
@@ -42,8 +44,39 @@ MAX_ELEMENTS = MAX_INT // 16
 
 
 def check_int(name: str, value: object, minimum: int = 1) -> int:
-    """Return ``value`` as a Python int, or raise if it is not an integer >= ``minimum``
-    (and <= ``MAX_INT``, the largest size numpy can handle)."""
+    """Return ``value`` as a Python int, or raise if it is not an integer >= ``minimum``.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the messages.
+    value : object
+        The argument.
+    minimum : int, default 1
+        Smallest value allowed.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    TypeError
+        For a value that is not an integer (bools included).
+    ValueError
+        For a value below ``minimum`` or above ``MAX_INT`` (the largest size numpy can handle).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol._validation import check_int
+    >>> check_int("n", np.int32(5))
+    5
+    >>> check_int("n", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n must be an integer >= 1, got 0
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r} ({type(value).__name__})")
     value = int(value)
@@ -55,7 +88,32 @@ def check_int(name: str, value: object, minimum: int = 1) -> int:
 
 
 def check_positive_real(name: str, value: object) -> float:
-    """Return ``value`` as a float, or raise if it is not a finite real number > 0."""
+    """Return ``value`` as a float, or raise if it is not a finite real number > 0.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the messages.
+    value : object
+        The argument.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        For a value that is not a real number (bools included).
+    ValueError
+        For a value that is not finite or not > 0.
+
+    Examples
+    --------
+    >>> from bristol._validation import check_positive_real
+    >>> check_positive_real("beta", 2)
+    2.0
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number > 0, got {value!r} ({type(value).__name__})")
     value = float(value)
@@ -67,10 +125,31 @@ def check_positive_real(name: str, value: object) -> float:
 def check_size(size: SizeLike, item_shape: tuple[int, ...] = ()) -> tuple[int, ...]:
     """Normalise a scipy-style ``size`` (None, int or tuple of ints) to a shape tuple.
 
-    ``None`` means a single sample without a batch axis and is returned as ``()``.
-    ``item_shape`` is the shape of one sample (e.g. ``(n, n)``): the whole output,
-    ``size + item_shape``, must have at most ``MAX_ELEMENTS`` (2**59) elements without its
-    zero axes (numpy refuses larger arrays even when they are empty).
+    Parameters
+    ----------
+    size : None, int or tuple of ints
+        ``None`` means a single sample without a batch axis and is returned as ``()``.
+    item_shape : tuple of int, default ()
+        The shape of one sample (e.g. ``(n, n)``): the whole output, ``size + item_shape``,
+        must have at most ``MAX_ELEMENTS`` (2**59) elements without its zero axes (numpy
+        refuses larger arrays even when they are empty).
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    TypeError
+        For a size that is not None, an int or a sequence of ints.
+    ValueError
+        For a negative entry, or an output of more than ``MAX_ELEMENTS`` elements.
+
+    Examples
+    --------
+    >>> from bristol._validation import check_size
+    >>> check_size(None), check_size(3), check_size((2, 0), (4, 4))
+    ((), (3,), (2, 0))
     """
     if size is None:
         dims: tuple[int, ...] = ()
@@ -88,7 +167,36 @@ def check_size(size: SizeLike, item_shape: tuple[int, ...] = ()) -> tuple[int, .
 
 
 def check_choice(name: str, value: object, choices: tuple[str, ...], *, upper: bool = False) -> str:
-    """Return ``value`` if it is one of ``choices`` (case-insensitive when ``upper``)."""
+    """Return ``value`` if it is one of ``choices`` (case-insensitive when ``upper``).
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the messages.
+    value : object
+        The argument.
+    choices : tuple of str
+        The values allowed (upper case when ``upper``).
+    upper : bool, default False, keyword-only
+        Compare ``value.upper()`` with the choices, and return it.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        For a value that is not a string.
+    ValueError
+        For another string; the message lists the choices.
+
+    Examples
+    --------
+    >>> from bristol._validation import check_choice
+    >>> check_choice("ensemble", "coe", ("COE", "CUE"), upper=True)
+    'COE'
+    """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     key = value.upper() if upper else value
@@ -97,8 +205,39 @@ def check_choice(name: str, value: object, choices: tuple[str, ...], *, upper: b
     return key
 
 
-def check_finite_array(name: str, values: object, *, ndim: int | None = None, dtype=None) -> np.ndarray:
-    """Return ``values`` as an array, raising if it is empty, has NaN/Inf or the wrong rank."""
+def check_finite_array(
+    name: str, values: object, *, ndim: int | None = None, dtype: DTypeLike | None = None
+) -> np.ndarray:
+    """Return ``values`` as an array, raising if it is empty, has NaN/Inf or the wrong rank.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the messages.
+    values : array_like
+        The argument.
+    ndim : int, optional, keyword-only
+        The rank required.
+    dtype : data-type, optional, keyword-only
+        Passed to ``numpy.asarray``.
+
+    Returns
+    -------
+    ndarray
+
+    Raises
+    ------
+    TypeError
+        For an object array.
+    ValueError
+        For the wrong rank, an empty array, or NaN or Inf in it.
+
+    Examples
+    --------
+    >>> from bristol._validation import check_finite_array
+    >>> check_finite_array("x", [1.0, 2.0], ndim=1)
+    array([1., 2.])
+    """
     arr = np.asarray(values, dtype=dtype)
     if arr.dtype == object:
         raise TypeError(f"{name} must be a numeric array, got an object array")
@@ -117,6 +256,31 @@ def check_finite_range(name: str, values: np.ndarray) -> tuple[float, float]:
     One min and one max pass: NaN propagates into both and an infinity shows in one, so this
     is the finiteness check of :func:`check_finite_array` at no extra cost when the range is
     needed anyway.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the messages.
+    values : ndarray
+        A real array.
+
+    Returns
+    -------
+    (scalar, scalar)
+        Its minimum and maximum, numpy scalars of the array's dtype.
+
+    Raises
+    ------
+    ValueError
+        For an empty array, or NaN or Inf in it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol._validation import check_finite_range
+    >>> lo, hi = check_finite_range("x", np.array([3.0, -1.0, 2.0]))
+    >>> float(lo), float(hi)
+    (-1.0, 3.0)
     """
     if values.size == 0:
         raise ValueError(f"{name} must not be empty")
@@ -130,6 +294,17 @@ def physical_memory() -> int | None:
     """Bytes of physical memory on this machine, or None where the platform does not say.
 
     From ``os.sysconf`` (POSIX), else ``psutil`` when it is installed.
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> from bristol._validation import physical_memory
+    >>> memory = physical_memory()
+    >>> memory is None or memory > 0
+    True
     """
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -143,8 +318,24 @@ def physical_memory() -> int | None:
 
 
 def format_bytes(n_bytes: float) -> str:
-    """``n_bytes`` in GiB: 3 significant digits below 1000 GiB, whole GiB above, powers of ten
-    beyond 10**15 GiB (exact for Python integers of any size; a float may be infinite)."""
+    """``n_bytes`` in GiB, for messages.
+
+    Parameters
+    ----------
+    n_bytes : int or float
+        Exact for Python integers of any size; a float may be infinite.
+
+    Returns
+    -------
+    str
+        3 significant digits below 1000 GiB, whole GiB above, powers of ten beyond 10**15 GiB.
+
+    Examples
+    --------
+    >>> from bristol._validation import format_bytes
+    >>> format_bytes(3 * 2**29), format_bytes(2**70)
+    ('1.5 GiB', '1099511627776 GiB')
+    """
     gib = Decimal(n_bytes if isinstance(n_bytes, float) else int(n_bytes)) / Decimal(2**30)
     return f"{gib:.3g} GiB" if gib < 1000 else f"{gib:.0f} GiB" if gib < 10**15 else f"{gib:.3e} GiB"
 
@@ -169,6 +360,15 @@ def check_memory(name: str, n_bytes: float) -> None:
         ``n_bytes`` exceeds the physical memory (:func:`physical_memory`). Jobs that fit the
         physical memory pass even if other programs use part of it; nothing is checked where
         the platform does not report its memory.
+
+    Examples
+    --------
+    >>> from bristol._validation import check_memory
+    >>> check_memory("a small job", 2**20)  # passes silently
+    >>> check_memory("cue(n=10**9)", 16 * 10**18)
+    Traceback (most recent call last):
+    ...
+    ValueError: cue(n=10**9) needs 14901161194 GiB, more than the ... of memory on this machine
     """
     total = physical_memory()
     if total is not None and not n_bytes <= total:
@@ -178,7 +378,30 @@ def check_memory(name: str, n_bytes: float) -> None:
 
 
 def check_numeric(name: str, values: object) -> np.ndarray:
-    """``values`` as an array of numbers (bool, integer, floating or complex), else TypeError."""
+    """``values`` as an array of numbers (bool, integer, floating or complex), else TypeError.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    values : array_like
+        The argument.
+
+    Returns
+    -------
+    ndarray
+
+    Raises
+    ------
+    TypeError
+        For an array of strings, objects or other non-numbers.
+
+    Examples
+    --------
+    >>> from bristol._validation import check_numeric
+    >>> check_numeric("x", [True, False]).dtype
+    dtype('bool')
+    """
     arr = np.asarray(values)
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
@@ -191,9 +414,28 @@ _BLOCK_BYTES = 64 * 2**20
 
 
 def block_steps(n_inner: int, n_last: int, bytes_per_entry: int) -> tuple[int, int]:
-    """Steps (rows, inner) of blocks of an (n_rows, n_inner, n_last) computation with about
-    ``bytes_per_entry`` bytes of working memory per entry that fit in ``_BLOCK_BYTES`` (at
-    least one (row, inner) pair of n_last entries per block)."""
+    """Block steps of an (n_rows, n_inner, n_last) computation that fit in ``_BLOCK_BYTES``.
+
+    Parameters
+    ----------
+    n_inner : int
+        Length of the inner axis.
+    n_last : int
+        Length of the last axis, computed whole.
+    bytes_per_entry : int
+        Working memory per entry.
+
+    Returns
+    -------
+    (int, int)
+        Steps (rows, inner): at least one (row, inner) pair of n_last entries per block.
+
+    Examples
+    --------
+    >>> from bristol._validation import block_steps
+    >>> block_steps(10, 1000, 8)
+    (838, 10)
+    """
     pairs = max(1, _BLOCK_BYTES // (bytes_per_entry * n_last))
     inner = max(1, min(n_inner, pairs))
     return max(1, pairs // inner), inner

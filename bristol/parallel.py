@@ -7,13 +7,18 @@ through any joblib backend -- serially, in loky processes, in threads, or on a D
 cluster via ``joblib.parallel_config(backend="dask")`` -- and the concatenated result
 depends only on the seeds and the chunk sizes, never on the number of workers or their
 scheduling. Inside a chunk BLAS/LAPACK run with one thread (threadpoolctl): workers do not
-oversubscribe the cores, and a chunk computes the same bits wherever it runs.
+oversubscribe the cores, and a chunk computes the same bits wherever it runs. The streams
+follow numpy's guide on parallel random number generation (docs/theory.md, section 6).
+
+Every job takes ``verbose`` (scikit-learn's convention: 0 silent, 1 or more a tqdm progress
+bar on stderr); ``progress``, its name before, still works with a FutureWarning.
 """
 from __future__ import annotations
 
 import math
 import numbers
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
@@ -23,7 +28,13 @@ from joblib import Parallel, delayed, effective_n_jobs
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from ._random import RandomState, describe_seed_sequence, seed_sequences_from_seeds, spawn_seed_sequences
+from ._random import (
+    RandomState,
+    caller_stacklevel,
+    describe_seed_sequence,
+    seed_sequences_from_seeds,
+    spawn_seed_sequences,
+)
 from ._validation import check_int, check_memory
 
 __all__ = [
@@ -34,6 +45,7 @@ __all__ = [
     "ChunkedSample",
     "plan_chunks",
     "check_n_jobs",
+    "check_verbose",
     "n_workers",
     "run_chunks",
     "sample_in_chunks",
@@ -45,6 +57,7 @@ DEFAULT_N_CHUNKS = 8
 #: Bookkeeping memory of one chunk (its stream, its task), an upper estimate.
 _CHUNK_BYTES = 2048
 
+#: A chunk function: ``sampler(size, rng)`` returns ``size`` samples along its first axis.
 Sampler = Callable[[int, np.random.Generator], np.ndarray]
 
 #: Exceptions by which joblib (loky) and dask.distributed report a worker process that died.
@@ -52,7 +65,11 @@ _LOST_WORKER_ERRORS = ("TerminatedWorkerError", "KilledWorker")
 
 
 class WorkerLostError(RuntimeError):
-    """A worker process died during a chunked job; nothing is returned."""
+    """A worker process died during a chunked job; nothing is returned.
+
+    Raised by :func:`run_chunks` in place of joblib's ``TerminatedWorkerError`` and
+    dask.distributed's ``KilledWorker`` (the original is its ``__cause__``).
+    """
 
 
 def _raise_if_worker_lost(err: Exception, plan: ChunkPlan) -> None:
@@ -66,23 +83,71 @@ def _raise_if_worker_lost(err: Exception, plan: ChunkPlan) -> None:
 
 @dataclass(frozen=True)
 class ChunkPlan:
-    """How a job is cut into chunks, and the stream of each chunk."""
+    """How a job is cut into chunks, and the stream of each chunk.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+        Samples per chunk, in order.
+    seed_sequences : tuple of numpy.random.SeedSequence
+        The stream of each chunk: chunk ``i`` draws from ``default_rng(seed_sequences[i])``.
+
+    Examples
+    --------
+    >>> from bristol.parallel import plan_chunks
+    >>> plan = plan_chunks(10, chunk_size=4, random_state=0)
+    >>> plan.sizes, plan.n_samples
+    ((4, 4, 2), 10)
+    >>> [chunk["spawn_key"] for chunk in plan.describe()]
+    [[0], [1], [2]]
+    """
 
     sizes: tuple[int, ...]
     seed_sequences: tuple[np.random.SeedSequence, ...]
 
     @property
     def n_samples(self) -> int:
+        """Total number of samples, the sum of :attr:`sizes`."""
         return sum(self.sizes)
 
     def describe(self) -> list[dict]:
-        """JSON-friendly record (size, entropy, spawn key) from which every chunk can be redrawn."""
+        """JSON-friendly record from which every chunk can be redrawn.
+
+        Returns
+        -------
+        list of dict
+            One ``{"size", "entropy", "spawn_key"}`` per chunk
+            (:func:`bristol._random.describe_seed_sequence`).
+        """
         return [dict(size=s, **describe_seed_sequence(q)) for s, q in zip(self.sizes, self.seed_sequences)]
 
 
 @dataclass(frozen=True)
 class ChunkedSample:
-    """Samples of a chunked job, concatenated in chunk order, with the plan that made them."""
+    """Samples of a chunked job, concatenated in chunk order, with the plan that made them.
+
+    Attributes
+    ----------
+    values : ndarray
+        The samples, leading axis of length ``plan.n_samples``.
+    plan : ChunkPlan
+        The chunk sizes and streams that made ``values``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles import gaussian_ensemble_eigvals
+    >>> sample = gaussian_ensemble_eigvals(4, 5, chunk_size=2, random_state=0)
+    >>> sample.values.shape, sample.plan.sizes
+    ((5, 4), (2, 2, 1))
+
+    Every chunk can be redrawn from the plan alone:
+
+    >>> first = np.random.default_rng(sample.plan.seed_sequences[0])
+    >>> from bristol.ensembles import gaussian_eigvals
+    >>> bool(np.array_equal(gaussian_eigvals(4, 1, 2, first), sample.values[:2]))
+    True
+    """
 
     values: np.ndarray
     plan: ChunkPlan
@@ -98,18 +163,43 @@ def plan_chunks(
 ) -> ChunkPlan:
     """Cut ``n_samples`` into chunks and bind one independent stream to each.
 
-    * ``seeds`` given: one chunk per seed (``SeedSequence(seed)``), sizes as equal as
-      possible (earlier chunks one larger); ``chunk_size`` must then be None or consistent,
-      and ``random_state`` None. A seed given twice makes two bit-identical chunks: a
-      ``UserWarning`` names the repeated seeds.
-    * otherwise: chunks of ``chunk_size`` (last one shorter), default ``ceil(M / 8)``, with
-      streams spawned from ``random_state`` (int, SeedSequence, Generator or None; see
-      :mod:`bristol._random`: a SeedSequence is a fixed seed and is left unchanged, a
-      Generator advances).
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples M >= 1.
+    chunk_size : int, optional
+        Samples per chunk (the last one shorter), default ``ceil(M / DEFAULT_N_CHUNKS)``. With
+        ``seeds``: None or the size the seeds imply.
+    random_state : int, SeedSequence, Generator or None
+        The chunks' streams are its children (:func:`bristol._random.spawn_seed_sequences`:
+        an int or a SeedSequence is a fixed seed and is left unchanged, a Generator advances).
+    seeds : sequence of int, optional
+        One chunk per seed (``SeedSequence(seed)``) instead, sizes as equal as possible
+        (earlier chunks one larger). A seed given twice makes two bit-identical chunks: a
+        ``UserWarning`` names the repeated seeds.
+    samples_name : str, default "n_samples"
+        The caller's name for ``n_samples`` (e.g. ``"n_matrices"``), used in error messages.
 
-    ``samples_name`` is the caller's name for ``n_samples`` (e.g. ``"n_matrices"``), used in
-    error messages. Memory: about 2 KiB per chunk; plans with more chunks than fit in the
-    machine's memory are refused with a ValueError.
+    Returns
+    -------
+    ChunkPlan
+
+    Raises
+    ------
+    ValueError
+        For ``n_samples`` or ``chunk_size`` < 1, ``seeds`` together with ``random_state``,
+        empty ``seeds``, more seeds than samples, a ``chunk_size`` that does not match the
+        seeds, a negative seed, or a plan whose chunks (about 2 KiB each) cannot fit in memory.
+    TypeError
+        For non-integer sizes or a random_state of another type.
+
+    Examples
+    --------
+    >>> from bristol.parallel import plan_chunks
+    >>> plan_chunks(10, seeds=[7, 8, 9]).sizes
+    (4, 3, 3)
+    >>> plan_chunks(10, chunk_size=3, random_state=1).sizes
+    (3, 3, 3, 1)
     """
     n_samples = check_int(samples_name, n_samples, minimum=1)
     if seeds is not None:
@@ -138,7 +228,30 @@ def plan_chunks(
 
 
 def check_n_jobs(n_jobs: object) -> int | None:
-    """Return ``n_jobs`` (None or a non-zero int, joblib's convention) or raise naming it."""
+    """Return ``n_jobs`` (None or a non-zero int, joblib's convention) or raise naming it.
+
+    Parameters
+    ----------
+    n_jobs : object
+        None (joblib's default) or a non-zero integer (negative: all CPUs but |n_jobs| - 1).
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    TypeError
+        ``n_jobs`` is not None or an integer (bools included).
+    ValueError
+        ``n_jobs`` is 0.
+
+    Examples
+    --------
+    >>> from bristol.parallel import check_n_jobs
+    >>> check_n_jobs(-1), check_n_jobs(None)
+    (-1, None)
+    """
     if n_jobs is None:
         return None
     if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
@@ -148,10 +261,77 @@ def check_n_jobs(n_jobs: object) -> int | None:
     return int(n_jobs)
 
 
+def check_verbose(verbose: object, progress: object = None) -> int:
+    """Return the verbosity of a chunked job, scikit-learn's ``verbose`` convention.
+
+    Parameters
+    ----------
+    verbose : int or bool
+        0 (or False): silent; 1 or more (or True): a tqdm progress bar on stderr.
+    progress : object, optional
+        Deprecated alias of ``verbose`` (bristol 0.3.0 before the ``verbose`` convention): a
+        true value means ``verbose=1``, a false one ``verbose=0``. None: not given.
+
+    Returns
+    -------
+    int
+        The verbosity, >= 0.
+
+    Raises
+    ------
+    TypeError
+        ``verbose`` is not an integer or a bool.
+    ValueError
+        ``verbose`` is negative, or both ``verbose`` (non-zero) and ``progress`` are given.
+
+    Warns
+    -----
+    FutureWarning
+        When ``progress`` is given; it names ``verbose``, which replaces it.
+
+    Examples
+    --------
+    >>> from bristol.parallel import check_verbose
+    >>> check_verbose(0), check_verbose(2), check_verbose(True)
+    (0, 2, 1)
+    """
+    level = int(verbose) if isinstance(verbose, (bool, np.bool_)) else check_int("verbose", verbose, minimum=0)
+    if progress is None:
+        return level
+    if level:
+        raise ValueError("give verbose or progress (its deprecated alias), not both")
+    level = 1 if progress else 0
+    warnings.warn(
+        f"progress is deprecated and will be removed: use verbose={level} instead "
+        "(verbose=0: silent, verbose>=1: a progress bar)",
+        FutureWarning,
+        stacklevel=caller_stacklevel(),
+    )
+    return level
+
+
 def n_workers(n_jobs: int | None, n_chunks: int) -> int:
-    """Workers to start for ``n_chunks`` chunks: joblib's effective ``n_jobs`` (None and
-    negative values resolved against the active ``joblib.parallel_config``), at most one
-    per chunk."""
+    """Workers to start for ``n_chunks`` chunks, at most one per chunk.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        joblib's ``n_jobs`` (checked by :func:`check_n_jobs`); None and negative values are
+        resolved against the active ``joblib.parallel_config``.
+    n_chunks : int
+        Number of chunks.
+
+    Returns
+    -------
+    int
+        ``min(joblib.effective_n_jobs(n_jobs), n_chunks)``.
+
+    Examples
+    --------
+    >>> from bristol.parallel import n_workers
+    >>> n_workers(96, 8), n_workers(1, 8)
+    (8, 1)
+    """
     return min(effective_n_jobs(check_n_jobs(n_jobs)), n_chunks)
 
 
@@ -166,31 +346,69 @@ def run_chunks(
     *,
     n_jobs: int | None = None,
     backend: str | None = None,
-    progress: bool = False,
+    verbose: int = 0,
     desc: str | None = None,
+    progress: bool | None = None,
 ) -> ChunkedSample:
     """Run ``sampler(size, rng)`` once per chunk of ``plan`` and concatenate the results.
 
-    ``sampler`` must return an array with a leading axis of length ``size`` and must be
-    picklable for process backends (a module-level function or a ``functools.partial``).
-    ``n_jobs`` and ``backend`` go to :class:`joblib.Parallel` (None: joblib's defaults or the
-    active ``joblib.parallel_config``). ``progress`` shows a tqdm bar on stderr.
-    A failing chunk or a lost worker raises; a partial result is never returned.
+    Parameters
+    ----------
+    sampler : callable
+        ``sampler(size, rng)`` returns an array with a leading axis of length ``size`` drawn
+        from the :class:`numpy.random.Generator` ``rng``; it must be picklable for process
+        backends (a module-level function or a ``functools.partial`` of one).
+    plan : ChunkPlan
+        Chunk sizes and streams (:func:`plan_chunks`).
+    n_jobs : int, optional
+        joblib's ``n_jobs``: None or a non-zero int (``-1``: all CPUs). No more workers than
+        chunks are started (:func:`n_workers`): ``n_jobs=96`` on 8 chunks runs 8. On Dask the
+        cluster's workers run the chunks and ``n_jobs`` is not used.
+    backend : str, optional
+        Goes to :class:`joblib.Parallel` (None: joblib's default or the active
+        ``joblib.parallel_config``, Dask included).
+    verbose : int, default 0
+        0: silent; 1 or more: a tqdm progress bar on stderr (scikit-learn's convention).
+    desc : str, optional
+        Label of the progress bar.
+    progress : bool, optional
+        Deprecated alias of ``verbose`` (FutureWarning).
 
-    ``n_jobs`` must be None or a non-zero int (``-1``: all CPUs). No more workers than chunks
-    are started (:func:`n_workers`): ``n_jobs=96`` on 8 chunks runs 8. On Dask the cluster's
-    workers run the chunks and ``n_jobs`` is not used.
+    Returns
+    -------
+    ChunkedSample
+        The chunks concatenated along the first axis, in chunk order, with ``plan``.
+
+    Raises
+    ------
+    WorkerLostError
+        A worker process died (joblib's loky or dask.distributed).
+    RuntimeError
+        A chunk returned a leading axis of the wrong length.
+    TypeError, ValueError
+        For an invalid ``n_jobs`` or ``verbose``; any exception of a chunk is re-raised. A
+        partial result is never returned.
+
+    Examples
+    --------
+    >>> from bristol.parallel import plan_chunks, run_chunks
+    >>> def normals(size, rng):
+    ...     return rng.standard_normal((size, 3))
+    >>> plan = plan_chunks(5, chunk_size=2, random_state=4)
+    >>> run_chunks(normals, plan, backend="threading").values.shape
+    (5, 3)
     """
+    show = check_verbose(verbose, progress) > 0
     workers = n_workers(n_jobs, len(plan.sizes))
     client = _dask_client(backend)
     if client is not None:
-        chunks = _run_on_dask(client, sampler, plan, progress, desc)
+        chunks = _run_on_dask(client, sampler, plan, show, desc)
         return ChunkedSample(np.concatenate(chunks, axis=0), plan)
     tasks = (delayed(_run_chunk)(sampler, s, q) for s, q in zip(plan.sizes, plan.seed_sequences))
     with threadpool_limits(limits=1):
         runner = Parallel(n_jobs=workers, backend=backend, return_as="generator")
         try:
-            chunks = list(tqdm(runner(tasks), total=len(plan.sizes), disable=not progress, desc=desc, file=sys.stderr))
+            chunks = list(tqdm(runner(tasks), total=len(plan.sizes), disable=not show, desc=desc, file=sys.stderr))
         except Exception as err:
             _raise_if_worker_lost(err, plan)
             raise
@@ -215,7 +433,7 @@ def _dask_client(backend: str | None):
     return get_client()
 
 
-def _run_on_dask(client, sampler: Sampler, plan: ChunkPlan, progress: bool, desc: str | None) -> list:
+def _run_on_dask(client, sampler: Sampler, plan: ChunkPlan, show: bool, desc: str | None) -> list:
     """Submit one task per chunk to the cluster and gather them in chunk order.
 
     Used instead of joblib's Dask backend, which waits forever when a worker dies; here the
@@ -227,7 +445,7 @@ def _run_on_dask(client, sampler: Sampler, plan: ChunkPlan, progress: bool, desc
     futures = client.map(_run_chunk, [sampler] * len(plan.sizes), list(plan.sizes), list(plan.seed_sequences),
                          pure=False)
     try:
-        for _ in tqdm(as_completed(futures), total=len(futures), disable=not progress, desc=desc, file=sys.stderr):
+        for _ in tqdm(as_completed(futures), total=len(futures), disable=not show, desc=desc, file=sys.stderr):
             pass
         return client.gather(futures)
     except Exception as err:
@@ -245,26 +463,62 @@ def sample_in_chunks(
     seeds: Sequence[int] | None = None,
     n_jobs: int | None = None,
     backend: str | None = None,
-    progress: bool = False,
+    verbose: int = 0,
     desc: str | None = None,
     samples_name: str = "n_samples",
     sample_bytes: int = 0,
+    progress: bool | None = None,
 ) -> ChunkedSample:
     """:func:`plan_chunks` then :func:`run_chunks`: the chunked job behind every ensemble sampler.
 
-    Chunking: ``chunk_size`` (default ceil(M / 8)) with streams spawned from ``random_state``,
-    or one chunk per entry of ``seeds``. Execution: ``n_jobs``, ``backend`` (any joblib
-    backend, or the active ``joblib.parallel_config``), ``progress`` (tqdm on stderr). The
-    result depends only on the seeds and the chunk sizes. ``samples_name``: the caller's name
-    for ``n_samples`` in error messages.
+    Parameters
+    ----------
+    sampler : callable
+        ``sampler(size, rng)``, as in :func:`run_chunks`.
+    n_samples : int
+        Number of samples M >= 1.
+    chunk_size, random_state, seeds
+        Chunking, as in :func:`plan_chunks`: chunks of ``chunk_size`` (default ceil(M / 8))
+        with streams spawned from ``random_state``, or one chunk per entry of ``seeds``.
+    n_jobs, backend, verbose, desc
+        Execution, as in :func:`run_chunks` (``verbose``: 0 silent, 1 or more a progress bar).
+    samples_name : str, default "n_samples"
+        The caller's name for ``n_samples`` in error messages.
+    sample_bytes : int, default 0
+        Bytes of one sample of the output, for the memory check.
+    progress : bool, optional
+        Deprecated alias of ``verbose`` (FutureWarning).
 
-    Memory: the chunks, then their concatenation, about ``2 * n_samples * sample_bytes``
-    (``sample_bytes``: bytes of one sample of the output) plus the working memory of the
-    chunks running at once; a job whose output cannot fit in the machine's memory is
-    refused with a ValueError before anything runs.
+    Returns
+    -------
+    ChunkedSample
+        The result depends only on the seeds and the chunk sizes, never on ``n_jobs`` or the
+        backend.
+
+    Raises
+    ------
+    ValueError
+        As :func:`plan_chunks` and :func:`run_chunks`, and for a job whose output, about
+        ``2 * n_samples * sample_bytes`` (the chunks, then their concatenation), cannot fit in
+        the machine's memory: refused before anything runs.
+    TypeError
+        As :func:`plan_chunks` and :func:`run_chunks`.
+
+    Examples
+    --------
+    >>> import functools
+    >>> from bristol.parallel import sample_in_chunks
+    >>> def uniforms(size, rng, *, n):
+    ...     return rng.random((size, n))
+    >>> a = sample_in_chunks(functools.partial(uniforms, n=2), 6, chunk_size=2, random_state=9)
+    >>> b = sample_in_chunks(functools.partial(uniforms, n=2), 6, chunk_size=2, random_state=9,
+    ...                      n_jobs=2, backend="threading")
+    >>> a.values.shape, bool((a.values == b.values).all())
+    ((6, 2), True)
     """
+    verbose = check_verbose(verbose, progress)
     n_samples = check_int(samples_name, n_samples, minimum=1)
     check_memory(f"{samples_name} = {n_samples} of {sample_bytes} bytes each", 2 * n_samples * sample_bytes)
     plan = plan_chunks(n_samples, chunk_size=chunk_size, random_state=random_state, seeds=seeds,
                        samples_name=samples_name)
-    return run_chunks(sampler, plan, n_jobs=n_jobs, backend=backend, progress=progress, desc=desc)
+    return run_chunks(sampler, plan, n_jobs=n_jobs, backend=backend, verbose=verbose, desc=desc)

@@ -1,5 +1,6 @@
 """Random stream chunking: identical bits for any n_jobs and backend; independent chunks."""
 import functools
+import inspect
 import warnings
 
 import joblib
@@ -266,3 +267,68 @@ def test_chunked_results_independent_of_n_jobs(n, n_matrices, chunk_size, seed, 
         serial = job(n, n_matrices, beta, n_jobs=1, **kwargs).values
         threaded = job(n, n_matrices, beta, n_jobs=2, backend="threading", **kwargs).values
         assert serial.shape == (n_matrices, n) and np.array_equal(serial, threaded)
+
+
+# --- verbose: scikit-learn's convention, progress its deprecated alias -------------------------
+
+JOBS = [
+    ("circular_ensemble_eigphases", "beta=2 N=4"),
+    ("gaussian_ensemble_eigvals", "Gaussian beta=1 N=4"),
+]
+
+
+def _chunked_job(name):
+    import bristol.ensembles
+
+    return getattr(bristol.ensembles, name)
+
+
+@pytest.mark.parametrize("name, desc", JOBS)
+def test_verbose_zero_is_silent_and_the_default(name, desc, capsys):
+    job = _chunked_job(name)
+    assert inspect.signature(job).parameters["verbose"].default == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no FutureWarning without progress
+        silent = job(4, 6, chunk_size=2, random_state=5).values
+        assert capsys.readouterr().err == ""
+        shown = job(4, 6, chunk_size=2, random_state=5, verbose=1).values
+    err = capsys.readouterr().err
+    assert desc in err and "3/3" in err
+    assert np.array_equal(silent, shown)
+
+
+@pytest.mark.parametrize("name, desc", JOBS)
+@pytest.mark.parametrize("progress", [True, False])
+def test_progress_is_a_deprecated_alias_of_verbose(name, desc, progress, capsys):
+    job = _chunked_job(name)
+    expected = job(4, 6, chunk_size=2, random_state=5, verbose=int(progress)).values
+    expected_err = capsys.readouterr().err
+    with pytest.warns(FutureWarning, match=f"progress is deprecated.*verbose={int(progress)}") as record:
+        values = job(4, 6, chunk_size=2, random_state=5, progress=progress).values
+    assert record[0].filename == __file__  # the warning points at the caller
+    err = capsys.readouterr().err
+    assert np.array_equal(values, expected)
+    assert (desc in err) is progress and (desc in expected_err) is progress
+
+
+def test_sample_in_chunks_and_run_chunks_take_verbose(capsys):
+    sampler = functools.partial(_normal_sampler, n=2)
+    plan = plan_chunks(6, chunk_size=3, random_state=1)
+    run_chunks(sampler, plan, verbose=2, desc="run-bar")
+    assert "run-bar" in capsys.readouterr().err
+    parallel.sample_in_chunks(sampler, 6, chunk_size=3, random_state=1, verbose=True, desc="job-bar")
+    assert "job-bar" in capsys.readouterr().err
+    with pytest.warns(FutureWarning, match="verbose"):
+        run_chunks(sampler, plan, progress=True, desc="old-bar")
+    assert "old-bar" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kwargs, exc, fragment", [
+    (dict(verbose=-1), ValueError, "verbose"),
+    (dict(verbose="yes"), TypeError, "verbose"),
+    (dict(verbose=1.5), TypeError, "verbose"),
+    (dict(verbose=1, progress=True), ValueError, "verbose or progress"),
+])
+def test_bad_verbose_refused_naming_it(kwargs, exc, fragment):
+    with pytest.raises(exc, match=fragment):
+        circular_ensemble_eigphases(4, 2, random_state=1, **kwargs)

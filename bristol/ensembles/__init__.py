@@ -12,8 +12,18 @@
   chunks with independent streams, run through joblib or Dask (:mod:`bristol.parallel`),
   reproducible bit for bit whatever ``n_jobs`` or backend.
 
-``device=`` has one meaning everywhere: see :mod:`bristol._torch`. :class:`Circular`, bristol
-0.2.14's interface, lives in :mod:`bristol._legacy.circular` and is importable from here.
+``device=`` has one meaning everywhere: see :mod:`bristol._torch`. ``random_state`` too: see
+:mod:`bristol._random`. The constructions and their exact finite-N properties are written out in
+docs/theory.md (sections 1, 2 and 4; mixed ensembles 5.3). :class:`Circular`, bristol 0.2.14's
+interface, lives in :mod:`bristol._legacy.circular` and is importable from here.
+
+Examples
+--------
+>>> from bristol.ensembles import circular_eigphases, cue
+>>> cue(3, size=2, random_state=0).shape
+(2, 3, 3)
+>>> circular_eigphases(200, beta=0.5, random_state=1).shape
+(200,)
 """
 from .._lazy import lazy_getattr
 from ..parallel import ChunkedSample

@@ -1,5 +1,7 @@
 """Eigenphases of the circular beta-ensemble from the Killip-Nenciu CMV model.
 
+The model and the solver are written out in docs/theory.md, section 2.
+
 Killip & Nenciu (IMRN 2004, arXiv:math/0410034, Theorem 1): let alpha_0, ..., alpha_{N-1}
 be independent, alpha_k ~ Theta_{beta(N-k-1)+1} for k <= N-2 (rotation invariant on the unit
 disk with |alpha_k|^2 ~ Beta(1, beta(N-k-1)/2)) and alpha_{N-1} uniform on the unit circle.
@@ -48,14 +50,19 @@ faster there.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eig_banded
 
 from .._banded import matrix_from_diagonals
 from .._random import RandomState, as_generator
-from .._torch import resolve_device, to_device
+from .._torch import DeviceLike, resolve_device, to_device
 from .._validation import SizeLike, check_choice, check_int, check_memory, check_positive_real, check_size
+
+if TYPE_CHECKING:
+    from .._torch import Tensor, TorchDevice
 
 __all__ = [
     "DENSE_MAX_N",
@@ -96,14 +103,53 @@ MODULUS_TOL = 1e-10
 BLOCK_ENTRIES = 2**16
 #: The Beta(1, b) draws of |alpha_k|^2 use b clipped to this range (see circular_eigphases).
 BETA_PARAMETER_RANGE = (np.finfo(float).tiny, 1e300)
+#: Working memory of a solver block, in bytes per entry: dense (stacked ``eigvals``) per matrix
+#: entry, banded (three ``eig_banded`` calls and the side scores) per diagonal entry.
+_DENSE_WORK_BYTES, _BANDED_WORK_BYTES = 64, 256
+#: Diagonals of C, by offset.
+Diagonals = dict[int, np.ndarray]
 
 
-def verblunsky_coefficients(n: int, beta: float, shape: tuple, rng: np.random.Generator) -> np.ndarray:
-    """Draw the Killip-Nenciu Verblunsky coefficients, shape ``shape + (n,)`` (complex).
+def verblunsky_coefficients(
+    n: int, beta: float, shape: tuple[int, ...], rng: np.random.Generator
+) -> NDArray[np.complex128]:
+    """Draw the Killip-Nenciu Verblunsky coefficients of the circular beta-ensemble.
 
+    Parameters
+    ----------
+    n : int
+        Matrix order N >= 1 (not checked: a building block of :func:`circular_eigphases`).
+    beta : float
+        Dyson index > 0 (not checked).
+    shape : tuple of int
+        Batch shape.
+    rng : numpy.random.Generator
+        The stream the coefficients are drawn from.
+
+    Returns
+    -------
+    ndarray of complex, shape ``shape + (n,)``
+        alpha_0, ..., alpha_{n-1} along the last axis.
+
+    Notes
+    -----
     |alpha_k|^2 ~ Beta(1, beta (n - k - 1) / 2) for k < n - 1, |alpha_{n-1}| = 1, and the
-    arguments are independent and uniform on [0, 2 pi). The Beta parameters are clipped to
-    BETA_PARAMETER_RANGE (no effect in double precision, see :func:`circular_eigphases`).
+    arguments are independent and uniform on [0, 2 pi) (Killip & Nenciu, Theorem 1;
+    docs/theory.md, section 2). The Beta parameters are clipped to BETA_PARAMETER_RANGE (no
+    effect in double precision, see :func:`circular_eigphases`).
+
+    References
+    ----------
+    .. [1] R. Killip and I. Nenciu, "Matrix models for circular ensembles", Int. Math. Res.
+       Not. 2004 (50), 2665-2701 (2004), arXiv:math/0410034.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles import verblunsky_coefficients
+    >>> alpha = verblunsky_coefficients(5, 2.0, (3,), np.random.default_rng(0))
+    >>> alpha.shape, bool(np.all(np.abs(alpha) <= 1)), bool(np.allclose(np.abs(alpha[:, -1]), 1))
+    ((3, 5), True, True)
     """
     with np.errstate(over="ignore", under="ignore"):
         b = np.clip(beta * (n - 1 - np.arange(n - 1)) / 2.0, *BETA_PARAMETER_RANGE)
@@ -114,7 +160,7 @@ def verblunsky_coefficients(n: int, beta: float, shape: tuple, rng: np.random.Ge
     return modulus * np.exp(1j * phase)
 
 
-def _block_factor_diagonals(alpha: np.ndarray, parity: int) -> tuple[np.ndarray, np.ndarray]:
+def _block_factor_diagonals(alpha: NDArray[np.complex128], parity: int) -> tuple[np.ndarray, np.ndarray]:
     """Diagonal and first off-diagonal of L (parity 0) or M (parity 1).
 
     The factor holds Xi_k on rows/columns (k, k+1) for k of the given parity, k <= n - 2;
@@ -136,10 +182,26 @@ def _block_factor_diagonals(alpha: np.ndarray, parity: int) -> tuple[np.ndarray,
     return diag, off
 
 
-def cmv_diagonals(alpha: np.ndarray) -> dict:
-    """The five diagonals of C = L M as a dict {offset: values} (offsets -2 .. 2).
+def cmv_diagonals(alpha: NDArray[np.complex128]) -> Diagonals:
+    """The five diagonals of the CMV matrix C = L M (module notes), without forming C.
 
-    ``alpha`` has shape (..., n); diagonal ``k`` has length n - |k| and holds C[i, i + k].
+    Parameters
+    ----------
+    alpha : ndarray of complex, shape (..., n)
+        Verblunsky coefficients (not checked; see :func:`cmv_eigphases`).
+
+    Returns
+    -------
+    dict of int to ndarray
+        Offset k (-2 .. 2) -> diagonal of shape (..., n - |k|) holding C[..., i, i + k].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles._cmv import cmv_diagonals
+    >>> diags = cmv_diagonals(np.array([0.5, 0.2j, 1.0]))
+    >>> sorted(diags), [diags[k].shape for k in sorted(diags)]
+    ([-2, -1, 0, 1, 2], [(1,), (2,), (3,), (2,), (1,)])
     """
     l0, l1 = _block_factor_diagonals(alpha, 0)
     m0, m1 = _block_factor_diagonals(alpha, 1)
@@ -155,12 +217,31 @@ def cmv_diagonals(alpha: np.ndarray) -> dict:
     }
 
 
-def cmv_matrix(alpha: np.ndarray) -> np.ndarray:
-    """The dense CMV matrix C = L M for Verblunsky coefficients ``alpha`` (batched)."""
+def cmv_matrix(alpha: NDArray[np.complex128]) -> NDArray[np.complex128]:
+    """The dense CMV matrix C = L M for Verblunsky coefficients ``alpha`` (batched).
+
+    Parameters
+    ----------
+    alpha : ndarray of complex, shape (..., n)
+        Verblunsky coefficients (not checked; see :func:`cmv_eigphases`).
+
+    Returns
+    -------
+    ndarray of complex, shape (..., n, n)
+        Five-diagonal unitary matrices.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles._cmv import cmv_matrix
+    >>> c = cmv_matrix(np.array([0.5, 0.2j, -0.3, 1j]))
+    >>> bool(np.allclose(c @ c.conj().T, np.eye(4)))
+    True
+    """
     return matrix_from_diagonals(cmv_diagonals(alpha))
 
 
-def _hermitian_part_bands(diags: dict, phi: float) -> np.ndarray:
+def _hermitian_part_bands(diags: Diagonals, phi: float) -> NDArray[np.complex128]:
     """Upper band storage (3, ..., n) of H_phi = (e^{-i phi} C + e^{i phi} C^H) / 2."""
     rot = np.exp(-1j * phi)
     d0 = diags[0]
@@ -208,13 +289,33 @@ def _choose_sides(x: np.ndarray, score: np.ndarray) -> np.ndarray | None:
     return None if supported.any() else plus
 
 
-def phases_from_projections(projections: np.ndarray, tie_list: np.ndarray | None = None) -> np.ndarray | None:
+def phases_from_projections(
+    projections: NDArray[np.float64], tie_list: NDArray[np.float64] | None = None
+) -> NDArray[np.float64] | None:
     """Recover eigenphases from the sorted lists cos(theta_j - phi_m), m = 0, 1, 2.
 
-    ``projections`` has shape (3, n), each row sorted ascending; ``tie_list``, when given,
-    is the sorted list cos(theta_j - TIE_DIRECTION), which then also scores the side
-    candidates and verifies the result. Returns the n phases in (-pi, pi], sorted, or None
-    when the lists cannot be combined unambiguously. O(n log n) time, O(n) memory.
+    Parameters
+    ----------
+    projections : ndarray of float, shape (3, n)
+        Row m: the eigenvalues of H_phi for phi = ``DIRECTIONS[m]``, sorted ascending.
+    tie_list : ndarray of float, shape (n,), optional
+        The sorted list cos(theta_j - TIE_DIRECTION), which then also scores the side
+        candidates and verifies the result.
+
+    Returns
+    -------
+    ndarray of float, shape (n,), or None
+        The n phases in (-pi, pi], sorted, or None when the lists cannot be combined
+        unambiguously (steps 1-4 of the module notes). O(n log n) time, O(n) memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles._cmv import DIRECTIONS, phases_from_projections
+    >>> theta = np.array([-2.0, -0.4, 1.1, 2.9])
+    >>> lists = np.sort(np.cos(theta[None, :] - DIRECTIONS[:, None]), axis=1)
+    >>> bool(np.allclose(phases_from_projections(lists), theta))
+    True
     """
     n = projections.shape[1]
     checks = [(DIRECTIONS[m], projections[m]) for m in range(3)]
@@ -247,28 +348,70 @@ def phases_from_projections(projections: np.ndarray, tie_list: np.ndarray | None
     return theta
 
 
-def _dense_eigphases(c: np.ndarray) -> np.ndarray:
+def _dense_eigphases(c: NDArray[np.complex128]) -> NDArray[np.float64]:
     """Sorted eigenphases of (a stack of) dense matrices, ``numpy.linalg.eigvals``."""
     return np.sort(np.angle(np.linalg.eigvals(c)), axis=-1)
 
 
-def pentadiagonal_unitary_eigphases(diags: dict, method: str = "banded", *, device=None) -> np.ndarray:
+@overload
+def pentadiagonal_unitary_eigphases(
+    diags: Diagonals, method: str = ..., *, device: None = ...
+) -> NDArray[np.float64]:
+    ...
+
+
+@overload
+def pentadiagonal_unitary_eigphases(
+    diags: Diagonals, method: str = ..., *, device: str | TorchDevice
+) -> Tensor:
+    ...
+
+
+def pentadiagonal_unitary_eigphases(
+    diags: Diagonals, method: str = "banded", *, device: DeviceLike = None
+) -> NDArray[np.float64] | Tensor:
     """Sorted eigenphases in (-pi, pi] of (a batch of) pentadiagonal unitary matrices.
 
-    ``diags`` maps offsets -2..2 to arrays of shape (..., n - |offset|) holding C[i, i + k]
-    (as returned by :func:`cmv_diagonals`). ``method`` is "banded" (three pentadiagonal
-    Hermitian eigenvalue problems, O(n^2) time and O(n) memory per matrix, see the module
-    docstring) or "dense" (``numpy.linalg.eigvals`` on the stacked matrices, O(n^3) time and
-    O(n^2) memory per matrix). With a torch ``device`` (either method) the three Hermitian
-    eigenvalue problems are solved densely there (:mod:`bristol.ensembles._device`) and combined
-    as on the banded path, and the result is a torch tensor on the device (see
-    :mod:`bristol._torch`). Matrices with n < 3 are always solved densely on the CPU (the
-    same result on every path).
+    Parameters
+    ----------
+    diags : dict of int to ndarray
+        Offsets -2..2 -> arrays of shape (..., n - |offset|) holding C[i, i + k] (as returned
+        by :func:`cmv_diagonals`); C must be unitary (not checked).
+    method : {"banded", "dense"}
+        "banded": three pentadiagonal Hermitian eigenvalue problems, O(n^2) time and O(n)
+        memory per matrix (module notes); "dense": ``numpy.linalg.eigvals`` on the stacked
+        matrices, O(n^3) time and O(n^2) memory per matrix.
+    device : str, torch.device or None, keyword-only
+        With a torch device (either method) the three Hermitian eigenvalue problems are
+        solved densely there (:mod:`bristol.ensembles._device`) and combined as on the banded
+        path, and the result is a torch tensor on the device (see :mod:`bristol._torch`).
+
+    Returns
+    -------
+    ndarray of float (torch tensor with ``device``), shape (..., n)
+        Phases ascending along the last axis. Matrices with n < 3 are always solved densely
+        on the CPU (the same result on every path).
+
+    Raises
+    ------
+    ValueError
+        For an unknown method or device.
+    TypeError
+        For a method that is not a string.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles._cmv import cmv_diagonals, pentadiagonal_unitary_eigphases
+    >>> diags = cmv_diagonals(np.exp(1j * np.linspace(0, 1, 60)) * np.r_[np.full(59, 0.5), 1])
+    >>> banded = pentadiagonal_unitary_eigphases(diags, "banded")
+    >>> bool(np.allclose(banded, pentadiagonal_unitary_eigphases(diags, "dense")))
+    True
     """
     return to_device(_pentadiagonal_phases(diags, method, device), device)
 
 
-def _pentadiagonal_phases(diags: dict, method: str, device) -> np.ndarray:
+def _pentadiagonal_phases(diags: Diagonals, method: str, device: DeviceLike) -> NDArray[np.float64]:
     """:func:`pentadiagonal_unitary_eigphases` as a numpy array, whatever ``device`` solves them."""
     method = check_choice("method", method, ("banded", "dense"))
     if device is not None:
@@ -304,7 +447,7 @@ def _pentadiagonal_phases(diags: dict, method: str, device) -> np.ndarray:
     return out.reshape(batch + (n,))
 
 
-def _as_verblunsky(alpha: object) -> np.ndarray:
+def _as_verblunsky(alpha: object) -> NDArray[np.complex128]:
     """``alpha`` as a complex array (..., n), checked: finite, |alpha_k| <= 1, |alpha_{n-1}| = 1."""
     try:
         arr = np.asarray(alpha)
@@ -345,16 +488,29 @@ def _check_memory(what: str, count: int, n: int, method: str, bytes_per_phase: i
     """Refuse, before allocating, ``count`` matrices of size ``n`` that do not fit in memory.
 
     ``bytes_per_phase`` is held for each of the ``count * n`` phases; a block of the solver
-    adds its working memory (about 64 bytes per dense-matrix entry, 256 per banded entry).
-    The ValueError names ``what`` and states the bytes needed.
+    adds its working memory (``_DENSE_WORK_BYTES`` per dense-matrix entry,
+    ``_BANDED_WORK_BYTES`` per banded entry). The ValueError names ``what`` and states the
+    bytes needed.
     """
     rows = min(count, _block_rows(n, method == "dense"))
-    work = rows * n * n * 64 if method == "dense" else rows * n * 256
+    work = rows * n * n * _DENSE_WORK_BYTES if method == "dense" else rows * n * _BANDED_WORK_BYTES
     need = count * n * bytes_per_phase + work
     check_memory(f"{what}: {count} x {n} eigenphases (method={method!r})", need)
 
 
-def cmv_eigphases(alpha: object, method: str = "auto", *, device=None) -> np.ndarray:
+@overload
+def cmv_eigphases(alpha: ArrayLike, method: str = ..., *, device: None = ...) -> NDArray[np.float64]:
+    ...
+
+
+@overload
+def cmv_eigphases(alpha: ArrayLike, method: str = ..., *, device: str | TorchDevice) -> Tensor:
+    ...
+
+
+def cmv_eigphases(
+    alpha: ArrayLike, method: str = "auto", *, device: DeviceLike = None
+) -> NDArray[np.float64] | Tensor:
     """Sorted eigenphases in (-pi, pi] of the CMV matrices with coefficients ``alpha``.
 
     Parameters
@@ -370,17 +526,43 @@ def cmv_eigphases(alpha: object, method: str = "auto", *, device=None) -> np.nda
 
     Returns
     -------
-    ndarray (torch tensor with ``device``), float, shape ``alpha.shape``: phases ascending
-    along the last axis.
+    ndarray (torch tensor with ``device``), float, shape ``alpha.shape``
+        Phases in (-pi, pi], ascending along the last axis.
 
-    Memory: the result plus one block of at most BLOCK_ENTRIES (2**16) diagonal entries
-    (banded) or matrix entries (dense, at least one n x n matrix); time O(n^2) per matrix
-    banded, O(n^3) dense.
+    Raises
+    ------
+    ValueError
+        For a ragged or empty ``alpha``, NaN or Inf in it, coefficients off the disk or the
+        circle, an unknown method or device, or a result that cannot fit in memory.
+    TypeError
+        For an ``alpha`` that is not numeric (bools included) or a method that is not a string.
+
+    Notes
+    -----
+    The eigenphases of the five-diagonal unitary C = L M built from ``alpha`` (module notes;
+    docs/theory.md, section 2). Memory: the result plus one block of at most BLOCK_ENTRIES
+    (2**16) diagonal entries (banded) or matrix entries (dense, at least one n x n matrix);
+    time O(n^2) per matrix banded, O(n^3) dense.
+
+    References
+    ----------
+    .. [1] R. Killip and I. Nenciu, "Matrix models for circular ensembles", Int. Math. Res.
+       Not. 2004 (50), 2665-2701 (2004), arXiv:math/0410034.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles import cmv_eigphases
+    >>> theta = cmv_eigphases([0.0, 0.0, 1.0])  # C is a permutation matrix: the cube roots of 1
+    >>> bool(np.allclose(theta, [-2 * np.pi / 3, 0.0, 2 * np.pi / 3]))
+    True
+    >>> cmv_eigphases([[0.3, 0.5j, -1.0], [0.0, 0.9, 1j]]).shape
+    (2, 3)
     """
     return to_device(_cmv_phases(alpha, method, device), device)
 
 
-def _cmv_phases(alpha: object, method: str, device) -> np.ndarray:
+def _cmv_phases(alpha: ArrayLike, method: str, device: DeviceLike) -> NDArray[np.float64]:
     """:func:`cmv_eigphases` as a numpy array, whatever ``device`` solves them."""
     alpha = _as_verblunsky(alpha)
     n = alpha.shape[-1]
@@ -396,6 +578,22 @@ def _cmv_phases(alpha: object, method: str, device) -> np.ndarray:
     return out.reshape(alpha.shape)
 
 
+@overload
+def circular_eigphases(
+    n: int, beta: float = ..., size: SizeLike = ..., random_state: RandomState = ..., *, method: str = ...,
+    device: None = ...,
+) -> NDArray[np.float64]:
+    ...
+
+
+@overload
+def circular_eigphases(
+    n: int, beta: float = ..., size: SizeLike = ..., random_state: RandomState = ..., *, method: str = ...,
+    device: str | TorchDevice,
+) -> Tensor:
+    ...
+
+
 def circular_eigphases(
     n: int,
     beta: float = 2,
@@ -403,8 +601,8 @@ def circular_eigphases(
     random_state: RandomState = None,
     *,
     method: str = "auto",
-    device=None,
-) -> np.ndarray:
+    device: DeviceLike = None,
+) -> NDArray[np.float64] | Tensor:
     """Eigenphases of the circular beta-ensemble, exact in distribution, without dense matrices.
 
     Parameters
@@ -431,23 +629,57 @@ def circular_eigphases(
 
     Returns
     -------
-    ndarray (torch tensor with ``device``), float, shape ``size + (n,)``: phases in
-    (-pi, pi], ascending per matrix.
+    ndarray (torch tensor with ``device``), float, shape ``size + (n,)``
+        Phases in (-pi, pi], ascending per matrix.
 
     Raises
     ------
     ValueError
-        When the draws and the result (about 64 bytes per phase) would not fit in the
-        physical memory, stating the bytes; before anything is allocated.
+        For n < 1, beta not finite and > 0, a negative size or seed, an unknown method or
+        device, or when the draws and the result (about 64 bytes per phase) would not fit in
+        the physical memory, stating the bytes; before anything is allocated.
+    TypeError
+        For a non-integer n or size, a non-real beta, or a random_state of another type.
 
-    Memory grows as 64 bytes x prod(size) x n (the coefficients, their draws and the
-    result), plus one solver block (see :func:`cmv_eigphases`).
+    See Also
+    --------
+    circular_eigvals : the eigenvalues exp(i theta).
+    circular_ensemble_eigphases : many matrices in chunks, in parallel.
+    cue, coe, cse : the dense matrices for beta = 2, 1, 4.
+
+    Notes
+    -----
+    The Killip-Nenciu model (docs/theory.md, section 2): the eigenphases of the five-diagonal
+    CMV matrix of independent Verblunsky coefficients (:func:`verblunsky_coefficients`) have
+    the joint density proportional to prod_{j<k} |e^{i theta_j} - e^{i theta_k}|^beta
+    (docs/theory.md, section 1.4). They are found in O(N^2) from three Hermitian banded
+    eigenvalue problems (module notes), or densely for N <= ``DENSE_MAX_N``. Memory grows as
+    64 bytes x prod(size) x n (the coefficients, their draws and the result), plus one solver
+    block (see :func:`cmv_eigphases`).
+
+    References
+    ----------
+    .. [1] R. Killip and I. Nenciu, "Matrix models for circular ensembles", Int. Math. Res.
+       Not. 2004 (50), 2665-2701 (2004), arXiv:math/0410034.
+    .. [2] F. J. Dyson, "Statistical theory of the energy levels of complex systems I",
+       J. Math. Phys. 3, 140-156 (1962).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles import circular_eigphases
+    >>> theta = circular_eigphases(100, beta=1.5, size=4, random_state=0)
+    >>> theta.shape, bool(np.all(np.diff(theta, axis=-1) >= 0)), bool(np.all(np.abs(theta) <= np.pi))
+    ((4, 100), True, True)
+    >>> banded = circular_eigphases(60, size=2, random_state=1, method="banded")
+    >>> bool(np.allclose(banded, circular_eigphases(60, size=2, random_state=1, method="dense")))
+    True
     """
     return to_device(_circular_phases(n, beta, size, random_state, method, device), device)
 
 
 def _circular_phases(n: int, beta: float, size: SizeLike, random_state: RandomState, method: str,
-                     device) -> np.ndarray:
+                     device: DeviceLike) -> NDArray[np.float64]:
     """:func:`circular_eigphases` as a numpy array, whatever ``device`` solves them."""
     n = check_int("n", n)
     beta = check_positive_real("beta", beta)
@@ -457,6 +689,22 @@ def _circular_phases(n: int, beta: float, size: SizeLike, random_state: RandomSt
     return _cmv_phases(alpha, method, device)
 
 
+@overload
+def circular_eigvals(
+    n: int, beta: float = ..., size: SizeLike = ..., random_state: RandomState = ..., *, method: str = ...,
+    device: None = ...,
+) -> NDArray[np.complex128]:
+    ...
+
+
+@overload
+def circular_eigvals(
+    n: int, beta: float = ..., size: SizeLike = ..., random_state: RandomState = ..., *, method: str = ...,
+    device: str | TorchDevice,
+) -> Tensor:
+    ...
+
+
 def circular_eigvals(
     n: int,
     beta: float = 2,
@@ -464,13 +712,43 @@ def circular_eigvals(
     random_state: RandomState = None,
     *,
     method: str = "auto",
-    device=None,
-) -> np.ndarray:
-    """Eigenvalues exp(i theta_j) of the circular beta-ensemble (see :func:`circular_eigphases`).
+    device: DeviceLike = None,
+) -> NDArray[np.complex128] | Tensor:
+    """Eigenvalues exp(i theta_j) of the circular beta-ensemble.
 
-    beta = 1, 2, 4 give the COE, CUE and CSE (N distinct eigenvalues for CSE); any real
-    beta > 0 is allowed. Returns complex unit-modulus values, shape ``size + (n,)``, ordered
-    by phase: a numpy array, or a torch tensor on ``device`` when one is given (see
-    :mod:`bristol._torch`).
+    Parameters
+    ----------
+    n, beta, size, random_state, method, device
+        As in :func:`circular_eigphases`: beta = 1, 2, 4 give the COE, CUE and CSE (N
+        distinct eigenvalues for CSE); any real beta > 0 is allowed.
+
+    Returns
+    -------
+    ndarray (torch tensor with ``device``), complex, shape ``size + (n,)``
+        Unit-modulus values ordered by phase (see :mod:`bristol._torch` for ``device``).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`circular_eigphases`.
+
+    Notes
+    -----
+    exp(1j * circular_eigphases(...)) with the same arguments (docs/theory.md, section 2).
+
+    References
+    ----------
+    .. [1] R. Killip and I. Nenciu, "Matrix models for circular ensembles", Int. Math. Res.
+       Not. 2004 (50), 2665-2701 (2004), arXiv:math/0410034.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bristol.ensembles import circular_eigphases, circular_eigvals
+    >>> z = circular_eigvals(10, beta=4, size=2, random_state=3)
+    >>> z.shape, bool(np.allclose(np.abs(z), 1))
+    ((2, 10), True)
+    >>> bool(np.allclose(np.angle(z), circular_eigphases(10, beta=4, size=2, random_state=3)))
+    True
     """
     return to_device(np.exp(1j * _circular_phases(n, beta, size, random_state, method, device)), device)

@@ -13,27 +13,60 @@ torch is imported inside the functions, which only run when a ``device`` is give
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import NDArray
 
 from .._banded import matrix_from_diagonals
-from .._torch import require_torch, resolve_device
+from .._torch import DeviceLike, require_torch, resolve_device
+
+if TYPE_CHECKING:
+    from .._torch import Tensor, TorchDevice, TorchGenerator
 
 __all__ = ["haar_unitary", "quaternion_dual", "hermitian_part_eigvalsh"]
 
 #: What needs torch, for the ImportError without it.
 NEEDS_TORCH = "device="
+#: Complex entries of the dense matrices sent to the device at once by :func:`hermitian_part_eigvalsh`
+#: (2**27 entries: 2 GiB of complex128).
+MAX_DEVICE_ENTRIES = 2**27
+#: Exclusive upper bound of the seed of the device's torch generator (torch seeds are int64).
+_TORCH_SEED_BOUND = 2**63 - 1
 
 
-def _generator(dev, rng: np.random.Generator):
+def _generator(dev: TorchDevice, rng: np.random.Generator) -> TorchGenerator:
+    """A torch generator on ``dev`` seeded by one draw from ``rng``."""
     torch = require_torch(NEEDS_TORCH)
 
     gen = torch.Generator(device=dev)
-    gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
+    gen.manual_seed(int(rng.integers(0, _TORCH_SEED_BOUND)))
     return gen
 
 
-def haar_unitary(n: int, shape: tuple, rng: np.random.Generator, *, device):
-    """Haar unitaries (torch, complex128) of shape ``shape + (n, n)`` on ``device``."""
+def haar_unitary(n: int, shape: tuple[int, ...], rng: np.random.Generator, *, device: DeviceLike) -> Tensor:
+    """Haar unitaries (torch, complex128) of shape ``shape + (n, n)`` on ``device``.
+
+    Mezzadri's QR with the phase fix, as :func:`bristol.ensembles.cue` on the CPU; the Ginibre
+    draws come from a torch generator seeded by one draw from ``rng``.
+
+    Parameters
+    ----------
+    n : int
+        Matrix order (checked by the caller).
+    shape : tuple of int
+        Batch shape.
+    rng : numpy.random.Generator
+        Seeds the device's torch generator (one draw).
+    device : str or torch.device, keyword-only
+        Where the draws and the QR run (:func:`bristol._torch.resolve_device`).
+
+    Returns
+    -------
+    torch.Tensor
+        complex128, shape ``shape + (n, n)``, on ``device``.
+    """
     torch = require_torch(NEEDS_TORCH)
 
     dev = resolve_device(device)
@@ -43,8 +76,19 @@ def haar_unitary(n: int, shape: tuple, rng: np.random.Generator, *, device):
     return q * (d / d.abs()).unsqueeze(-2)
 
 
-def quaternion_dual(a):
-    """Z a^T Z^T for a torch tensor of 2N x 2N matrices (see :func:`bristol.ensembles.quaternion_dual`)."""
+def quaternion_dual(a: Tensor) -> Tensor:
+    """Z a^T Z^T for a torch tensor of 2N x 2N matrices (see :func:`bristol.ensembles.quaternion_dual`).
+
+    Parameters
+    ----------
+    a : torch.Tensor, shape (..., 2N, 2N)
+        Matrices of even order (not checked).
+
+    Returns
+    -------
+    torch.Tensor
+        The duals, on the device of ``a``.
+    """
     torch = require_torch(NEEDS_TORCH)
 
     m = a.shape[-1]
@@ -54,9 +98,30 @@ def quaternion_dual(a):
     return sign[:, None] * sign[None, :] * at
 
 
-def hermitian_part_eigvalsh(diags: dict, phis, *, device, max_entries: int = 2**27) -> np.ndarray:
+def hermitian_part_eigvalsh(
+    diags: dict[int, np.ndarray], phis: Sequence[float] | NDArray[np.float64], *, device: DeviceLike,
+    max_entries: int = MAX_DEVICE_ENTRIES,
+) -> NDArray[np.float64]:
     """Sorted eigenvalues of H_phi = (e^{-i phi} C + h.c.)/2 for every phi and every matrix of
-    a batch of pentadiagonal C given by its diagonals: numpy array (batch, len(phis), n)."""
+    a batch of pentadiagonal C given by its diagonals: numpy array (batch, len(phis), n).
+
+    Parameters
+    ----------
+    diags : dict of int to ndarray
+        Offsets -2..2 -> diagonals of shape (batch, n - |offset|) (numpy).
+    phis : sequence of float
+        The directions phi.
+    device : str or torch.device, keyword-only
+        Where the dense Hermitian eigenvalue problems run.
+    max_entries : int, default ``MAX_DEVICE_ENTRIES``
+        The batch goes to the device in blocks of at most this many matrix entries (at least
+        one matrix).
+
+    Returns
+    -------
+    ndarray of float, shape (batch, len(phis), n)
+        Eigenvalues ascending along the last axis, on the CPU.
+    """
     torch = require_torch(NEEDS_TORCH)
 
     dev = resolve_device(device)

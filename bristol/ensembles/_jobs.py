@@ -17,14 +17,14 @@ import numpy as np
 from .._random import RandomState
 from .._validation import check_choice, check_int, check_positive_real
 from ..parallel import ChunkedSample, sample_in_chunks
-from ._cmv import cmv_eigphases, verblunsky_coefficients
+from ._cmv import _cmv_phases, verblunsky_coefficients
 from ._gaussian import _check_gaussian_beta, gaussian_eigvals
 
 __all__ = ["circular_ensemble_eigphases", "gaussian_ensemble_eigvals"]
 
 
 def _cmv_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float, method: str) -> np.ndarray:
-    return cmv_eigphases(verblunsky_coefficients(n, beta, (size,), rng), method=method)
+    return _cmv_phases(verblunsky_coefficients(n, beta, (size,), rng), method, None)
 
 
 def _gaussian_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float) -> np.ndarray:
@@ -42,7 +42,8 @@ def circular_ensemble_eigphases(
     seeds: Sequence[int] | None = None,
     n_jobs: int | None = None,
     backend: str | None = None,
-    progress: bool = False,
+    verbose: int = 0,
+    progress: bool | None = None,
 ) -> ChunkedSample:
     """Eigenphases of ``n_matrices`` members of the circular beta-ensemble, in chunks.
 
@@ -52,17 +53,17 @@ def circular_ensemble_eigphases(
         Number of eigenphases per matrix, N >= 1.
     n_matrices : int
         Number of matrices M >= 1.
-    beta : float
+    beta : float, default 2
         Dyson index, any finite real > 0 (see
-        :func:`bristol.ensembles._cmv.verblunsky_coefficients` for the extremes).
+        :func:`bristol.ensembles.circular_eigphases` for the extremes).
     method : {"auto", "banded", "dense"}
-        Eigen-solver, as in :func:`bristol.ensembles._cmv.cmv_eigphases`.
+        Eigen-solver, as in :func:`bristol.ensembles.cmv_eigphases`.
     chunk_size : int, optional
         Matrices per chunk (default ceil(M / 8)); with ``seeds``, None or the size the seeds
         imply.
     random_state : int, SeedSequence, Generator or None
-        Streams of the chunks are spawned from it: a SeedSequence is a fixed seed (the same
-        one gives the same result and is left unchanged), a Generator advances (see
+        Streams of the chunks are spawned from it: an int or a SeedSequence is a fixed seed
+        (the same one gives the same result and is left unchanged), a Generator advances (see
         :mod:`bristol._random`). Not together with ``seeds``.
     seeds : sequence of int, optional
         One chunk per seed instead (a seed given twice makes two identical chunks and a
@@ -72,8 +73,10 @@ def circular_ensemble_eigphases(
         on it.
     backend : str, optional
         Any joblib backend, or the active ``joblib.parallel_config`` (Dask included).
-    progress : bool
-        A tqdm progress bar on stderr.
+    verbose : int, default 0
+        scikit-learn's convention: 0 is silent, 1 or more shows a tqdm progress bar on stderr.
+    progress : bool, optional
+        Deprecated alias of ``verbose`` (a FutureWarning says so): True is ``verbose=1``.
 
     Returns
     -------
@@ -84,20 +87,47 @@ def circular_ensemble_eigphases(
     Raises
     ------
     ValueError
-        For invalid arguments, or a job whose output cannot fit in memory.
+        For n, n_matrices or chunk_size < 1, beta not finite and > 0, an unknown method, seeds
+        together with random_state, or a job whose output cannot fit in memory.
+    TypeError
+        For non-integer n, n_matrices, chunk_size or n_jobs, or a random_state of another type.
+
+    See Also
+    --------
+    gaussian_ensemble_eigvals : the Gaussian twin.
+    bristol.parallel.sample_in_chunks : the chunked job behind both.
 
     Notes
     -----
-    Memory: about twice the output (8 bytes per phase), plus the working arrays of the
-    chunks running at once.
+    Each chunk draws its matrices from its own stream, a child of one
+    :class:`numpy.random.SeedSequence` (docs/theory.md, section 6), and every matrix comes
+    from the Killip-Nenciu CMV model (docs/theory.md, section 2). The result depends only on
+    the seeds and the chunk sizes: any ``n_jobs`` and any backend give the same bits. Memory:
+    about twice the output (8 bytes per phase), plus the working arrays of the chunks running
+    at once.
+
+    References
+    ----------
+    .. [1] R. Killip and I. Nenciu, "Matrix models for circular ensembles", Int. Math. Res.
+       Not. 2004 (50), 2665-2701 (2004), arXiv:math/0410034.
+
+    Examples
+    --------
+    >>> from bristol.ensembles import circular_ensemble_eigphases
+    >>> sample = circular_ensemble_eigphases(16, 10, beta=2, chunk_size=4, random_state=0)
+    >>> sample.values.shape, sample.plan.sizes
+    ((10, 16), (4, 4, 2))
+    >>> again = circular_ensemble_eigphases(16, 10, beta=2, chunk_size=4, random_state=0, n_jobs=2)
+    >>> bool((again.values == sample.values).all())
+    True
     """
     n = check_int("n", n)
     beta = check_positive_real("beta", beta)
     check_choice("method", method, ("auto", "banded", "dense"))
     sampler = functools.partial(_cmv_sampler, n=n, beta=beta, method=method)
     return sample_in_chunks(sampler, n_matrices, chunk_size=chunk_size, random_state=random_state, seeds=seeds,
-                            n_jobs=n_jobs, backend=backend, progress=progress, desc=f"beta={beta:g} N={n}",
-                            samples_name="n_matrices", sample_bytes=8 * n)
+                            n_jobs=n_jobs, backend=backend, verbose=verbose, progress=progress,
+                            desc=f"beta={beta:g} N={n}", samples_name="n_matrices", sample_bytes=8 * n)
 
 
 def gaussian_ensemble_eigvals(
@@ -110,7 +140,8 @@ def gaussian_ensemble_eigvals(
     seeds: Sequence[int] | None = None,
     n_jobs: int | None = None,
     backend: str | None = None,
-    progress: bool = False,
+    verbose: int = 0,
+    progress: bool | None = None,
 ) -> ChunkedSample:
     """Eigenvalues of ``n_matrices`` Gaussian beta-ensemble members, in chunks.
 
@@ -123,10 +154,11 @@ def gaussian_ensemble_eigvals(
         Number of eigenvalues per matrix, N >= 1.
     n_matrices : int
         Number of matrices M >= 1.
-    beta : float
+    beta : float, default 1
         Dyson index, any real > 0 with beta (N - 1) <= 1e300.
-    chunk_size, random_state, seeds, n_jobs, backend, progress
-        Chunking and execution, as in :func:`circular_ensemble_eigphases`.
+    chunk_size, random_state, seeds, n_jobs, backend, verbose, progress
+        Chunking and execution, as in :func:`circular_ensemble_eigphases` (``progress`` is
+        the deprecated alias of ``verbose``).
 
     Returns
     -------
@@ -136,12 +168,36 @@ def gaussian_ensemble_eigvals(
     Raises
     ------
     ValueError
-        For invalid arguments, or a job whose output cannot fit in memory (it needs about
-        twice its size: the chunks, then their concatenation).
+        For invalid arguments (as in :func:`circular_ensemble_eigphases`; beta (N - 1) above
+        1e300), or a job whose output cannot fit in memory (it needs about twice its size:
+        the chunks, then their concatenation).
+    TypeError
+        For non-integer n, n_matrices, chunk_size or n_jobs, or a random_state of another type.
+
+    Notes
+    -----
+    The Dumitriu-Edelman model (docs/theory.md, section 4.2) gives each member in O(N^2);
+    chunks and their streams as in :func:`circular_ensemble_eigphases` (docs/theory.md,
+    section 6).
+
+    References
+    ----------
+    .. [1] I. Dumitriu and A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
+       5830-5847 (2002), arXiv:math-ph/0206043.
+
+    Examples
+    --------
+    >>> from bristol.ensembles import gaussian_ensemble_eigvals
+    >>> sample = gaussian_ensemble_eigvals(8, 6, beta=1, seeds=[1, 2, 3])
+    >>> sample.values.shape, sample.plan.sizes
+    ((6, 8), (2, 2, 2))
+    >>> import numpy as np
+    >>> bool(np.all(np.diff(sample.values, axis=1) >= 0))
+    True
     """
     n = check_int("n", n)
     beta = _check_gaussian_beta(n, beta)
     sampler = functools.partial(_gaussian_sampler, n=n, beta=beta)
     return sample_in_chunks(sampler, n_matrices, chunk_size=chunk_size, random_state=random_state, seeds=seeds,
-                            n_jobs=n_jobs, backend=backend, progress=progress,
+                            n_jobs=n_jobs, backend=backend, verbose=verbose, progress=progress,
                             desc=f"Gaussian beta={beta:g} N={n}", samples_name="n_matrices", sample_bytes=8 * n)
