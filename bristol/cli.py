@@ -21,6 +21,7 @@ each. A bug (any other exception) shows its traceback and exits with status 1.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
@@ -40,7 +41,6 @@ _FLAGS = {"allow_pickle": "--allow-pickle", "example_input": "--input-shape", "a
           "weights": "--weights", "device": "--device", "legacy": "--legacy", "n_jobs": "--jobs",
           "chunk_size": "--chunk-size", "random_state": "--seed"}
 _MAX_MESSAGE = 500  # characters of one error line (a state_dict mismatch lists every key)
-_TORCH_HINT = "pip install 'bristol[torch]'"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -183,12 +183,15 @@ def _check_outputs(outputs: dict[str, str | None], inputs: dict[str, str]) -> No
 # --- bristol cpse ------------------------------------------------------------------------------
 
 def _torch_modules():
-    """(torch, torchvision), or an ImportError with the install hint."""
+    """(torch, torchvision), or an ImportError with the install hint (torch through
+    :func:`bristol._torch.require_torch`, the one place bristol looks for it)."""
+    from ._torch import INSTALL_HINT, require_torch
+
+    torch = require_torch("bristol cpse")
     try:
-        import torch
         import torchvision
     except ImportError as err:
-        raise ImportError(f"bristol cpse needs torch and torchvision: {_TORCH_HINT} ({err})") from err
+        raise ImportError(f"bristol cpse needs torchvision: {INSTALL_HINT} ({err})") from err
     return torch, torchvision
 
 
@@ -311,7 +314,7 @@ def _run_cpse(args: argparse.Namespace) -> int:
     from .cPSE import cpse_report, plot_d_layers
 
     example = None if args.input_shape is None else torch.zeros(args.input_shape)
-    report = cpse_report(net, legacy=args.legacy, device=args.device, progress=not args.no_progress,
+    report = cpse_report(net, legacy=args.legacy, device=args.device, verbose=0 if args.no_progress else 1,
                          example_input=example)
     rows = [(str(i), r.name or "(root)", r.layer_type.rsplit(".", 1)[-1].strip("'>"), _shape(r.weight_shape),
              _shape(r.matrix_shape), "-" if r.d_layer is None else f"{r.d_layer:.6g}", r.status)
@@ -368,9 +371,14 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     ensemble = args.ensemble or "CUE"
     root = np.random.SeedSequence(args.seed)
     beta = args.beta if args.beta is not None else ENSEMBLE_BETA[ensemble]
+    # TODO(merge): once circular_ensemble_eigphases takes verbose= (issue 12), pass
+    # verbose=0 if args.no_progress else 1 unconditionally and drop this signature check.
+    if "verbose" in inspect.signature(circular_ensemble_eigphases).parameters:
+        show = {"verbose": 0 if args.no_progress else 1}
+    else:
+        show = {"progress": not args.no_progress}
     sample = circular_ensemble_eigphases(
-        args.N, args.M, beta, chunk_size=args.chunk_size, random_state=root, n_jobs=args.jobs,
-        progress=not args.no_progress,
+        args.N, args.M, beta, chunk_size=args.chunk_size, random_state=root, n_jobs=args.jobs, **show,
     )
     meta = {
         "ensemble": ensemble if args.beta is None else None,

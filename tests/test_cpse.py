@@ -159,6 +159,46 @@ def test_report_and_plot(tmp_path):
     assert path.stat().st_size > 1000
 
 
+def test_plot_d_layers_leaves_the_backend_and_pyplot_alone(tmp_path):
+    """No ax: a Figure outside pyplot, saved with savefig; the user's backend is not switched."""
+    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")  # a user's backend other than Agg
+    try:
+        figures = plt.get_fignums()
+        ax = cPSE.plot_d_layers([0.5, 0.2, 0.1, 0.05], path=tmp_path / "d.png")
+        assert matplotlib.get_backend() == "svg"
+        assert plt.get_fignums() == figures
+        assert ax.figure.get_axes() == [ax] and len(ax.lines[0].get_xdata()) == 4
+        assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        matplotlib.use(before)
+
+
+def test_verbose_is_silent_by_default_and_progress_is_deprecated(capsys):
+    """scikit-learn's verbose: 0 (the default) silent even for many layers, 1 a bar; the old
+    progress= still works, with a FutureWarning that names verbose and points at the caller."""
+    torch.manual_seed(0)
+    model = nn.Sequential(*[nn.Linear(4, 4) for _ in range(cPSE.PROGRESS_MIN_LAYERS)])
+    d, c = cPSE.cpse_measure(model)
+    assert "cPSE layers" not in capsys.readouterr().err
+    assert cPSE.cpse_measure(model, verbose=1) == (d, c)
+    assert "cPSE layers" in capsys.readouterr().err
+    for progress, shown in ((True, True), (False, False), (None, True)):
+        for measure in (cPSE.cpse_measure, cPSE.cpse_report):
+            with pytest.warns(FutureWarning, match="verbose=") as caught:
+                out = measure(model, progress=progress)
+            assert caught[0].filename == __file__
+            assert (out[0] if measure is cPSE.cpse_measure else out.d_layers.tolist()) == d
+            assert ("cPSE layers" in capsys.readouterr().err) is shown
+    with pytest.raises(ValueError, match="verbose"):
+        cPSE.cpse_measure(model, verbose=-1)
+    with pytest.raises(TypeError, match="verbose"):
+        cPSE.cpse_report(model, verbose="1")
+
+
 def test_embedding_is_d_by_v_and_fast():
     torch.manual_seed(1)
     model = nn.Sequential(nn.Embedding(2000, 64), nn.Linear(64, 64), nn.Linear(64, 32), nn.Linear(32, 16))

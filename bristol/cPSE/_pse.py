@@ -26,7 +26,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from tqdm import tqdm
@@ -44,6 +44,7 @@ __all__ = [
     "scaled_stack",
     "TORCH_EIGVALSH_MIN",
     "symmetric_eigvalsh",
+    "smaller_gram",
     "numpy_gram_eigvalsh",
     "numpy_scaled_solver",
     "STACK_ENTRIES",
@@ -205,16 +206,45 @@ def symmetric_eigvalsh(gram: np.ndarray) -> np.ndarray:
     return np.linalg.eigvalsh(gram)
 
 
+def smaller_gram(stack: Any, adjoint: Any) -> Any:
+    """The smaller Gram matrix of every matrix X in a (k, n, m) stack: X X^H if n <= m, else X^H X.
+
+    The one place that decides the orientation, for numpy arrays and torch tensors alike
+    (:func:`numpy_gram_eigvalsh` and the torch solver of :mod:`bristol.cPSE._report`).
+
+    Parameters
+    ----------
+    stack : numpy.ndarray or torch.Tensor
+        The matrices X, shape (k, n, m).
+    adjoint : numpy.ndarray or torch.Tensor
+        Their conjugate transposes X^H, shape (k, m, n).
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        The (k, r, r) Hermitian Gram matrices, r = min(n, m).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.ones((1, 2, 5))
+    >>> smaller_gram(x, np.swapaxes(x, 1, 2)).shape
+    (1, 2, 2)
+    >>> smaller_gram(np.swapaxes(x, 1, 2), x).shape
+    (1, 2, 2)
+    """
+    n, m = stack.shape[-2:]
+    return stack @ adjoint if n <= m else adjoint @ stack
+
+
 def numpy_gram_eigvalsh(stack: np.ndarray) -> np.ndarray:
     """Eigenvalues of the smaller Gram matrix of every matrix in a (k, n, m) float64 or
     complex128 stack: X X^H if n <= m, else X^H X (numpy's syrk for real X); shape
     (k, min(n, m)), real and ascending."""
-    n, m = stack.shape[1:]
     adjoint = np.swapaxes(stack, 1, 2)
     if np.iscomplexobj(stack):
         adjoint = adjoint.conj()
-    gram = stack @ adjoint if n <= m else adjoint @ stack
-    return symmetric_eigvalsh(gram)
+    return symmetric_eigvalsh(smaller_gram(stack, adjoint))
 
 
 def numpy_scaled_solver(matrices: Sequence) -> tuple[np.ndarray, np.ndarray]:
