@@ -22,19 +22,43 @@ def legacy_threads():
     return threadpool_limits(limits=REF["blas_threads"], user_api="blas")
 
 
-def model_reference(name, *, same_kernel=True):
-    """0.2.14's numbers for a torchvision model. Its float32 legacy numbers are exact only for
-    the BLAS kernel they were produced with (OpenBLAS picks one per processor, and
-    OPENBLAS_CORETYPE can force one), so the reference holds one entry per kernel; an exact
-    comparison on a kernel without an entry is skipped (run
-    tests/reference/make_legacy_reference.py there to add one)."""
-    by_kernel = REF["models_by_blas_kernel"]
-    kernel = next(d["architecture"] for d in threadpool_info() if d["user_api"] == "blas")
-    if kernel in by_kernel:
-        return by_kernel[kernel][name]
-    if same_kernel:
-        pytest.skip(f"no 0.2.14 reference for the BLAS kernel {kernel!r} (have {sorted(by_kernel)})")
-    return next(iter(by_kernel.values()))[name]
+def blas_conditions():
+    """What 0.2.14's float32 legacy numbers depend on besides the thread count (fixed by
+    :func:`legacy_threads`): numpy's version, its BLAS's version and the kernel that BLAS
+    picks for the processor (threadpoolctl's "version" and "architecture"; OpenBLAS's
+    OPENBLAS_CORETYPE can force a kernel)."""
+    blas = next(d for d in threadpool_info() if d["user_api"] == "blas")
+    return {"numpy": np.__version__, "blas_version": blas.get("version"), "blas_kernel": blas.get("architecture")}
+
+
+def model_reference(name, *, same_conditions=True):
+    """0.2.14's numbers for a torchvision model. Its float32 legacy numbers are exact only
+    under the conditions they were produced in (:func:`blas_conditions`: the kernel alone is
+    not enough, numpy 2.5.2 gave another kernel's numbers), so the reference holds one entry
+    per recorded conditions. Where none matches, an exact comparison is skipped with a message
+    naming the current and the recorded conditions (run tests/reference/make_legacy_reference.py
+    there to add an entry); ``same_conditions=False`` takes the first entry, for comparisons
+    that do not depend on them."""
+    entries = REF["models"]
+    current = blas_conditions()
+    for entry in entries:
+        if entry["conditions"] == current:
+            return entry["cases"][name]
+    if same_conditions:
+        pytest.skip(f"no 0.2.14 reference for {name} under the current numpy/BLAS conditions {current}; "
+                    f"recorded: {[e['conditions'] for e in entries]}")
+    return entries[0]["cases"][name]
+
+
+def test_model_reference_skips_naming_both_conditions(monkeypatch):
+    recorded = {"numpy": "0.0", "blas_version": "0.0.0", "blas_kernel": "Nowhere"}
+    monkeypatch.setitem(REF, "models", [{"conditions": recorded, "cases": {"resnet18": {"cpse": 0.0}}}])
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        model_reference("resnet18")
+    assert str(blas_conditions()) in str(skipped.value) and str(recorded) in str(skipped.value)
+    assert model_reference("resnet18", same_conditions=False) == {"cpse": 0.0}
+    monkeypatch.setitem(REF, "models", [{"conditions": blas_conditions(), "cases": {"resnet18": {"cpse": 1.0}}}])
+    assert model_reference("resnet18") == {"cpse": 1.0}
 
 
 def _vanilla(name):
@@ -102,7 +126,7 @@ def test_vgg11_default_agrees_with_0214():
     """VGG: the largest layer (4096) is a multiple of every other size, so the order does not
     matter and the float64 default reproduces 0.2.14's number."""
     d, c = cPSE.cpse_measure(_model("vgg11"))
-    ref = model_reference("vgg11", same_kernel=False)
+    ref = model_reference("vgg11", same_conditions=False)
     assert np.allclose(d, ref["d_layers"], rtol=1e-6)
     assert c == pytest.approx(ref["cpse"], rel=1e-9)
 
