@@ -28,7 +28,7 @@ import os
 import re
 import sys
 import warnings
-from typing import Callable, NoReturn
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 
@@ -373,6 +373,7 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     beta = args.beta if args.beta is not None else ENSEMBLE_BETA[ensemble]
     # TODO(merge): once circular_ensemble_eigphases takes verbose= (issue 12), pass
     # verbose=0 if args.no_progress else 1 unconditionally and drop this signature check.
+    show: dict[str, Any]
     if "verbose" in inspect.signature(circular_ensemble_eigphases).parameters:
         show = {"verbose": 0 if args.no_progress else 1}
     else:

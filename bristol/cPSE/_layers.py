@@ -42,6 +42,7 @@ from __future__ import annotations
 import functools
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,7 @@ class LayerMatrix:
     name: str
     layer_type: str
     weight_shape: tuple[int, ...]
-    matrix: object = field(repr=False)
+    matrix: Any = field(repr=False)
     weight_dtype: str = ""
 
     @property
@@ -105,14 +106,14 @@ def _split_rows(name, layer_type, weight, parts, dtype=None):
     return [_matrix(f"{name}[{p}]", layer_type, weight, c, dtype) for p, c in zip(parts, chunks)]
 
 
-def _module_matrices(name: str, module, own: dict[str, object], quantized: bool) -> tuple[list[LayerMatrix], list[str]]:
+def _module_matrices(name: str, module, own: dict[str, Any], quantized: bool) -> tuple[list[LayerMatrix], list[str]]:
     """Matrices of one module under the policy, and the names of the weights it consumed
     (``own``: the module's own weights, the packed ones if ``quantized``; see :func:`_own_weights`)."""
     nn = require_torch(NEEDS_TORCH).nn
     kind = _type_name(module)
     if quantized:
         return _quantized_matrices(name, module, kind, own)
-    w = getattr(module, "weight", None)
+    w: Any = getattr(module, "weight", None)
     if isinstance(module, (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)):
         # ConvTranspose: in x (out / groups * prod(kernel)), the weight's storage orientation
         return [_matrix(name, kind, w, w.detach().reshape(w.shape[0], -1))], ["weight"]
@@ -130,7 +131,7 @@ def _module_matrices(name: str, module, own: dict[str, object], quantized: bool)
     return [], []
 
 
-def _rnn_matrices(name: str, kind: str, mode: str, own: dict[str, object], dtype=None):
+def _rnn_matrices(name: str, kind: str, mode: str, own: dict[str, Any], dtype=None):
     """Gate matrices of every weight_ih / weight_hh, and the projections weight_hr."""
     gates = _GATES.get(mode.split("_")[0], "h")
     mats, used = [], []
@@ -146,7 +147,7 @@ def _rnn_matrices(name: str, kind: str, mode: str, own: dict[str, object], dtype
 
 # --- quantized modules (torch.ao) -------------------------------------------------------------
 
-def _quantized_weights(module) -> dict[str, object] | None:
+def _quantized_weights(module) -> dict[str, Any] | None:
     """The packed weights of a torch.ao quantized module by name, as stored (quantized or
     float), read through ``weight()`` or ``_weight_bias()``; None for any other module (QAT
     and reference modules keep float parameters; a LinearPackedParams child is read by its
@@ -168,7 +169,7 @@ def _stored_dtype(module, weight):
     return getattr(getattr(module, "_packed_params", module), "dtype", weight.dtype)
 
 
-def _quantized_matrices(name: str, module, kind: str, own: dict[str, object]):
+def _quantized_matrices(name: str, module, kind: str, own: dict[str, Any]):
     """The policy of the float module on the dequantized weights (float32), stored dtype kept."""
     import torch.ao.nn.quantized as nnq
     import torch.ao.nn.quantized.dynamic as nnqd
@@ -187,7 +188,7 @@ def _quantized_matrices(name: str, module, kind: str, own: dict[str, object]):
     return [], []
 
 
-def _own_weights(module) -> tuple[dict[str, object], bool]:
+def _own_weights(module) -> tuple[dict[str, Any], bool]:
     """A module's own weights by name (its parameters, or the packed weights of a quantized
     module) and whether it is quantized."""
     packed = _quantized_weights(module)

@@ -470,7 +470,9 @@ def plot_d_layers(report: CPSEReport | ArrayLike, ax: Axes | None = None,
     if isinstance(report, CPSEReport):
         ax.set_title(f"cPSE = {report.cpse:.3f}")
     if path is not None:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+        figure = ax.figure
+        root = figure if isinstance(figure, Figure) else figure.figure  # a SubFigure's root Figure saves
+        root.savefig(path, dpi=120, bbox_inches="tight")
     return ax
 
 
