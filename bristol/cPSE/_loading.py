@@ -13,6 +13,7 @@ import pickle
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .._torch import require_torch
 
@@ -22,7 +23,7 @@ __all__ = ["resolve_model"]
 NEEDS_TORCH = "cPSE on PyTorch models"
 
 
-def resolve_model(model, weights=None, arch=None, *, allow_pickle: bool = False):
+def resolve_model(model: Any, weights: str | None = None, arch: Any = None, *, allow_pickle: bool = False) -> Any:
     """Return a ``torch.nn.Module`` from a module, a torchvision model name, a state_dict or a
     file saved with ``torch.save``.
 
@@ -50,8 +51,15 @@ def resolve_model(model, weights=None, arch=None, *, allow_pickle: bool = False)
         ``allow_pickle=True``: that executes code from the file, so use it for trusted files
         only (numpy's ``np.load(allow_pickle=...)`` convention).
 
+    Returns
+    -------
+    torch.nn.Module
+        The model (``model`` itself when it is a module).
+
     Raises
     ------
+    ImportError
+        torch is not installed.
     ValueError
         No such file, an unknown model name, a file that cannot be read (or needs
         ``allow_pickle``), a state_dict without ``arch`` or that does not fit it, unknown
@@ -59,6 +67,19 @@ def resolve_model(model, weights=None, arch=None, *, allow_pickle: bool = False)
     TypeError
         ``model``, ``arch`` or ``allow_pickle`` of the wrong type, or a state_dict holding
         other values than tensors.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Sequential(torch.nn.Linear(4, 2))
+    >>> resolve_model(net) is net
+    True
+    >>> type(resolve_model(net.state_dict(), arch=torch.nn.Sequential(torch.nn.Linear(4, 2)))).__name__
+    'Sequential'
+    >>> resolve_model("no-such-model")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown model name 'no-such-model': ...
     """
     torch = require_torch(NEEDS_TORCH)
     if not isinstance(allow_pickle, bool):
