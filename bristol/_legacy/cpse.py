@@ -30,7 +30,9 @@ __all__ = [
 ]
 
 
-def get_layer_matrix_set(pmodel: Any, legacy: bool = False) -> tuple[list[np.ndarray], list[tuple[int, ...]], list[str]]:
+def get_layer_matrix_set(
+    pmodel: Any, legacy: bool = False
+) -> tuple[list[np.ndarray], list[tuple[int, ...]], list[str]]:
     """The Gram matrices A = W W^T of a model's layers, their shapes and the layer types.
 
     Parameters

@@ -329,7 +329,8 @@ def extract_layer_matrices(model: Any, example_input: Any = None) -> tuple[list[
         found, used = _module_matrices(name, module, own, quantized)
         for m in found:
             if min(m.matrix_shape) < 2:
-                skipped.append(SkippedWeight(m.name, m.layer_type, m.weight_shape, f"matrix {m.matrix_shape} has fewer than 2 rows or columns"))
+                skipped.append(SkippedWeight(m.name, m.layer_type, m.weight_shape,
+                                             f"matrix {m.matrix_shape} has fewer than 2 rows or columns"))
             else:
                 check_matrix_values(m)
                 matrices.append(m)

@@ -143,8 +143,10 @@ def _existing_file(model) -> Path:
         names = sorted(_torchvision_names())
         if isinstance(model, str) and re.fullmatch(r"[\w-]+", model):
             close = difflib.get_close_matches(model, names, n=3)
-            hint = f"did you mean {', '.join(close)}?" if close else f"e.g. {', '.join(names[:6]) or 'none: torchvision is not installed'}"
-            raise ValueError(f"unknown model name {model!r}: not a torchvision model name ({hint}) and no file of that name")
+            examples = ", ".join(names[:6]) or "none: torchvision is not installed"
+            hint = f"did you mean {', '.join(close)}?" if close else f"e.g. {examples}"
+            raise ValueError(f"unknown model name {model!r}: not a torchvision model name ({hint}) "
+                             "and no file of that name")
         raise ValueError(f"no such file: {text!r}")
     if not os.path.isfile(text):
         raise ValueError(f"not a regular file: {text!r}")
@@ -161,7 +163,8 @@ def _load_file(path: Path, allow_pickle: bool):
         text = str(err)
         if not allow_pickle and (isinstance(err, pickle.UnpicklingError) or "weights_only" in text):
             found = re.search(r"GLOBAL ([\w.]+)", text)
-            what = (f"it refers to the Python object {found.group(1)} (a whole module saved with torch.save(model) does)"
+            what = (f"it refers to the Python object {found.group(1)} "
+                    "(a whole module saved with torch.save(model) does)"
                     if found else "it is a TorchScript archive" if "TorchScript" in text
                     else "it is not a torch.save file of tensors (or it is corrupt)")
             raise ValueError(f"{str(path)!r} cannot be read as weights only: {what}. Reading it in full executes "
@@ -203,6 +206,7 @@ def _load_state_dict(state_dict: Mapping, weights, arch, source: str):
         net.load_state_dict(state_dict)
     except RuntimeError as err:
         detail = " ".join(str(err).split())
-        raise ValueError(f"the state_dict{source} does not fit arch={arch if isinstance(arch, str) else type(arch).__name__}: "
+        arch_name = arch if isinstance(arch, str) else type(arch).__name__
+        raise ValueError(f"the state_dict{source} does not fit arch={arch_name}: "
                          f"{detail[:400]}{' ...' if len(detail) > 400 else ''}") from err
     return net

@@ -147,7 +147,8 @@ def _check_bin_widths(lo: np.ndarray, hi: np.ndarray, bins: int, what: str) -> N
         k = bad[0]
         problem = "is wider than the largest" if not np.isfinite(width[k]) else \
             f"is too narrow for {bins} bins of at least the smallest normal ({tiny:.3g})"
-        raise ValueError(f"periodic spectra: the range [{float(lo[k]):.6g}, {float(hi[k]):.6g}] of {what.format(k + 1)} {problem} "
+        raise ValueError(f"periodic spectra: the range [{float(lo[k]):.6g}, {float(hi[k]):.6g}] of "
+                         f"{what.format(k + 1)} {problem} "
                          f"{width.dtype} number; spectra at the overflow or underflow limit cannot be binned")
 
 
@@ -512,7 +513,8 @@ def _unscaled_powers(scaled: np.ndarray, exponents: np.ndarray, power: int, labe
     tiny = np.finfo(np.float64).tiny
     for label, t, s in zip(labels, top, scaled_top):
         if not np.isfinite(t) or (s > 0 and t < tiny):
-            side, scale = ("above the largest", "large") if not np.isfinite(t) else ("below the smallest normal", "small")
+            above = not np.isfinite(t)
+            side, scale = ("above the largest", "large") if above else ("below the smallest normal", "small")
             raise ValueError(f"{label}: the eigenvalues of (X X^H)^{power} lie {side} float64 number "
                              f"(the matrix's entries are too {scale}); rescale it")
     return values

@@ -416,8 +416,8 @@ def _report(net: Any, *, legacy: bool, device: str | None, show: bool | None, ex
                                progress=len(mats) >= PROGRESS_MIN_LAYERS if show is None else show,
                                labels=[f"layer {m.name}" for m in mats])
         values = _d_layers(periodic_extension(spectra))
-        records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used", weight_dtype=m.weight_dtype)
-                   for m in mats]
+        records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used",
+                               weight_dtype=m.weight_dtype) for m in mats]
         records += [LayerRecord(s.name, s.layer_type, s.weight_shape, None, "skipped", s.reason) for s in skipped]
     for rec, d in zip(records[1:], values):
         rec.d_layer = float(d)
