@@ -1,11 +1,12 @@
 """cPSE: 0.2.14 numbers (legacy exact, default where defined alike), invariance, report, bad input."""
+import importlib.util
 import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from bristol import cPSE
 
@@ -16,19 +17,25 @@ nn = torch.nn
 REF = json.loads((Path(__file__).parent / "reference" / "legacy_0214.json").read_text())
 
 
+def _reference_script():
+    """tests/reference/make_legacy_reference.py, which writes REF, as a module."""
+    spec = importlib.util.spec_from_file_location("make_legacy_reference",
+                                                  Path(__file__).parent / "reference" / "make_legacy_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: What 0.2.14's float32 legacy numbers depend on besides the thread count (fixed by
+#: legacy_threads): numpy's version and its own BLAS's version and kernel (not scipy's or
+#: torch's BLAS; OpenBLAS's OPENBLAS_CORETYPE can force a kernel), as the script records them.
+blas_conditions = _reference_script().blas_conditions
+
+
 def legacy_threads():
     """Legacy numbers are exact for the BLAS thread count they were produced with (float32
     BLAS results depend on it)."""
     return threadpool_limits(limits=REF["blas_threads"], user_api="blas")
-
-
-def blas_conditions():
-    """What 0.2.14's float32 legacy numbers depend on besides the thread count (fixed by
-    :func:`legacy_threads`): numpy's version, its BLAS's version and the kernel that BLAS
-    picks for the processor (threadpoolctl's "version" and "architecture"; OpenBLAS's
-    OPENBLAS_CORETYPE can force a kernel)."""
-    blas = next(d for d in threadpool_info() if d["user_api"] == "blas")
-    return {"numpy": np.__version__, "blas_version": blas.get("version"), "blas_kernel": blas.get("architecture")}
 
 
 def model_reference(name, *, same_conditions=True):

@@ -54,8 +54,14 @@ __all__ = [
 #: progress bar (the default before ``verbose``; the default now is ``verbose=0``, no bar).
 PROGRESS_MIN_LAYERS = 50
 
-#: The default of the deprecated ``progress`` argument: not given.
-_NOT_GIVEN: Any = object()
+class _NotGiven:
+    """The default of a deprecated argument that was not given (shown as such in signatures)."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+_NOT_GIVEN: Any = _NotGiven()
 
 
 def _progress_choice(verbose: int, progress: bool | None) -> bool | None:

@@ -79,6 +79,20 @@ def model_cases(cPSE):
     return out
 
 
+def blas_conditions():
+    """What the float32 legacy numbers depend on besides the thread count: numpy's version and
+    the version and kernel of the BLAS numpy uses (threadpoolctl's "version" and
+    "architecture"). numpy's BLAS is the one loaded from numpy's own folders (``numpy.libs``
+    in the wheels), not scipy's or torch's; a numpy linked to a system BLAS has none there,
+    and the first BLAS loaded is taken."""
+    from threadpoolctl import threadpool_info
+
+    blas = [d for d in threadpool_info() if d["user_api"] == "blas"]
+    own = [d for d in blas if any(part == "numpy" or part.startswith("numpy.") for part in Path(d["filepath"]).parts)]
+    chosen = (own or blas)[0]
+    return {"numpy": np.__version__, "blas_version": chosen.get("version"), "blas_kernel": chosen.get("architecture")}
+
+
 def main(side_folder):
     sys.path.insert(0, side_folder)
     import bristol
@@ -93,8 +107,7 @@ def main(side_folder):
 
     blas = [d for d in threadpool_info() if d["user_api"] == "blas"]
     blas_threads = max(d["num_threads"] for d in blas)
-    conditions = {"numpy": np.__version__, "blas_version": blas[0].get("version"),
-                  "blas_kernel": blas[0].get("architecture")}
+    conditions = blas_conditions()
     path = Path(__file__).with_name("legacy_0214.json")
     recorded = json.loads(path.read_text()).get("models", []) if path.exists() else []
     models = [entry for entry in recorded if entry["conditions"] != conditions]
