@@ -21,13 +21,14 @@ each. A bug (any other exception) shows its traceback and exits with status 1.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
 import re
 import sys
 import warnings
-from typing import Callable, NoReturn
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 
@@ -40,7 +41,6 @@ _FLAGS = {"allow_pickle": "--allow-pickle", "example_input": "--input-shape", "a
           "weights": "--weights", "device": "--device", "legacy": "--legacy", "n_jobs": "--jobs",
           "chunk_size": "--chunk-size", "random_state": "--seed"}
 _MAX_MESSAGE = 500  # characters of one error line (a state_dict mismatch lists every key)
-_TORCH_HINT = "pip install 'bristol[torch]'"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -110,7 +110,19 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``bristol`` (errors exit 2 with one line)."""
+    """The argument parser of ``bristol``, with the subcommands ``cpse`` and ``ensemble``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        A parser whose errors exit with status 2 and one line ``bristol: error: ...``.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["ensemble", "COE", "-N", "8", "-M", "4", "--out", "x.npz"])
+    >>> args.command, args.ensemble, args.N, args.M, args.no_progress
+    ('ensemble', 'COE', 8, 4, False)
+    """
     parser = _Parser(prog="bristol", description="bristol: random matrices, spectral ergodicity, cPSE")
     sub = parser.add_subparsers(dest="command", required=True)
     cp = sub.add_parser("cpse", help="cPSE of a deep network (needs the torch extra)")
@@ -139,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the ensemble (default CUE); not with --beta")
     ens.add_argument("-N", type=_positive_int, required=True, help="matrix size (distinct eigenphases)")
     ens.add_argument("-M", type=_positive_int, required=True, help="number of matrices")
-    ens.add_argument("--beta", type=_positive_float, help="Dyson index of a circular beta-ensemble (instead of ENSEMBLE)")
+    ens.add_argument("--beta", type=_positive_float,
+                     help="Dyson index of a circular beta-ensemble (instead of ENSEMBLE)")
     ens.add_argument("--seed", type=_nonnegative_int, default=None,
                      help="root seed (default: fresh entropy, recorded in the file)")
     ens.add_argument("--chunk-size", type=_positive_int, default=None, help="matrices per chunk (default ceil(M/8))")
@@ -183,12 +196,15 @@ def _check_outputs(outputs: dict[str, str | None], inputs: dict[str, str]) -> No
 # --- bristol cpse ------------------------------------------------------------------------------
 
 def _torch_modules():
-    """(torch, torchvision), or an ImportError with the install hint."""
+    """(torch, torchvision), or an ImportError with the install hint (torch through
+    :func:`bristol._torch.require_torch`, the one place bristol looks for it)."""
+    from ._torch import INSTALL_HINT, require_torch
+
+    torch = require_torch("bristol cpse")
     try:
-        import torch
         import torchvision
     except ImportError as err:
-        raise ImportError(f"bristol cpse needs torch and torchvision: {_TORCH_HINT} ({err})") from err
+        raise ImportError(f"bristol cpse needs torchvision: {INSTALL_HINT} ({err})") from err
     return torch, torchvision
 
 
@@ -225,7 +241,8 @@ def _check_cpse_flags(args: argparse.Namespace, torch, torchvision) -> None:
             if value is not None:
                 raise ValueError(f"{flag} applies only to a torchvision model name; {args.model} is not one")
         if args.arch is not None and args.arch not in names:
-            raise ValueError(f"--arch must be a torchvision model name ({', '.join(names[:8])}, ...), got {args.arch!r}")
+            raise ValueError(f"--arch must be a torchvision model name ({', '.join(names[:8])}, ...), "
+                             f"got {args.arch!r}")
     if args.device is not None:
         _check_device(args.device, torch)
     if args.input_shape is not None:
@@ -273,7 +290,8 @@ def _cpse_reason(report) -> str | None:
         return None
     zero = (np.flatnonzero(report.d_layers == 0) + 1).tolist()
     if zero:
-        return f"cpse = mean log10 d_l is -inf: d_l = 0 at l = {zero} (identical metrics of consecutive layer ensembles)"
+        return (f"cpse = mean log10 d_l is -inf: d_l = 0 at l = {zero} "
+                "(identical metrics of consecutive layer ensembles)")
     return f"cpse is {report.cpse}: d_layers holds non-finite values"
 
 
@@ -283,7 +301,8 @@ def _json_payload(args: argparse.Namespace, report) -> str:
     for rec in records:
         rec["d_layer"] = _finite_or_none(rec["d_layer"])
     payload = {"model": str(args.model), "arch": args.arch, "weights": args.weights, "legacy": args.legacy,
-               "layer_order": "registration" if args.input_shape is None else f"forward on zeros{tuple(args.input_shape)}",
+               "layer_order": ("registration" if args.input_shape is None
+                               else f"forward on zeros{tuple(args.input_shape)}"),
                "cpse": _finite_or_none(report.cpse), "d_layers": [_finite_or_none(float(d)) for d in report.d_layers],
                "definition": report.definition, "layers": records}
     reason = _cpse_reason(report)
@@ -311,7 +330,7 @@ def _run_cpse(args: argparse.Namespace) -> int:
     from .cPSE import cpse_report, plot_d_layers
 
     example = None if args.input_shape is None else torch.zeros(args.input_shape)
-    report = cpse_report(net, legacy=args.legacy, device=args.device, progress=not args.no_progress,
+    report = cpse_report(net, legacy=args.legacy, device=args.device, verbose=0 if args.no_progress else 1,
                          example_input=example)
     rows = [(str(i), r.name or "(root)", r.layer_type.rsplit(".", 1)[-1].strip("'>"), _shape(r.weight_shape),
              _shape(r.matrix_shape), "-" if r.d_layer is None else f"{r.d_layer:.6g}", r.status)
@@ -368,9 +387,15 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     ensemble = args.ensemble or "CUE"
     root = np.random.SeedSequence(args.seed)
     beta = args.beta if args.beta is not None else ENSEMBLE_BETA[ensemble]
+    # TODO(merge): once circular_ensemble_eigphases takes verbose= (issue 12), pass
+    # verbose=0 if args.no_progress else 1 unconditionally and drop this signature check.
+    show: dict[str, Any]
+    if "verbose" in inspect.signature(circular_ensemble_eigphases).parameters:
+        show = {"verbose": 0 if args.no_progress else 1}
+    else:
+        show = {"progress": not args.no_progress}
     sample = circular_ensemble_eigphases(
-        args.N, args.M, beta, chunk_size=args.chunk_size, random_state=root, n_jobs=args.jobs,
-        progress=not args.no_progress,
+        args.N, args.M, beta, chunk_size=args.chunk_size, random_state=root, n_jobs=args.jobs, **show,
     )
     meta = {
         "ensemble": ensemble if args.beta is None else None,
@@ -387,10 +412,33 @@ def _run_ensemble(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``bristol`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status.
+    """Run ``bristol`` with ``argv`` (default ``sys.argv[1:]``).
 
-    Errors in the arguments (``ValueError``, ``TypeError``, ``OSError``, ``ImportError``)
-    exit with status 2 and one line on stderr; anything else is a bug and propagates.
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments, without the program name.
+
+    Returns
+    -------
+    int
+        The exit status, 0 on success.
+
+    Raises
+    ------
+    SystemExit
+        With status 2 for an error in the arguments (a ``ValueError``, ``TypeError``,
+        ``OSError`` or ``ImportError`` of the library, reworded to name the flag, on one line
+        of stderr); anything else is a bug and propagates.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     main(["ensemble", "CUE", "-N", "4", "-M", "2", "--seed", "1", "--no-progress",
+    ...           "--out", os.path.join(tmp, "phases.npz")])
+    wrote 2 x 4 eigenphases (beta = 2) to ...phases.npz
+    0
     """
     args = build_parser().parse_args(argv)
     run = _run_cpse if args.command == "cpse" else _run_ensemble

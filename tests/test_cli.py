@@ -108,7 +108,7 @@ def small_report(**kwargs):
     from bristol import cPSE
 
     torch.manual_seed(0)
-    return cPSE.cpse_report(torchvision.models.get_model(SMALL), progress=False, **kwargs)
+    return cPSE.cpse_report(torchvision.models.get_model(SMALL), **kwargs)
 
 
 @pytest.mark.slow

@@ -1,11 +1,12 @@
 """cPSE: 0.2.14 numbers (legacy exact, default where defined alike), invariance, report, bad input."""
+import importlib.util
 import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from bristol import cPSE
 
@@ -16,25 +17,55 @@ nn = torch.nn
 REF = json.loads((Path(__file__).parent / "reference" / "legacy_0214.json").read_text())
 
 
+def _reference_script():
+    """tests/reference/make_legacy_reference.py, which writes REF, as a module."""
+    spec = importlib.util.spec_from_file_location("make_legacy_reference",
+                                                  Path(__file__).parent / "reference" / "make_legacy_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: What 0.2.14's float32 legacy numbers depend on besides the thread count (fixed by
+#: legacy_threads): numpy's version and its own BLAS's version and kernel (not scipy's or
+#: torch's BLAS; OpenBLAS's OPENBLAS_CORETYPE can force a kernel), as the script records them.
+blas_conditions = _reference_script().blas_conditions
+
+
 def legacy_threads():
     """Legacy numbers are exact for the BLAS thread count they were produced with (float32
     BLAS results depend on it)."""
     return threadpool_limits(limits=REF["blas_threads"], user_api="blas")
 
 
-def model_reference(name, *, same_kernel=True):
-    """0.2.14's numbers for a torchvision model. Its float32 legacy numbers are exact only for
-    the BLAS kernel they were produced with (OpenBLAS picks one per processor, and
-    OPENBLAS_CORETYPE can force one), so the reference holds one entry per kernel; an exact
-    comparison on a kernel without an entry is skipped (run
-    tests/reference/make_legacy_reference.py there to add one)."""
-    by_kernel = REF["models_by_blas_kernel"]
-    kernel = next(d["architecture"] for d in threadpool_info() if d["user_api"] == "blas")
-    if kernel in by_kernel:
-        return by_kernel[kernel][name]
-    if same_kernel:
-        pytest.skip(f"no 0.2.14 reference for the BLAS kernel {kernel!r} (have {sorted(by_kernel)})")
-    return next(iter(by_kernel.values()))[name]
+def model_reference(name, *, same_conditions=True):
+    """0.2.14's numbers for a torchvision model. Its float32 legacy numbers are exact only
+    under the conditions they were produced in (:func:`blas_conditions`: the kernel alone is
+    not enough, numpy 2.5.2 gave another kernel's numbers), so the reference holds one entry
+    per recorded conditions. Where none matches, an exact comparison is skipped with a message
+    naming the current and the recorded conditions (run tests/reference/make_legacy_reference.py
+    there to add an entry); ``same_conditions=False`` takes the first entry, for comparisons
+    that do not depend on them."""
+    entries = REF["models"]
+    current = blas_conditions()
+    for entry in entries:
+        if entry["conditions"] == current:
+            return entry["cases"][name]
+    if same_conditions:
+        pytest.skip(f"no 0.2.14 reference for {name} under the current numpy/BLAS conditions {current}; "
+                    f"recorded: {[e['conditions'] for e in entries]}")
+    return entries[0]["cases"][name]
+
+
+def test_model_reference_skips_naming_both_conditions(monkeypatch):
+    recorded = {"numpy": "0.0", "blas_version": "0.0.0", "blas_kernel": "Nowhere"}
+    monkeypatch.setitem(REF, "models", [{"conditions": recorded, "cases": {"resnet18": {"cpse": 0.0}}}])
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        model_reference("resnet18")
+    assert str(blas_conditions()) in str(skipped.value) and str(recorded) in str(skipped.value)
+    assert model_reference("resnet18", same_conditions=False) == {"cpse": 0.0}
+    monkeypatch.setitem(REF, "models", [{"conditions": blas_conditions(), "cases": {"resnet18": {"cpse": 1.0}}}])
+    assert model_reference("resnet18") == {"cpse": 1.0}
 
 
 def _vanilla(name):
@@ -102,7 +133,7 @@ def test_vgg11_default_agrees_with_0214():
     """VGG: the largest layer (4096) is a multiple of every other size, so the order does not
     matter and the float64 default reproduces 0.2.14's number."""
     d, c = cPSE.cpse_measure(_model("vgg11"))
-    ref = model_reference("vgg11", same_kernel=False)
+    ref = model_reference("vgg11", same_conditions=False)
     assert np.allclose(d, ref["d_layers"], rtol=1e-6)
     assert c == pytest.approx(ref["cpse"], rel=1e-9)
 
@@ -157,6 +188,46 @@ def test_report_and_plot(tmp_path):
     path = tmp_path / "d.png"
     cPSE.plot_d_layers(report, path=path)
     assert path.stat().st_size > 1000
+
+
+def test_plot_d_layers_leaves_the_backend_and_pyplot_alone(tmp_path):
+    """No ax: a Figure outside pyplot, saved with savefig; the user's backend is not switched."""
+    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")  # a user's backend other than Agg
+    try:
+        figures = plt.get_fignums()
+        ax = cPSE.plot_d_layers([0.5, 0.2, 0.1, 0.05], path=tmp_path / "d.png")
+        assert matplotlib.get_backend() == "svg"
+        assert plt.get_fignums() == figures
+        assert ax.figure.get_axes() == [ax] and len(ax.lines[0].get_xdata()) == 4
+        assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        matplotlib.use(before)
+
+
+def test_verbose_is_silent_by_default_and_progress_is_deprecated(capsys):
+    """scikit-learn's verbose: 0 (the default) silent even for many layers, 1 a bar; the old
+    progress= still works, with a FutureWarning that names verbose and points at the caller."""
+    torch.manual_seed(0)
+    model = nn.Sequential(*[nn.Linear(4, 4) for _ in range(cPSE.PROGRESS_MIN_LAYERS)])
+    d, c = cPSE.cpse_measure(model)
+    assert "cPSE layers" not in capsys.readouterr().err
+    assert cPSE.cpse_measure(model, verbose=1) == (d, c)
+    assert "cPSE layers" in capsys.readouterr().err
+    for progress, shown in ((True, True), (False, False), (None, True)):
+        for measure in (cPSE.cpse_measure, cPSE.cpse_report):
+            with pytest.warns(FutureWarning, match="verbose=") as caught:
+                out = measure(model, progress=progress)
+            assert caught[0].filename == __file__
+            assert (out[0] if measure is cPSE.cpse_measure else out.d_layers.tolist()) == d
+            assert ("cPSE layers" in capsys.readouterr().err) is shown
+    with pytest.raises(ValueError, match="verbose"):
+        cPSE.cpse_measure(model, verbose=-1)
+    with pytest.raises(TypeError, match="verbose"):
+        cPSE.cpse_report(model, verbose="1")
 
 
 def test_embedding_is_d_by_v_and_fast():

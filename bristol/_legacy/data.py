@@ -11,7 +11,14 @@ __all__ = ["Generate"]
 
 
 class Generate:
-    """Generate eigenvalue data sets for several matrix sizes and ensembles."""
+    """Eigenvalue data sets of the circular ensembles for several matrix sizes (bristol 0.2.14).
+
+    Examples
+    --------
+    >>> data = Generate().spectra_ce(range_N=(4, 8), cSize=2, nchunks=2, seeds=(1, 2), ensemble="CUE")
+    >>> sorted(data), sorted(data["CUE"]), data["CUE"]["N8"]["c_eigen"].shape
+    (['CUE'], ['N4', 'N8'], (32,))
+    """
 
     def spectra_ce(
         self,
@@ -24,8 +31,31 @@ class Generate:
     ) -> dict:
         """Eigenvalues of ``nchunks * cSize`` matrices for each N in ``range_N``.
 
-        Returns ``{ensemble: {"N<size>": eigen_circular_ensemble(...) dict}}`` for 'CUE',
-        'COE', 'CSE' or all three (``ensemble='all'``); each ensemble under its own key.
+        Parameters
+        ----------
+        range_N : sequence of int, default (64, 128)
+            Matrix sizes.
+        cSize : int, default 5
+            Matrices per chunk.
+        nchunks : int, default 2
+            Number of chunks (one independent stream each).
+        seeds : sequence of int, default (997123, 1091645)
+            One seed per chunk, reused for every size and ensemble.
+        ensemble : {"CUE", "COE", "CSE", "all"}, default "all"
+            One ensemble, or all three (case-insensitive).
+        parallel : bool, default False
+            Run the chunks through joblib (same values either way).
+
+        Returns
+        -------
+        dict
+            ``{ensemble: {"N<size>": dict of Circular.eigen_circular_ensemble}}``, each
+            ensemble under its own key.
+
+        Raises
+        ------
+        ValueError
+            An unknown ``ensemble``, ``len(seeds) != nchunks`` or a size < 1.
         """
         choice = check_choice("ensemble", ensemble, tuple(ENSEMBLE_BETA) + ("ALL",), upper=True)
         names = tuple(ENSEMBLE_BETA) if choice == "ALL" else (choice,)

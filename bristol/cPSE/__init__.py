@@ -14,7 +14,9 @@
 The implementation: :mod:`bristol.cPSE._layers` (weight matrices of a model),
 :mod:`bristol.cPSE._loading` (the ``model`` argument), :mod:`bristol.cPSE._pse` (Gram spectra
 and d_l, on :mod:`bristol.spectral`) and :mod:`bristol.cPSE._report` (the measures).
-``device=`` has one meaning everywhere: see :mod:`bristol._torch`.
+``device=`` has one meaning everywhere: see :mod:`bristol._torch`. The measures are silent by
+default; ``verbose=1`` shows a progress bar (scikit-learn's convention; ``progress=`` is a
+deprecated alias).
 """
 from .._lazy import lazy_getattr
 from ._layers import LayerMatrix, SkippedWeight, extract_layer_matrices, forward_order

@@ -42,6 +42,7 @@ from __future__ import annotations
 import functools
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -63,14 +64,27 @@ __all__ = [
 
 @dataclass
 class LayerMatrix:
-    """One matrix taken from a model: where it comes from, its values (a 2-D tensor) and the
-    dtype its weight is stored in (``torch.qint8`` for a quantized layer, whose matrix holds
-    the dequantized values)."""
+    """One matrix taken from a model by the layer policy.
+
+    Attributes
+    ----------
+    name : str
+        Qualified name of the module (gate matrices of a recurrent weight as
+        ``"lstm.weight_ih_l0[i]"``, attention projections as ``"attn.in_proj_weight[q]"``).
+    layer_type : str
+        The module's class, with its module path.
+    weight_shape : tuple of int
+        Shape of the weight it comes from.
+    matrix : torch.Tensor
+        The 2-D matrix: a view of the weight, or a float32 copy of a dequantized weight.
+    weight_dtype : str
+        The dtype the weight is stored in (``"torch.qint8"`` for a quantized layer).
+    """
 
     name: str
     layer_type: str
     weight_shape: tuple[int, ...]
-    matrix: object = field(repr=False)
+    matrix: Any = field(repr=False)
     weight_dtype: str = ""
 
     @property
@@ -80,7 +94,19 @@ class LayerMatrix:
 
 @dataclass
 class SkippedWeight:
-    """A weight with >= 2 dimensions that did not become a matrix, and why."""
+    """A weight with >= 2 dimensions that did not become a matrix, and why.
+
+    Attributes
+    ----------
+    name : str
+        Qualified parameter name.
+    layer_type : str
+        The module's class, with its module path.
+    weight_shape : tuple of int
+        The weight's shape.
+    reason : str
+        Why it was skipped.
+    """
 
     name: str
     layer_type: str
@@ -105,14 +131,14 @@ def _split_rows(name, layer_type, weight, parts, dtype=None):
     return [_matrix(f"{name}[{p}]", layer_type, weight, c, dtype) for p, c in zip(parts, chunks)]
 
 
-def _module_matrices(name: str, module, own: dict[str, object], quantized: bool) -> tuple[list[LayerMatrix], list[str]]:
+def _module_matrices(name: str, module, own: dict[str, Any], quantized: bool) -> tuple[list[LayerMatrix], list[str]]:
     """Matrices of one module under the policy, and the names of the weights it consumed
     (``own``: the module's own weights, the packed ones if ``quantized``; see :func:`_own_weights`)."""
     nn = require_torch(NEEDS_TORCH).nn
     kind = _type_name(module)
     if quantized:
         return _quantized_matrices(name, module, kind, own)
-    w = getattr(module, "weight", None)
+    w: Any = getattr(module, "weight", None)
     if isinstance(module, (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)):
         # ConvTranspose: in x (out / groups * prod(kernel)), the weight's storage orientation
         return [_matrix(name, kind, w, w.detach().reshape(w.shape[0], -1))], ["weight"]
@@ -130,7 +156,7 @@ def _module_matrices(name: str, module, own: dict[str, object], quantized: bool)
     return [], []
 
 
-def _rnn_matrices(name: str, kind: str, mode: str, own: dict[str, object], dtype=None):
+def _rnn_matrices(name: str, kind: str, mode: str, own: dict[str, Any], dtype=None):
     """Gate matrices of every weight_ih / weight_hh, and the projections weight_hr."""
     gates = _GATES.get(mode.split("_")[0], "h")
     mats, used = [], []
@@ -146,7 +172,7 @@ def _rnn_matrices(name: str, kind: str, mode: str, own: dict[str, object], dtype
 
 # --- quantized modules (torch.ao) -------------------------------------------------------------
 
-def _quantized_weights(module) -> dict[str, object] | None:
+def _quantized_weights(module) -> dict[str, Any] | None:
     """The packed weights of a torch.ao quantized module by name, as stored (quantized or
     float), read through ``weight()`` or ``_weight_bias()``; None for any other module (QAT
     and reference modules keep float parameters; a LinearPackedParams child is read by its
@@ -168,7 +194,7 @@ def _stored_dtype(module, weight):
     return getattr(getattr(module, "_packed_params", module), "dtype", weight.dtype)
 
 
-def _quantized_matrices(name: str, module, kind: str, own: dict[str, object]):
+def _quantized_matrices(name: str, module, kind: str, own: dict[str, Any]):
     """The policy of the float module on the dequantized weights (float32), stored dtype kept."""
     import torch.ao.nn.quantized as nnq
     import torch.ao.nn.quantized.dynamic as nnqd
@@ -187,7 +213,7 @@ def _quantized_matrices(name: str, module, kind: str, own: dict[str, object]):
     return [], []
 
 
-def _own_weights(module) -> tuple[dict[str, object], bool]:
+def _own_weights(module) -> tuple[dict[str, Any], bool]:
     """A module's own weights by name (its parameters, or the packed weights of a quantized
     module) and whether it is quantized."""
     packed = _quantized_weights(module)
@@ -214,9 +240,30 @@ def _check_readable(name: str, layer_type: str, tensor) -> None:
 def check_matrix_values(matrix: LayerMatrix) -> None:
     """Raise a ValueError naming the layer if its matrix holds NaN or Inf.
 
-    (Weights so large or small that their spectrum leaves the float64 range are refused by
-    :func:`bristol.cPSE._pse.gram_spectra`, which names the layer too; the legacy path checks its
-    float32 Gram matrices likewise.)
+    Parameters
+    ----------
+    matrix : LayerMatrix
+        The matrix to check.
+
+    Raises
+    ------
+    ValueError
+        The matrix holds NaN or Inf.
+
+    Notes
+    -----
+    Weights so large or small that their spectrum leaves the float64 range are refused by
+    :func:`bristol.cPSE._pse.gram_spectra`, which names the layer too; the legacy path checks
+    its float32 Gram matrices likewise.
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_matrix_values(LayerMatrix("fc", "Linear", (2, 2), torch.ones(2, 2)))
+    >>> check_matrix_values(LayerMatrix("fc", "Linear", (2, 2), torch.full((2, 2), float("nan"))))
+    Traceback (most recent call last):
+    ...
+    ValueError: layer fc (Linear) has NaN or Inf weights
     """
     torch = require_torch(NEEDS_TORCH)
     if not bool(torch.isfinite(matrix.matrix).all()):
@@ -225,22 +272,51 @@ def check_matrix_values(matrix: LayerMatrix) -> None:
 
 # --- the policy -------------------------------------------------------------------------------
 
-def extract_layer_matrices(model, example_input=None) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
-    """Apply the layer policy to ``model``: (matrices, skipped weights).
+def extract_layer_matrices(model: Any, example_input: Any = None) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
+    """Apply the layer policy to ``model``: the matrices cPSE uses, and the weights it skips.
 
-    The matrices come in registration order (``named_modules``, as bristol 0.2.14), or, when
-    ``example_input`` is given, in the order their modules first run in one forward pass on it
-    (see :func:`forward_order`). Each matrix is a view of its weight (a transposed or reshaped
-    one, no copy), or, for a quantized layer, a float32 copy of the dequantized weight: the
-    matrices of a quantized model take its float32 size in memory.
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+    example_input : torch.Tensor or tuple, optional
+        When given, the matrices come in the order their modules first run in one forward
+        pass on it (:func:`forward_order`); otherwise in registration order
+        (``named_modules``, as bristol 0.2.14).
+
+    Returns
+    -------
+    matrices : list of LayerMatrix
+        Each a view of its weight (transposed or reshaped, no copy), or, for a quantized
+        layer, a float32 copy of the dequantized weight (the matrices of a quantized model
+        take its float32 size in memory).
+    skipped : list of SkippedWeight
+        Weights with >= 2 dimensions that the policy does not cover, or whose matrix has
+        fewer than 2 rows or columns; each is also reported with a warning.
 
     Raises
     ------
+    ImportError
+        torch is not installed.
     ValueError
         A weight is on the meta device, uninitialised (lazy module) or NaN / Inf
-        (:func:`check_matrix_values`); the message names it.
+        (:func:`check_matrix_values`); the forward pass on ``example_input`` fails or writes
+        into a parameter. The message names the weight.
     TypeError
         A weight is sparse.
+
+    Notes
+    -----
+    The policy (which matrix each kind of layer contributes) is tabulated in the docstring of
+    :mod:`bristol.cPSE._layers` and in docs/theory.md, section 5.2.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.Flatten(), torch.nn.Linear(8, 4))
+    >>> matrices, skipped = extract_layer_matrices(model)
+    >>> [(m.name, m.matrix_shape) for m in matrices], skipped
+    ([('0', (8, 27)), ('2', (4, 8))], [])
     """
     matrices: list[LayerMatrix] = []
     owners: list[str] = []
@@ -253,7 +329,8 @@ def extract_layer_matrices(model, example_input=None) -> tuple[list[LayerMatrix]
         found, used = _module_matrices(name, module, own, quantized)
         for m in found:
             if min(m.matrix_shape) < 2:
-                skipped.append(SkippedWeight(m.name, m.layer_type, m.weight_shape, f"matrix {m.matrix_shape} has fewer than 2 rows or columns"))
+                skipped.append(SkippedWeight(m.name, m.layer_type, m.weight_shape,
+                                             f"matrix {m.matrix_shape} has fewer than 2 rows or columns"))
             else:
                 check_matrix_values(m)
                 matrices.append(m)
@@ -311,11 +388,30 @@ def _storage_key(tensor) -> int | None:
     return ptr or None  # 0: an empty storage, nothing to protect
 
 
-def forward_order(model, example_input) -> dict[str, int]:
-    """Position of each module's first call in one forward pass of ``model`` on
-    ``example_input`` (a tensor, or a tuple of positional arguments); modules that do not run
-    are absent.
+def forward_order(model: Any, example_input: Any) -> dict[str, int]:
+    """Position of each module's first call in one forward pass of ``model`` on ``example_input``.
 
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; left as it was (see Notes).
+    example_input : torch.Tensor or tuple
+        A tensor, or a tuple of positional arguments of the forward pass.
+
+    Returns
+    -------
+    dict of str to int
+        Module name -> position of its first call; modules that do not run are absent.
+
+    Raises
+    ------
+    ImportError
+        torch is not installed.
+    ValueError
+        The forward pass fails, or writes into a parameter.
+
+    Notes
+    -----
     The pass runs in eval mode under ``torch.no_grad()``, so training-only branches do not
     run, and the model is left as it was: every parameter and buffer bit-identical and every
     module's mode restored, also when the pass raises.
@@ -330,10 +426,17 @@ def forward_order(model, example_input) -> dict[str, int]:
       through a view, ``out=``) is stopped before it runs; such a forward pass is refused
       with a ValueError naming the parameter.
 
-    Raises
-    ------
-    ValueError
-        The forward pass fails, or writes into a parameter.
+    Examples
+    --------
+    >>> import torch
+    >>> class TwoPaths(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.late, self.early = torch.nn.Linear(4, 4), torch.nn.Linear(4, 4)
+    ...     def forward(self, x):
+    ...         return self.late(self.early(x))
+    >>> forward_order(TwoPaths(), torch.zeros(1, 4))
+    {'': 0, 'early': 1, 'late': 2}
     """
     torch = require_torch(NEEDS_TORCH)
     from torch.func import functional_call
@@ -388,13 +491,27 @@ def _in_forward_order(matrices: list[LayerMatrix], owners: list[str], order: dic
     return [matrices[i] for _, i in sorted(keys)]
 
 
-def legacy_weight_matrices(model, with_types: bool = False, with_names: bool = False):
-    """bristol 0.2.14's selection: every module of ``torch.nn.modules`` with a ``weight`` of
-    >= 2 dimensions, reshaped to shape[0] x prod(shape[1:]) in float32 if both are > 1.
+def legacy_weight_matrices(model: Any, with_types: bool = False, with_names: bool = False) -> Any:
+    """bristol 0.2.14's selection of weight matrices, in float32.
 
-    Returns the list of matrices, or a tuple with the layer types (``str(type(module))``, as
-    0.2.14 reports them) and/or module names when asked. Quantized modules are not in that
+    Every module of ``torch.nn.modules`` with a ``weight`` of >= 2 dimensions, reshaped to
+    shape[0] x prod(shape[1:]) in float32 if both are > 1. Quantized modules are not in that
     selection: they are ignored, as in 0.2.14, with a warning.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model.
+    with_types : bool, default False
+        Also return the layer types (``str(type(module))``, as 0.2.14 reports them).
+    with_names : bool, default False
+        Also return the module names.
+
+    Returns
+    -------
+    list of numpy.ndarray, or tuple
+        The float32 matrices; with ``with_types`` and/or ``with_names`` a tuple
+        ``(matrices, types)``, ``(matrices, names)`` or ``(matrices, types, names)``.
 
     Raises
     ------
@@ -404,6 +521,13 @@ def legacy_weight_matrices(model, with_types: bool = False, with_names: bool = F
         names the layer.
     TypeError
         A selected weight is sparse.
+
+    Examples
+    --------
+    >>> import torch
+    >>> mats, names = legacy_weight_matrices(torch.nn.Sequential(torch.nn.Linear(3, 5)), with_names=True)
+    >>> mats[0].shape, mats[0].dtype, names
+    ((5, 3), dtype('float32'), ['0'])
     """
     torch = require_torch(NEEDS_TORCH)
     mats, types, names, quantized = [], [], [], []

@@ -13,6 +13,7 @@ import pickle
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .._torch import require_torch
 
@@ -22,7 +23,7 @@ __all__ = ["resolve_model"]
 NEEDS_TORCH = "cPSE on PyTorch models"
 
 
-def resolve_model(model, weights=None, arch=None, *, allow_pickle: bool = False):
+def resolve_model(model: Any, weights: str | None = None, arch: Any = None, *, allow_pickle: bool = False) -> Any:
     """Return a ``torch.nn.Module`` from a module, a torchvision model name, a state_dict or a
     file saved with ``torch.save``.
 
@@ -50,8 +51,15 @@ def resolve_model(model, weights=None, arch=None, *, allow_pickle: bool = False)
         ``allow_pickle=True``: that executes code from the file, so use it for trusted files
         only (numpy's ``np.load(allow_pickle=...)`` convention).
 
+    Returns
+    -------
+    torch.nn.Module
+        The model (``model`` itself when it is a module).
+
     Raises
     ------
+    ImportError
+        torch is not installed.
     ValueError
         No such file, an unknown model name, a file that cannot be read (or needs
         ``allow_pickle``), a state_dict without ``arch`` or that does not fit it, unknown
@@ -59,6 +67,19 @@ def resolve_model(model, weights=None, arch=None, *, allow_pickle: bool = False)
     TypeError
         ``model``, ``arch`` or ``allow_pickle`` of the wrong type, or a state_dict holding
         other values than tensors.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Sequential(torch.nn.Linear(4, 2))
+    >>> resolve_model(net) is net
+    True
+    >>> type(resolve_model(net.state_dict(), arch=torch.nn.Sequential(torch.nn.Linear(4, 2)))).__name__
+    'Sequential'
+    >>> resolve_model("no-such-model")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown model name 'no-such-model': ...
     """
     torch = require_torch(NEEDS_TORCH)
     if not isinstance(allow_pickle, bool):
@@ -122,8 +143,10 @@ def _existing_file(model) -> Path:
         names = sorted(_torchvision_names())
         if isinstance(model, str) and re.fullmatch(r"[\w-]+", model):
             close = difflib.get_close_matches(model, names, n=3)
-            hint = f"did you mean {', '.join(close)}?" if close else f"e.g. {', '.join(names[:6]) or 'none: torchvision is not installed'}"
-            raise ValueError(f"unknown model name {model!r}: not a torchvision model name ({hint}) and no file of that name")
+            examples = ", ".join(names[:6]) or "none: torchvision is not installed"
+            hint = f"did you mean {', '.join(close)}?" if close else f"e.g. {examples}"
+            raise ValueError(f"unknown model name {model!r}: not a torchvision model name ({hint}) "
+                             "and no file of that name")
         raise ValueError(f"no such file: {text!r}")
     if not os.path.isfile(text):
         raise ValueError(f"not a regular file: {text!r}")
@@ -140,7 +163,8 @@ def _load_file(path: Path, allow_pickle: bool):
         text = str(err)
         if not allow_pickle and (isinstance(err, pickle.UnpicklingError) or "weights_only" in text):
             found = re.search(r"GLOBAL ([\w.]+)", text)
-            what = (f"it refers to the Python object {found.group(1)} (a whole module saved with torch.save(model) does)"
+            what = (f"it refers to the Python object {found.group(1)} "
+                    "(a whole module saved with torch.save(model) does)"
                     if found else "it is a TorchScript archive" if "TorchScript" in text
                     else "it is not a torch.save file of tensors (or it is corrupt)")
             raise ValueError(f"{str(path)!r} cannot be read as weights only: {what}. Reading it in full executes "
@@ -182,6 +206,7 @@ def _load_state_dict(state_dict: Mapping, weights, arch, source: str):
         net.load_state_dict(state_dict)
     except RuntimeError as err:
         detail = " ".join(str(err).split())
-        raise ValueError(f"the state_dict{source} does not fit arch={arch if isinstance(arch, str) else type(arch).__name__}: "
+        arch_name = arch if isinstance(arch, str) else type(arch).__name__
+        raise ValueError(f"the state_dict{source} does not fit arch={arch_name}: "
                          f"{detail[:400]}{' ...' if len(detail) > 400 else ''}") from err
     return net

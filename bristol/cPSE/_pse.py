@@ -26,9 +26,10 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from tqdm import tqdm
 
 from .._torch import installed_torch
@@ -44,6 +45,7 @@ __all__ = [
     "scaled_stack",
     "TORCH_EIGVALSH_MIN",
     "symmetric_eigvalsh",
+    "smaller_gram",
     "numpy_gram_eigvalsh",
     "numpy_scaled_solver",
     "STACK_ENTRIES",
@@ -51,20 +53,54 @@ __all__ = [
 ]
 
 
-def ensemble_metrics(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS) -> np.ndarray:
+def ensemble_metrics(periodic: ArrayLike, real_grid: str = "own", bins: int = REAL_BINS) -> NDArray[np.float64]:
     """Omega_l for the ensembles of the first l layers, l = 1 .. L; shape (L, bins).
 
-    ``periodic`` is the (L, U) array of periodically extended real spectra (integers and
-    booleans are taken as float64). One pass over the layers finds, for layer i, its counts
-    on the pooled grids of layers 1..l for every l >= i (a searchsorted of those grids' edges
-    in the sorted layer) and adds them to the running pooled counts; a second pass adds each
-    layer's squared deviations from the ensemble means. The member sums run over i in order,
-    as bristol 0.2.14's member-by-member computation did, so the numbers are bit-identical.
+    Parameters
+    ----------
+    periodic : array_like
+        The (L, U) periodically extended real spectra, one layer per row (integers and
+        booleans are taken as float64).
+    real_grid : {"own", "common"}, default "own"
+        ``"own"``: each layer's counts on numpy's grid over its own range (bristol 0.2.14);
+        ``"common"``: on the pooled grid of the ensemble.
+    bins : int, default 10
+        Number of bins.
 
-    Memory O(L * (U + bins)): the sorted copy of ``periodic`` (L * U values) and a few
-    (L, bins + 1) arrays, never an (L, L, bins) table. Time O(L U log U + L^2 bins log U).
-    Raises ValueError when a layer's range, or the pooled range of layers 1..l, overflows
-    the dtype or is so narrow that its bins would be subnormal (spectra at the underflow limit).
+    Returns
+    -------
+    numpy.ndarray
+        (L, bins) float64; row l - 1 is Omega_l.
+
+    Raises
+    ------
+    ValueError
+        A layer's range, or the pooled range of layers 1..l, overflows the dtype or is so
+        narrow that its bins would be subnormal; an unknown ``real_grid`` or a bad ``bins``.
+
+    Notes
+    -----
+    Omega_l(b) = (1 / (l U)) sum_{i <= l} (n_i(b) - mean_l(b))^2, with n_i(b) the counts of
+    layer i and mean_l the mean count of layers 1..l on the pooled grid of layers 1..l
+    (docs/theory.md, sections 5.1 and 5.2). One pass over the layers finds, for layer i,
+    its counts on the pooled grids of layers 1..l for every l >= i (a searchsorted of those
+    grids' edges in the sorted layer) and adds them to the running pooled counts; a second
+    pass adds each layer's squared deviations in layer order, as bristol 0.2.14's
+    member-by-member computation did, so the numbers are bit-identical. Memory
+    O(L (U + bins)), never an (L, L, bins) table; time O(L U log U + L^2 bins log U) [1]_.
+
+    References
+    ----------
+    .. [1] M. Suezen, "Periodic spectral ergodicity: a complexity measure for deep neural
+       networks and neural architecture search", arXiv:1911.07831 (2019).
+
+    Examples
+    --------
+    >>> periodic = np.arange(12.0).reshape(3, 4)
+    >>> ensemble_metrics(periodic, bins=4).shape
+    (3, 4)
+    >>> bool(np.all(ensemble_metrics(periodic)[0] == 0))  # one layer: no deviation
+    True
     """
     grid = check_choice("real_grid", real_grid, ("own", "common"))
     bins = check_int("bins", bins)
@@ -111,15 +147,51 @@ def _check_bin_widths(lo: np.ndarray, hi: np.ndarray, bins: int, what: str) -> N
         k = bad[0]
         problem = "is wider than the largest" if not np.isfinite(width[k]) else \
             f"is too narrow for {bins} bins of at least the smallest normal ({tiny:.3g})"
-        raise ValueError(f"periodic spectra: the range [{float(lo[k]):.6g}, {float(hi[k]):.6g}] of {what.format(k + 1)} {problem} "
+        raise ValueError(f"periodic spectra: the range [{float(lo[k]):.6g}, {float(hi[k]):.6g}] of "
+                         f"{what.format(k + 1)} {problem} "
                          f"{width.dtype} number; spectra at the overflow or underflow limit cannot be binned")
 
 
-def d_layers(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS) -> np.ndarray:
+def d_layers(periodic: ArrayLike, real_grid: str = "own", bins: int = REAL_BINS) -> NDArray[np.float64]:
     """d_l = D(Omega_l, Omega_{l+1}) for l = 1 .. L - 2 from the (L, U) periodic spectra.
 
-    ``periodic`` must be real (floating, integer or boolean), finite, with L >= 3 rows; the
-    result is finite. Memory O(L * (U + bins)) (:func:`ensemble_metrics`).
+    Parameters
+    ----------
+    periodic : array_like
+        The (L, U) periodically extended real spectra (floating, integer or boolean),
+        finite, L >= 3; the last row never enters (bristol 0.2.14's definition).
+    real_grid : {"own", "common"}, default "own"
+        See :func:`ensemble_metrics`.
+    bins : int, default 10
+        Number of bins.
+
+    Returns
+    -------
+    numpy.ndarray
+        The L - 2 finite, nonnegative values d_l (float64).
+
+    Raises
+    ------
+    TypeError
+        ``periodic`` is not real.
+    ValueError
+        ``periodic`` is not 2-D, holds NaN / Inf or has fewer than 3 rows.
+
+    Notes
+    -----
+    D is the symmetric Kullback-Leibler distance of consecutive Thirumalai-Mountain metrics
+    (docs/theory.md, section 5.2). Memory O(L (U + bins)) (:func:`ensemble_metrics`) [1]_.
+
+    References
+    ----------
+    .. [1] M. Suezen, "Periodic spectral ergodicity: a complexity measure for deep neural
+       networks and neural architecture search", arXiv:1911.07831 (2019).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> d_layers(rng.standard_normal((5, 40)) ** 2).shape
+    (3,)
     """
     periodic = np.asarray(periodic)
     if periodic.dtype.kind not in "biuf":
@@ -131,42 +203,86 @@ def d_layers(periodic: np.ndarray, real_grid: str = "own", bins: int = REAL_BINS
     return consecutive_distances(list(omegas))
 
 
-def cpse_from_d_layers(values: Sequence[float]) -> float:
-    """cPSE = mean of log10 d_l.
+def cpse_from_d_layers(values: ArrayLike) -> float:
+    """cPSE = the mean of log10 d_l.
 
-    A d_l of 0 (two consecutive ensembles with identical Thirumalai-Mountain metrics, e.g.
-    repeated identical layers) makes cPSE -inf, as in bristol 0.2.14; this is returned with a
-    warning that names the positions instead of numpy's divide-by-zero message. NaN, Inf or
-    negative values (never produced by :func:`d_layers`) raise ValueError.
+    Parameters
+    ----------
+    values : array_like
+        The d_l, 1-D, finite, nonnegative.
+
+    Returns
+    -------
+    float
+        mean_l log10 d_l; -inf (with a RuntimeWarning naming the positions, instead of
+        numpy's divide-by-zero message) when some d_l is 0, as in bristol 0.2.14 (two
+        consecutive ensembles with identical metrics, e.g. repeated identical layers).
+
+    Raises
+    ------
+    ValueError
+        ``values`` is empty, not 1-D, or holds NaN, Inf or a negative value (never produced by
+        :func:`d_layers`).
+
+    Examples
+    --------
+    >>> cpse_from_d_layers([0.1, 0.01])
+    -1.5
     """
-    values = np.asarray(values, dtype=float)
-    if values.size == 0:
+    d = np.asarray(values, dtype=float)
+    if d.size == 0:
         raise ValueError("d_layers is empty")
-    values = check_finite_array("d_layers", values, ndim=1)
-    if np.any(values < 0):
-        raise ValueError(f"d_layers must be >= 0 (distances), got a negative value at l = {int(np.argmax(values < 0)) + 1}")
-    zero = np.flatnonzero(values == 0)
+    d = check_finite_array("d_layers", d, ndim=1)
+    if np.any(d < 0):
+        raise ValueError(f"d_layers must be >= 0 (distances), got a negative value at l = {int(np.argmax(d < 0)) + 1}")
+    zero = np.flatnonzero(d == 0)
     if zero.size:
         warnings.warn(f"d_l = 0 at l = {(zero + 1).tolist()} (identical metrics of consecutive layer ensembles): "
                       "cPSE = mean log10 d_l is -inf", RuntimeWarning, stacklevel=2)
         return float("-inf")
-    return float(np.mean(np.log10(values)))
+    return float(np.mean(np.log10(d)))
 
 
-def is_complex(x) -> bool:
-    """Whether ``x`` (a numpy array or a torch tensor) holds complex numbers."""
+def is_complex(x: Any) -> bool:
+    """Whether ``x`` (a numpy array or a torch tensor) holds complex numbers.
+
+    Examples
+    --------
+    >>> is_complex(np.ones(2)), is_complex(np.ones(2) * 1j)
+    (False, True)
+    """
     return bool(x.is_complex()) if hasattr(x, "is_complex") else np.iscomplexobj(x)
 
 
-def scaled_stack(matrices: Sequence) -> tuple[np.ndarray, np.ndarray]:
-    """(stack, exponents) of equally shaped matrices (numpy arrays or torch tensors).
+def scaled_stack(matrices: Sequence[Any]) -> tuple[NDArray[np.inexact], NDArray[np.int64]]:
+    """Equally shaped matrices stacked, each scaled by a power of two into [0.5, 1).
 
-    ``stack`` is (k, n, m), float64 -- complex128 when any matrix is complex -- with matrix j
-    multiplied by 2^-e_j, e_j = ``exponents[j]`` chosen by ``np.frexp`` so that its largest
-    |real or imaginary part| lies in [0.5, 1) (e_j = 0 for a zero matrix). A power-of-two
-    scale is exact, so the Gram matrix of the scaled stack is 2^-2e_j times the true one
-    exactly, with neither overflow nor underflow. A single matrix already in the target dtype
-    with e_j = 0 is not copied; otherwise the stack takes k * n * m values (plus one matrix).
+    Parameters
+    ----------
+    matrices : sequence of array_like or torch.Tensor
+        k matrices of one shape (n, m).
+
+    Returns
+    -------
+    stack : numpy.ndarray
+        (k, n, m), float64 -- complex128 when any matrix is complex -- with matrix j
+        multiplied by 2^-e_j.
+    exponents : numpy.ndarray
+        The e_j (int64), chosen by ``np.frexp`` so that the largest |real or imaginary part|
+        of matrix j lies in [0.5, 1) (e_j = 0 for a zero matrix).
+
+    Notes
+    -----
+    A power-of-two scale is exact, so the Gram matrix of the scaled stack is 2^-2e_j times
+    the true one exactly, with neither overflow nor underflow. A single matrix already in the
+    target dtype with e_j = 0 is not copied; otherwise the stack takes k n m values (plus one
+    matrix).
+
+    Examples
+    --------
+    >>> stack, exponents = scaled_stack([np.full((2, 3), 8.0), np.full((2, 3), 0.25)])
+    >>> stack.shape, exponents.tolist(), float(stack[0, 0, 0]), float(stack[1, 0, 0])
+    ((2, 2, 3), [4, -1], 0.5, 0.5)
     """
     dtype = np.complex128 if any(is_complex(x) for x in matrices) else np.float64
     to_numpy = (lambda t: t.detach().cpu().cdouble().numpy()) if dtype is np.complex128 else \
@@ -194,31 +310,114 @@ def _parts(a: np.ndarray) -> tuple:
 TORCH_EIGVALSH_MIN = 2048
 
 
-def symmetric_eigvalsh(gram: np.ndarray) -> np.ndarray:
-    """Ascending eigenvalues of a (k, n, n) stack of float64 symmetric or complex128 Hermitian
-    matrices (LAPACK dsyevd / zheevd):
-    torch's for n >= :data:`TORCH_EIGVALSH_MIN` when torch is installed, numpy's otherwise.
-    The two agree to rounding (~1e-15 relative)."""
+def symmetric_eigvalsh(gram: NDArray[np.inexact]) -> NDArray[np.floating]:
+    """Ascending eigenvalues of a stack of symmetric (float64) or Hermitian (complex128) matrices.
+
+    Parameters
+    ----------
+    gram : numpy.ndarray
+        (k, n, n) symmetric or Hermitian matrices.
+
+    Returns
+    -------
+    numpy.ndarray
+        (k, n) real eigenvalues, ascending per matrix.
+
+    Notes
+    -----
+    LAPACK's dsyevd / zheevd: torch's for n >= :data:`TORCH_EIGVALSH_MIN` when torch is
+    installed (MKL in the x86 wheels, faster there), numpy's otherwise. The two agree to
+    rounding (~1e-15 relative).
+
+    Examples
+    --------
+    >>> symmetric_eigvalsh(np.array([[[2.0, 0.0], [0.0, 1.0]]])).tolist()
+    [[1.0, 2.0]]
+    """
     torch = installed_torch() if gram.shape[-1] >= TORCH_EIGVALSH_MIN else None
     if torch is not None:
         return torch.linalg.eigvalsh(torch.from_numpy(gram)).numpy()
     return np.linalg.eigvalsh(gram)
 
 
-def numpy_gram_eigvalsh(stack: np.ndarray) -> np.ndarray:
-    """Eigenvalues of the smaller Gram matrix of every matrix in a (k, n, m) float64 or
-    complex128 stack: X X^H if n <= m, else X^H X (numpy's syrk for real X); shape
-    (k, min(n, m)), real and ascending."""
-    n, m = stack.shape[1:]
+def smaller_gram(stack: Any, adjoint: Any) -> Any:
+    """The smaller Gram matrix of every matrix X in a (k, n, m) stack: X X^H if n <= m, else X^H X.
+
+    The one place that decides the orientation, for numpy arrays and torch tensors alike
+    (:func:`numpy_gram_eigvalsh` and the torch solver of :mod:`bristol.cPSE._report`).
+
+    Parameters
+    ----------
+    stack : numpy.ndarray or torch.Tensor
+        The matrices X, shape (k, n, m).
+    adjoint : numpy.ndarray or torch.Tensor
+        Their conjugate transposes X^H, shape (k, m, n).
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        The (k, r, r) Hermitian Gram matrices, r = min(n, m).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.ones((1, 2, 5))
+    >>> smaller_gram(x, np.swapaxes(x, 1, 2)).shape
+    (1, 2, 2)
+    >>> smaller_gram(np.swapaxes(x, 1, 2), x).shape
+    (1, 2, 2)
+    """
+    n, m = stack.shape[-2:]
+    return stack @ adjoint if n <= m else adjoint @ stack
+
+
+def numpy_gram_eigvalsh(stack: NDArray[np.inexact]) -> NDArray[np.floating]:
+    """Eigenvalues of the smaller Gram matrix of every matrix in a stack, with numpy.
+
+    Parameters
+    ----------
+    stack : numpy.ndarray
+        (k, n, m) float64 or complex128 matrices X.
+
+    Returns
+    -------
+    numpy.ndarray
+        (k, min(n, m)) real eigenvalues of X X^H if n <= m, else X^H X
+        (:func:`smaller_gram`), ascending.
+
+    Examples
+    --------
+    >>> x = np.array([[[3.0, 0.0, 0.0], [0.0, 2.0, 0.0]]])
+    >>> numpy_gram_eigvalsh(x).tolist()
+    [[4.0, 9.0]]
+    """
     adjoint = np.swapaxes(stack, 1, 2)
     if np.iscomplexobj(stack):
         adjoint = adjoint.conj()
-    gram = stack @ adjoint if n <= m else adjoint @ stack
-    return symmetric_eigvalsh(gram)
+    return symmetric_eigvalsh(smaller_gram(stack, adjoint))
 
 
-def numpy_scaled_solver(matrices: Sequence) -> tuple[np.ndarray, np.ndarray]:
-    """The default solver of :func:`gram_spectra`: numpy on the CPU, on :func:`scaled_stack`."""
+def numpy_scaled_solver(matrices: Sequence[Any]) -> tuple[NDArray[np.floating], NDArray[np.int64]]:
+    """The default solver of :func:`gram_spectra`: numpy on the CPU, on :func:`scaled_stack`.
+
+    Parameters
+    ----------
+    matrices : sequence of array_like or torch.Tensor
+        Equally shaped matrices.
+
+    Returns
+    -------
+    values : numpy.ndarray
+        (k, min(n, m)) Gram eigenvalues of the scaled matrices (:func:`numpy_gram_eigvalsh`).
+    exponents : numpy.ndarray
+        The scale exponents e_j of :func:`scaled_stack`.
+
+    Examples
+    --------
+    >>> values, exponents = numpy_scaled_solver([np.diag([4.0, 1.0])])
+    >>> values.tolist(), exponents.tolist()
+    ([[0.015625, 0.25]], [3])
+    """
     stack, exponents = scaled_stack(matrices)
     return numpy_gram_eigvalsh(stack), exponents
 
@@ -228,30 +427,60 @@ STACK_ENTRIES = 2**28
 
 
 def gram_spectra(
-    matrices: Sequence,
+    matrices: Sequence[Any],
     power: int = 1,
     *,
-    solver: Callable[[Sequence], tuple[np.ndarray, np.ndarray]] | None = None,
+    solver: Callable[[list[Any]], tuple[ArrayLike, ArrayLike]] | None = None,
     progress: bool = False,
     labels: Sequence[str] | None = None,
-) -> list[np.ndarray]:
+) -> list[NDArray[np.float64]]:
     """Eigenvalues of (X X^H)^power for every matrix X (n x m), descending, n values each.
 
+    Parameters
+    ----------
+    matrices : sequence of array_like or torch.Tensor
+        The matrices X (real or complex, 2-D).
+    power : int, default 1
+        The power of the Gram matrix (2 gives sigma^4, as cPSE of models uses).
+    solver : callable, optional
+        Maps a list of equally shaped matrices to (values, exponents): the (k, min(n, m))
+        Gram eigenvalues of the matrices scaled by 2^-e_j, and the e_j. Default:
+        :func:`numpy_scaled_solver`; :mod:`bristol.cPSE` passes a torch solver for
+        ``device=``.
+    progress : bool, default False
+        Show a tqdm bar on stderr.
+    labels : sequence of str, optional
+        Names of the matrices in errors (default ``matrices[k]``).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Per matrix, its n eigenvalues (float64), descending.
+
+    Raises
+    ------
+    ValueError
+        A spectrum exceeds the float64 range, or a nonzero matrix's spectrum falls below the
+        smallest normal float64 (~2.2e-308); a bad ``power``.
+
+    Notes
+    -----
     Computed from the smaller Gram matrix (X X^H, or X^H X padded with n - m zeros) with a
     symmetric (Hermitian for complex X) eigen-solver in float64; matrices of equal shape and
-    kind (real or complex) are solved as stacks. Every matrix is first scaled by a power of
-    two that brings its largest entry into [0.5, 1), and the eigenvalues are scaled back
-    exactly, so the Gram matrix neither overflows nor underflows (the result is the unscaled
-    computation's, bit for bit, wherever that one stays in range). Eigenvalues are taken in
-    absolute value (a Gram matrix is positive semi-definite; this only removes rounding-level
-    negatives, as bristol 0.2.14's abs() did).
+    kind are solved as stacks of at most :data:`STACK_ENTRIES` entries. Every matrix is
+    first scaled by a power of two that brings its largest entry into [0.5, 1) and the
+    eigenvalues are scaled back exactly, so the Gram matrix neither overflows nor underflows
+    (the result is the unscaled computation's, bit for bit, wherever that one stays in
+    range). Eigenvalues are taken in absolute value (a Gram matrix is positive
+    semi-definite: this only removes rounding-level negatives, as bristol 0.2.14's abs() did).
 
-    ``solver`` maps a list of equally shaped matrices to (values, exponents): the
-    (k, min(n, m)) Gram eigenvalues of the matrices scaled by 2^-e_j, and the e_j (default:
-    :func:`numpy_scaled_solver`; :mod:`bristol.cPSE` passes a torch solver for ``device=``).
-    ``progress`` shows a bar. ``labels`` names the matrices in errors (default
-    ``matrices[k]``): a ValueError is raised when a spectrum exceeds the float64 range, or
-    when a nonzero matrix's spectrum falls below the smallest normal float64 (~2.2e-308).
+    Examples
+    --------
+    >>> spectra = gram_spectra([np.diag([1.0, 2.0]), np.ones((3, 2))], power=2)
+    >>> [s.shape for s in spectra]
+    [(2,), (3,)]
+    >>> spectra[0].tolist()
+    [16.0, 1.0]
     """
     power = check_int("power", power)
     solver = solver or numpy_scaled_solver
@@ -284,7 +513,8 @@ def _unscaled_powers(scaled: np.ndarray, exponents: np.ndarray, power: int, labe
     tiny = np.finfo(np.float64).tiny
     for label, t, s in zip(labels, top, scaled_top):
         if not np.isfinite(t) or (s > 0 and t < tiny):
-            side, scale = ("above the largest", "large") if not np.isfinite(t) else ("below the smallest normal", "small")
+            above = not np.isfinite(t)
+            side, scale = ("above the largest", "large") if above else ("below the smallest normal", "small")
             raise ValueError(f"{label}: the eigenvalues of (X X^H)^{power} lie {side} float64 number "
                              f"(the matrix's entries are too {scale}); rescale it")
     return values

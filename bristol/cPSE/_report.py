@@ -21,18 +21,25 @@ up to the float32 rounding of the legacy eigenvalues. Nothing is printed.
 """
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .._torch import require_torch, resolve_device
-from .._validation import check_finite_array
+from .._validation import check_finite_array, check_int
 from ..periodic import periodic_extension
 from ._layers import extract_layer_matrices, legacy_weight_matrices
 from ._loading import NEEDS_TORCH, resolve_model
-from ._pse import cpse_from_d_layers, gram_spectra, is_complex
+from ._pse import cpse_from_d_layers, gram_spectra, is_complex, smaller_gram
 from ._pse import d_layers as _d_layers
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "cpse_measure",
@@ -43,58 +50,195 @@ __all__ = [
     "plot_d_layers",
 ]
 
-#: Models with at least this many layer matrices show a progress bar unless told otherwise.
+#: With the deprecated ``progress=None``, models with at least this many layer matrices show a
+#: progress bar (the default before ``verbose``; the default now is ``verbose=0``, no bar).
 PROGRESS_MIN_LAYERS = 50
+
+class _NotGiven:
+    """The default of a deprecated argument that was not given (shown as such in signatures)."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+_NOT_GIVEN: Any = _NotGiven()
+
+
+def _progress_choice(verbose: int, progress: bool | None) -> bool | None:
+    """Whether to show the progress bar (None: for at least :data:`PROGRESS_MIN_LAYERS` layers).
+
+    scikit-learn's ``verbose`` convention: 0 silent, >= 1 a bar. The deprecated ``progress``
+    (True, False, or None for the old automatic choice) takes precedence when given, with a
+    FutureWarning pointing at the caller of the public function.
+    """
+    verbose = check_int("verbose", int(verbose) if isinstance(verbose, (bool, np.bool_)) else verbose, minimum=0)
+    if progress is _NOT_GIVEN:
+        return verbose >= 1
+    warnings.warn("progress= is deprecated and will be removed: use verbose= (0: silent, the default; "
+                  "1: a progress bar)", FutureWarning, stacklevel=3)
+    return None if progress is None else bool(progress)
 
 
 # --- measures -------------------------------------------------------------------------------
 
-def cpse_measure(pmodel, legacy: bool = False, *, device: str | None = None,
-                 progress: bool | None = None, example_input=None,
-                 allow_pickle: bool = False) -> tuple[list, float]:
-    """(d_layers, cpse) of a PyTorch model (or a torchvision name, state_dict or file; see
-    :func:`bristol.cPSE.resolve_model`). Layer spectra are sigma^4 (eigenvalues of (W W^T)^2).
+def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = None, verbose: int = 0,
+                 example_input: object = None, allow_pickle: bool = False,
+                 progress: bool | None = _NOT_GIVEN) -> tuple[list[float], float]:
+    """Cascading periodic spectral ergodicity (cPSE) of a PyTorch model.
 
-    Files are read with ``torch.load(weights_only=True)``: a file that needs full unpickling
-    (a whole module saved with ``torch.save(model)``) is refused with a ValueError unless
-    ``allow_pickle=True``, which executes code from the file (trusted files only).
+    Parameters
+    ----------
+    pmodel : torch.nn.Module, str, os.PathLike or mapping
+        A module, a torchvision model name, a state_dict or a file saved with ``torch.save``
+        (see :func:`bristol.cPSE.resolve_model`).
+    legacy : bool, default False
+        Reproduce bristol 0.2.14 exactly (float32 weights, 0.2.14's layer selection, the
+        general eigen-solver and its output order); numpy on the CPU, registration order.
+    device : str or torch.device, optional
+        Keyword-only. None (default) solves with numpy on the CPU; a torch device ("cpu",
+        "cuda", ...) runs the Gram matrices and eigen-solves in torch on that device, in
+        float64. The result is the same list and float either way (see :mod:`bristol._torch`).
+    verbose : int, default 0
+        scikit-learn's convention: 0 is silent, >= 1 shows a tqdm progress bar on stderr.
+    example_input : torch.Tensor or tuple, optional
+        Take the layers in the order they first run in one forward pass on it (a tensor or a
+        tuple of positional arguments) instead of registration order; cPSE depends on the
+        order of the layers. The model is left bit-identical (see
+        :func:`bristol.cPSE.forward_order` for how, and its memory).
+    allow_pickle : bool, default False
+        Files are read with ``torch.load(weights_only=True)``; a file that needs full
+        unpickling (a whole module saved with ``torch.save(model)``) is refused unless
+        ``allow_pickle=True``, which executes code from the file (trusted files only).
+    progress : bool or None, optional
+        Deprecated alias of ``verbose`` (FutureWarning): True shows the bar, False hides it,
+        None shows it for models with at least :data:`PROGRESS_MIN_LAYERS` layer matrices.
 
-    ``device`` (keyword-only; "cpu", "cuda", ...; see :mod:`bristol._torch`) runs the Gram
-    matrices and eigen-solves in torch on that device (float64); None uses numpy. The result
-    is the same list and float either way. ``progress``: tqdm bar on stderr (default: for models
-    with at least 50 layer matrices). ``example_input`` (a tensor or a tuple of arguments):
-    take the layers in the order they first run in one forward pass on it, instead of
-    registration order (cPSE depends on the order of the layers); the model is left
-    bit-identical (see :func:`bristol.cPSE.forward_order` for how, and its memory).
+    Returns
+    -------
+    d_layers : list of float
+        d_l for l = 1 .. L - 2, L the number of layer matrices.
+    cpse : float
+        The mean of log10 d_l (-inf, with a RuntimeWarning, when some d_l is 0).
+
+    Raises
+    ------
+    ImportError
+        torch is not installed (``pip install 'bristol[torch]'``).
+    ValueError
+        Fewer than 3 layer matrices; a weight on the meta device, uninitialised, NaN / Inf or
+        so large that sigma^4 leaves the float64 range (the message names it); a model
+        argument that cannot be resolved; ``legacy=True`` with ``example_input``; a negative
+        ``verbose``.
+    TypeError
+        A sparse weight; ``model``, ``allow_pickle`` or ``verbose`` of the wrong type.
+
+    See Also
+    --------
+    cpse_report : the same measure with a per-layer report.
+    cpse_measure_vanilla : cPSE of a list of matrices.
+
+    Notes
+    -----
+    Every layer matrix W (layer policy: :func:`bristol.cPSE.extract_layer_matrices`)
+    contributes the eigenvalues of (W W^H)^2, i.e. sigma_i(W)^4, one per row of W, computed
+    from the smaller Gram matrix in float64 with an exact power-of-two rescaling. The lists
+    are extended periodically to the largest layer's length U, the first l layers form an
+    ensemble with Thirumalai-Mountain metric Omega_l, and
+
+    .. math:: d_l = D(\\Omega_l, \\Omega_{l+1}), \\quad l = 1, \\dots, L - 2, \\qquad
+              \\mathrm{cPSE} = \\frac{1}{L - 2} \\sum_l \\log_{10} d_l,
+
+    with D the symmetric Kullback-Leibler distance (docs/theory.md, section 5.2) [1]_ [2]_.
+
+    References
+    ----------
+    .. [1] M. Suezen, "Periodic spectral ergodicity: a complexity measure for deep neural
+       networks and neural architecture search", arXiv:1911.07831 (2019).
+    .. [2] M. Suezen, C. Weber, J. J. Cerda, "Spectral ergodicity in deep learning
+       architectures via surrogate random matrices", arXiv:1704.08303 (2017).
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(*[torch.nn.Linear(16, 16) for _ in range(5)])
+    >>> d_layers, cpse = cpse_measure(model)
+    >>> len(d_layers), bool(np.isfinite(cpse))
+    (3, True)
     """
-    report = cpse_report(pmodel, legacy=legacy, device=device, progress=progress, example_input=example_input,
-                         allow_pickle=allow_pickle)
+    show = _progress_choice(verbose, progress)
+    net = resolve_model(pmodel, allow_pickle=allow_pickle)
+    report = _report(net, legacy=legacy, device=device, show=show, example_input=example_input)
     return report.d_layers.tolist(), report.cpse
 
 
-def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, *,
-                         device: str | None = None) -> tuple[list, float]:
-    """(d_layers, cpse) of a list of at least 3 weight matrices (2-D numpy arrays or torch
-    tensors); spectra sigma^2, the eigenvalues of M M^H.
+def cpse_measure_vanilla(matrices: Sequence[ArrayLike], legacy: bool = False, *,
+                         device: str | None = None) -> tuple[list[float], float]:
+    """cPSE of a list of weight matrices, with spectra sigma^2 (the eigenvalues of M M^H).
 
-    Default: float64 for real input (integers and booleans converted exactly up to 2^53;
-    float16/float32 widened; longdouble rounded to float64), complex128 for complex input (the
-    Hermitian Gram M M^H, whose eigenvalues are real and nonnegative: (1 + 1j) M gives the
-    spectra of 2 M M^T). Each matrix is scaled by an exact power of two before its Gram matrix,
-    so entries up to the float64 limits work wherever sigma^2 itself is a normal float64.
-    ``device`` (keyword-only, see :mod:`bristol._torch`) runs the Gram matrices and
-    eigen-solves in torch on that device.
+    Parameters
+    ----------
+    matrices : sequence of array_like
+        At least 3 matrices (2-D numpy arrays, nested lists or torch tensors), in layer order.
+        Default: float64 for real input (integers and booleans converted exactly up to 2^53,
+        float16/float32 widened, longdouble rounded), complex128 for complex input (the
+        Hermitian Gram M M^H: ``(1 + 1j) * M`` gives the spectra of ``2 M M^T``).
+    legacy : bool, default False
+        bristol 0.2.14's arithmetic in the matrix's own dtype for float32 and float64 (its
+        exact numbers); float16 is computed in float32 (numpy's eigen-solver has no float16),
+        integer and boolean matrices in float64 (0.2.14 multiplied them in their own dtype,
+        which overflows or, for booleans, is a logical product), other real floats in
+        float64. Complex matrices are refused (0.2.14 took eigvals of the non-Hermitian M M^T).
+    device : str or torch.device, optional
+        Keyword-only. None (default) solves with numpy on the CPU; a torch device runs the
+        Gram matrices and eigen-solves in torch there (see :mod:`bristol._torch`).
 
-    ``legacy=True``: bristol 0.2.14's arithmetic in the matrix's own dtype for float32 and
-    float64 (exact legacy numbers); float16 is computed in float32 (exact widening; numpy's
-    eigen-solver has no float16), integer and boolean matrices in float64 (0.2.14 multiplied
-    them in their own dtype, which overflows or, for booleans, is a logical product), other
-    real floats in float64. Complex matrices are refused (0.2.14 took eigvals of the
-    non-Hermitian M M^T).
+    Returns
+    -------
+    d_layers : list of float
+        d_l for l = 1 .. L - 2.
+    cpse : float
+        The mean of log10 d_l.
 
-    Raises TypeError for non-numeric input and ValueError naming ``matrices[i]`` for NaN/Inf,
-    a wrong rank, or a spectrum (legacy: M M^T) outside the normal range of its dtype.
-    Memory O(sum of the matrix sizes + L * (U + 10)) for L matrices of at most U rows.
+    Raises
+    ------
+    TypeError
+        ``matrices`` is not a list of arrays, or ``matrices[i]`` is not numeric.
+    ValueError
+        Fewer than 3 matrices; ``matrices[i]`` holds NaN / Inf, is not 2-D or not
+        rectangular, or its spectrum (legacy: M M^T) leaves the normal range of its dtype;
+        ``legacy=True`` with a complex matrix. The message names ``matrices[i]``.
+
+    See Also
+    --------
+    cpse_measure : cPSE of a PyTorch model (spectra sigma^4).
+
+    Notes
+    -----
+    The same pipeline as :func:`cpse_measure` (docs/theory.md, section 5.2) with the
+    eigenvalues of M M^H per matrix, n values for an n x m matrix. Every matrix is scaled by
+    an exact power of two before its Gram matrix, so entries up to the float64 limits work
+    wherever sigma^2 itself is a normal float64. Memory O(sum of the matrix sizes +
+    L (U + 10)) for L matrices of at most U rows [1]_.
+
+    References
+    ----------
+    .. [1] M. Suezen, "Periodic spectral ergodicity: a complexity measure for deep neural
+       networks and neural architecture search", arXiv:1911.07831 (2019).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> mats = [rng.standard_normal((32, 32)) for _ in range(6)]
+    >>> d_layers, cpse = cpse_measure_vanilla(mats)
+    >>> len(d_layers), bool(np.isfinite(cpse))
+    (4, True)
+
+    The spectra do not depend on the order of a matrix's rows:
+
+    >>> d_perm, _ = cpse_measure_vanilla([m[::-1] for m in mats])
+    >>> bool(np.allclose(d_perm, d_layers))
+    True
     """
     mats = _check_matrices(matrices, legacy)
     _check_layer_count(len(mats))
@@ -107,45 +251,89 @@ def cpse_measure_vanilla(matrices: Sequence, legacy: bool = False, *,
 
 @dataclass
 class LayerRecord:
-    """One row of the per-layer report."""
+    """One row of the per-layer report of :func:`cpse_report`.
+
+    Attributes
+    ----------
+    name : str
+        The qualified module or parameter name (``"layer1.0.conv1"``; gate matrices of a
+        recurrent layer as ``"lstm.weight_ih_l0[i]"``).
+    layer_type : str
+        The module's class, with its module path.
+    weight_shape : tuple of int or None
+        The weight's shape (None for the legacy selection, which reports none).
+    matrix_shape : tuple of (int, int) or None
+        The matrix taken from it (None for a skipped weight).
+    status : str
+        ``"used"`` or ``"skipped"``.
+    reason : str
+        Why a weight was skipped (empty when used).
+    d_layer : float or None
+        d_l for the layer whose addition it measures (None for the first and last used layer).
+    weight_dtype : str or None
+        The dtype the weight is stored in, e.g. ``"torch.qint8"`` for a quantized layer
+        (whose matrix holds the dequantized values).
+    """
 
     name: str
     layer_type: str
-    weight_shape: tuple[int, ...]
+    weight_shape: tuple[int, ...] | None
     matrix_shape: tuple[int, int] | None
-    status: str  # "used" or "skipped"
+    status: str
     reason: str = ""
-    d_layer: float | None = None  # d_l for the layer whose addition it measures
-    weight_dtype: str | None = None  # as stored, e.g. "torch.qint8" for a quantized layer (matrix dequantized)
+    d_layer: float | None = None
+    weight_dtype: str | None = None
 
 
 @dataclass
 class CPSEReport:
-    """Per-layer report, d_layers and cPSE of a model.
+    """Per-layer report, d_layers and cPSE of a model (see :func:`cpse_report`).
 
     ``d_layers[l - 1]`` compares the ensembles of the first l and l + 1 used layers, so it is
     attached to the (l + 1)-th used layer; the first and the last used layer carry none.
+
+    Attributes
+    ----------
+    layers : list of LayerRecord
+        The used layers in the order taken, then the skipped weights.
+    d_layers : numpy.ndarray
+        d_l for l = 1 .. L - 2 (float64).
+    cpse : float
+        The mean of log10 d_l.
+    legacy : bool
+        Whether bristol 0.2.14's arithmetic was used.
+    definition : str
+        The layer spectra, in words.
     """
 
     layers: list[LayerRecord]
-    d_layers: np.ndarray
+    d_layers: NDArray[np.float64]
     cpse: float
     legacy: bool = False
     definition: str = field(default="sigma^4: eigenvalues of (W W^T)^2, periodic to the largest layer")
 
     @property
     def used(self) -> list[LayerRecord]:
+        """The records of the used layers, in order."""
         return [r for r in self.layers if r.status == "used"]
 
     @property
     def skipped(self) -> list[LayerRecord]:
+        """The records of the skipped weights."""
         return [r for r in self.layers if r.status == "skipped"]
 
-    def to_records(self) -> list[dict]:
+    def to_records(self) -> list[dict[str, Any]]:
+        """The layer records as a list of dicts (one per row, the fields of :class:`LayerRecord`)."""
         return [dict(r.__dict__) for r in self.layers]
 
-    def to_dataframe(self):
-        """The report as a pandas DataFrame (needs pandas)."""
+    def to_dataframe(self) -> Any:
+        """The report as a pandas DataFrame, one row per layer record.
+
+        Raises
+        ------
+        ImportError
+            pandas is not installed (use :meth:`to_records` then).
+        """
         try:
             import pandas as pd
         except ImportError as err:
@@ -153,18 +341,70 @@ class CPSEReport:
         return pd.DataFrame(self.to_records())
 
 
-def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device: str | None = None,
-                progress: bool | None = None, example_input=None, allow_pickle: bool = False) -> CPSEReport:
-    """Per-layer report with d_layers and cPSE for a model, a torchvision model name (with
-    ``weights`` passed through; pretrained weights need network access), a state_dict (with
-    ``arch``) or a saved file (``allow_pickle``: see :func:`cpse_measure`). See
-    :func:`cpse_measure` for ``legacy``, ``device``, ``progress`` and ``example_input``; the
-    report lists the used layers in the order taken, with the dtype each weight is stored in.
+def cpse_report(model: object, *, weights: str | None = None, arch: object = None, legacy: bool = False,
+                device: str | None = None, verbose: int = 0, example_input: object = None,
+                allow_pickle: bool = False, progress: bool | None = _NOT_GIVEN) -> CPSEReport:
+    """Per-layer report with d_layers and cPSE of a model.
 
-    Weights that cannot be used (meta device, lazy, sparse, NaN / Inf, so large that sigma^4
-    overflows) raise a ValueError or TypeError that names the layer
-    (:func:`bristol.cPSE._layers.extract_layer_matrices`)."""
+    Parameters
+    ----------
+    model : torch.nn.Module, str, os.PathLike or mapping
+        A module, a torchvision model name (built with ``weights``), a state_dict (loaded
+        into ``arch``) or a file saved with ``torch.save`` (see
+        :func:`bristol.cPSE.resolve_model`).
+    weights : str, optional
+        torchvision weights for a model name (pretrained weights need network access).
+    arch : str or torch.nn.Module, optional
+        The architecture a state_dict is loaded into.
+    legacy, device, verbose, example_input, allow_pickle, progress
+        As in :func:`cpse_measure` (``verbose=0``: no progress bar; ``progress`` is deprecated).
+
+    Returns
+    -------
+    CPSEReport
+        The used layers in the order taken (with the dtype each weight is stored in and the
+        d_l its addition gives), the skipped weights with their reasons, d_layers and cpse.
+
+    Raises
+    ------
+    ImportError
+        torch is not installed.
+    ValueError
+        As :func:`cpse_measure`; weights that cannot be used (meta device, lazy, NaN / Inf,
+        so large that sigma^4 overflows) are named
+        (:func:`bristol.cPSE.extract_layer_matrices`).
+    TypeError
+        A sparse weight, or an argument of the wrong type.
+
+    Notes
+    -----
+    The measure of :func:`cpse_measure` (docs/theory.md, section 5.2) [1]_.
+
+    References
+    ----------
+    .. [1] M. Suezen, "Periodic spectral ergodicity: a complexity measure for deep neural
+       networks and neural architecture search", arXiv:1911.07831 (2019).
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16),
+    ...                             torch.nn.Linear(16, 4), torch.nn.Linear(4, 4))
+    >>> report = cpse_report(model)
+    >>> [(r.name, r.matrix_shape) for r in report.used]
+    [('0', (16, 8)), ('2', (16, 16)), ('3', (4, 16)), ('4', (4, 4))]
+    >>> report.d_layers.shape, report.used[0].d_layer is None
+    ((2,), True)
+    """
+    show = _progress_choice(verbose, progress)
     net = resolve_model(model, weights=weights, arch=arch, allow_pickle=allow_pickle)
+    return _report(net, legacy=legacy, device=device, show=show, example_input=example_input)
+
+
+def _report(net: Any, *, legacy: bool, device: str | None, show: bool | None, example_input: object) -> CPSEReport:
+    """The report of :func:`cpse_report` for the module ``net``; ``show``: the progress bar
+    (None: for at least :data:`PROGRESS_MIN_LAYERS` layer matrices)."""
     if legacy and example_input is not None:
         raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
                          "example_input (forward order) cannot be combined with it")
@@ -178,42 +418,67 @@ def cpse_report(model, *, weights=None, arch=None, legacy: bool = False, device:
     else:
         mats, skipped = extract_layer_matrices(net, example_input=example_input)
         _check_layer_count(len(mats))
-        show = len(mats) >= PROGRESS_MIN_LAYERS if progress is None else progress
-        spectra = gram_spectra([m.matrix for m in mats], power=2, solver=_solver(device), progress=show,
+        spectra = gram_spectra([m.matrix for m in mats], power=2, solver=_solver(device),
+                               progress=len(mats) >= PROGRESS_MIN_LAYERS if show is None else show,
                                labels=[f"layer {m.name}" for m in mats])
         values = _d_layers(periodic_extension(spectra))
-        records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used", weight_dtype=m.weight_dtype)
-                   for m in mats]
+        records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used",
+                               weight_dtype=m.weight_dtype) for m in mats]
         records += [LayerRecord(s.name, s.layer_type, s.weight_shape, None, "skipped", s.reason) for s in skipped]
     for rec, d in zip(records[1:], values):
         rec.d_layer = float(d)
     return CPSEReport(records, values, cpse_from_d_layers(values), legacy)
 
 
-def plot_d_layers(report, ax=None, path=None):
+def plot_d_layers(report: CPSEReport | ArrayLike, ax: Axes | None = None,
+                  path: str | os.PathLike | None = None) -> Axes:
     """Plot the d_layers curve (log scale) of a :class:`CPSEReport` or a sequence of values.
 
-    Needs matplotlib (``pip install 'bristol[plot]'``). Saves to ``path`` when given; returns
-    the axes.
+    Parameters
+    ----------
+    report : CPSEReport or array_like
+        A report (its ``d_layers``, with its cpse in the title) or the d_l values themselves.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw. Default: the axes of a new ``matplotlib.figure.Figure`` that pyplot does
+        not manage (no pyplot state, no window, and the user's backend is never changed).
+    path : str or os.PathLike, optional
+        Save the figure there (``Figure.savefig``; the suffix names the format).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (``ax.figure`` is the figure).
+
+    Raises
+    ------
+    ImportError
+        matplotlib is not installed (``pip install 'bristol[plot]'``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> ax = plot_d_layers([0.5, 0.2, 0.1])
+    >>> ax.get_ylabel()
+    'd_l = D(Omega_l, Omega_l+1)'
+    >>> len(ax.lines[0].get_xdata())
+    3
     """
     try:
-        import matplotlib
-
-        if ax is None and path is not None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError as err:
         raise ImportError("plot_d_layers needs matplotlib: pip install 'bristol[plot]'") from err
     values = np.asarray(report.d_layers if isinstance(report, CPSEReport) else report, dtype=float)
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
+        ax = Figure(figsize=(6, 3.5)).add_subplot()
     ax.semilogy(np.arange(1, values.size + 1), values, marker="o", ms=3)
     ax.set_xlabel("layers in the ensemble, l")
     ax.set_ylabel("d_l = D(Omega_l, Omega_l+1)")
     if isinstance(report, CPSEReport):
         ax.set_title(f"cPSE = {report.cpse:.3f}")
     if path is not None:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+        figure = ax.figure
+        root = figure if isinstance(figure, Figure) else figure.figure  # a SubFigure's root Figure saves
+        root.savefig(path, dpi=120, bbox_inches="tight")
     return ax
 
 
@@ -350,8 +615,6 @@ def _solver(device: str | None):
         half = -exponents // 2  # 2^-e in two factors (2^-e alone can overflow), made by numpy's exact
         for factor in (half, -exponents - half):  # ldexp: torch.pow(2.0, -300) is inexact on CUDA
             parts.mul_(torch.from_numpy(np.ldexp(1.0, factor)).to(dev).reshape((-1,) + (1,) * (parts.ndim - 1)))
-        n, m = stack.shape[1:]
-        gram = stack @ stack.mH if n <= m else stack.mH @ stack
-        return torch.linalg.eigvalsh(gram).cpu().numpy(), exponents
+        return torch.linalg.eigvalsh(smaller_gram(stack, stack.mH)).cpu().numpy(), exponents
 
     return solve

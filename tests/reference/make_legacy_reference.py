@@ -10,10 +10,14 @@ of numpy/torch/torchvision and the BLAS thread count used (legacy numbers depend
 float32 weights, LAPACK's general eigen-solver and its output order; float32 BLAS results
 change with the number of threads). Run it with the default thread count of a 2-core machine.
 
-The model cases (float32 weights) also depend on the BLAS kernel OpenBLAS picks for the
-processor (threadpoolctl's "architecture"; ``OPENBLAS_CORETYPE`` forces one). They are stored
-per kernel under ``models_by_blas_kernel``: running the script on another kernel adds that
-kernel's entry and keeps the others.
+The model cases (float32 weights) also depend on numpy's version, its BLAS's version and the
+kernel that BLAS picks for the processor (threadpoolctl's "version" and "architecture";
+``OPENBLAS_CORETYPE`` forces a kernel): numpy 2.5.2 on a machine whose OpenBLAS names the
+SkylakeX kernel gave the numbers recorded for Haswell, so the kernel alone does not key them.
+They are stored under ``models`` as a list of entries ``{"conditions": {"numpy",
+"blas_version", "blas_kernel"}, "cases": {...}}``: running the script under other conditions
+adds an entry (or replaces the one with the same conditions) and keeps the others. The tests
+compare exactly only under recorded conditions and otherwise skip, naming both.
 """
 import contextlib
 import io
@@ -75,6 +79,20 @@ def model_cases(cPSE):
     return out
 
 
+def blas_conditions():
+    """What the float32 legacy numbers depend on besides the thread count: numpy's version and
+    the version and kernel of the BLAS numpy uses (threadpoolctl's "version" and
+    "architecture"). numpy's BLAS is the one loaded from numpy's own folders (``numpy.libs``
+    in the wheels), not scipy's or torch's; a numpy linked to a system BLAS has none there,
+    and the first BLAS loaded is taken."""
+    from threadpoolctl import threadpool_info
+
+    blas = [d for d in threadpool_info() if d["user_api"] == "blas"]
+    own = [d for d in blas if any(part == "numpy" or part.startswith("numpy.") for part in Path(d["filepath"]).parts)]
+    chosen = (own or blas)[0]
+    return {"numpy": np.__version__, "blas_version": chosen.get("version"), "blas_kernel": chosen.get("architecture")}
+
+
 def main(side_folder):
     sys.path.insert(0, side_folder)
     import bristol
@@ -89,11 +107,12 @@ def main(side_folder):
 
     blas = [d for d in threadpool_info() if d["user_api"] == "blas"]
     blas_threads = max(d["num_threads"] for d in blas)
-    kernel = blas[0]["architecture"]
+    conditions = blas_conditions()
     path = Path(__file__).with_name("legacy_0214.json")
-    by_kernel = json.loads(path.read_text()).get("models_by_blas_kernel", {}) if path.exists() else {}
+    recorded = json.loads(path.read_text()).get("models", []) if path.exists() else []
+    models = [entry for entry in recorded if entry["conditions"] != conditions]
     with contextlib.redirect_stdout(io.StringIO()):  # 0.2.14 prints from d_layers_pse
-        by_kernel[kernel] = model_cases(cPSE)
+        models.append({"conditions": conditions, "cases": model_cases(cPSE)})
         payload = {
             "versions": {"bristol": "0.2.14", "numpy": np.__version__, "torch": torch.__version__,
                          "torchvision": torchvision.__version__},
@@ -101,7 +120,7 @@ def main(side_folder):
             "blas_threads": blas_threads,
             "spectral": spectral_cases(Ergodicity),
             "vanilla": vanilla_cases(cPSE),
-            "models_by_blas_kernel": by_kernel,
+            "models": models,
         }
     path.write_text(json.dumps(payload, indent=1))
     print(f"wrote {path}")
