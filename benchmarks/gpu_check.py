@@ -88,8 +88,8 @@ def main():
     # 4. cPSE: device vs CPU
     for name in ("resnet18",) if args.quick else ("vgg11", "resnet50"):
         net = seeded_model(name)
-        (d_cpu, c_cpu), t_cpu = timed(lambda: cPSE.cpse_measure(net, progress=False), "cpu")
-        (d_dev, c_dev), t_dev = timed(lambda: cPSE.cpse_measure(net, device=dev, progress=False), dev)
+        (d_cpu, c_cpu), t_cpu = timed(lambda: cPSE.cpse_measure(net), "cpu")
+        (d_dev, c_dev), t_dev = timed(lambda: cPSE.cpse_measure(net, device=dev), dev)
         checks[f"cpse_{name}"] = {"cpu": c_cpu, "device": c_dev, "rel_diff": abs(c_dev - c_cpu) / abs(c_cpu),
                                   "d_layers_max_rel": float(np.max(np.abs(np.array(d_dev) / np.array(d_cpu) - 1)))}
         timings[f"cpse_{name}"] = {"cpu_s": t_cpu, "device_s": t_dev}
@@ -110,8 +110,8 @@ def main():
             save()
     if not args.quick:
         net = seeded_model("vit_b_16")
-        (_, c_cpu), t_cpu = timed(lambda: cPSE.cpse_measure(net, progress=False), "cpu")
-        (_, c_dev), t_dev = timed(lambda: cPSE.cpse_measure(net, device=dev, progress=False), dev)
+        (_, c_cpu), t_cpu = timed(lambda: cPSE.cpse_measure(net), "cpu")
+        (_, c_dev), t_dev = timed(lambda: cPSE.cpse_measure(net, device=dev), dev)
         timings["cpse_vit_b_16"] = {"cpu_s": t_cpu, "device_s": t_dev}
         checks["cpse_vit_b_16"] = {"cpu": c_cpu, "device": c_dev, "rel_diff": abs(c_dev - c_cpu) / abs(c_cpu)}
         print("vit", checks["cpse_vit_b_16"], timings["cpse_vit_b_16"], flush=True)

@@ -21,14 +21,13 @@ each. A bug (any other exception) shows its traceback and exits with status 1.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import math
 import os
 import re
 import sys
 import warnings
-from typing import Any, Callable, NoReturn
+from typing import Callable, NoReturn
 
 import numpy as np
 
@@ -387,15 +386,9 @@ def _run_ensemble(args: argparse.Namespace) -> int:
     ensemble = args.ensemble or "CUE"
     root = np.random.SeedSequence(args.seed)
     beta = args.beta if args.beta is not None else ENSEMBLE_BETA[ensemble]
-    # TODO(merge): once circular_ensemble_eigphases takes verbose= (issue 12), pass
-    # verbose=0 if args.no_progress else 1 unconditionally and drop this signature check.
-    show: dict[str, Any]
-    if "verbose" in inspect.signature(circular_ensemble_eigphases).parameters:
-        show = {"verbose": 0 if args.no_progress else 1}
-    else:
-        show = {"progress": not args.no_progress}
     sample = circular_ensemble_eigphases(
-        args.N, args.M, beta, chunk_size=args.chunk_size, random_state=root, n_jobs=args.jobs, **show,
+        args.N, args.M, beta, chunk_size=args.chunk_size, random_state=root, n_jobs=args.jobs,
+        verbose=0 if args.no_progress else 1,
     )
     meta = {
         "ensemble": ensemble if args.beta is None else None,
