@@ -233,7 +233,7 @@ def check_n_jobs(n_jobs: object) -> int | None:
     Parameters
     ----------
     n_jobs : object
-        None (joblib's default) or a non-zero integer (negative: all CPUs but |n_jobs| - 1).
+        None (joblib's default) or a non-zero integer (negative: all CPUs but ``|n_jobs|`` - 1).
 
     Returns
     -------

@@ -3,7 +3,6 @@
 Build: ``python -m sphinx -W --keep-going -b html docs <out>/html`` from the repository root.
 """
 import importlib
-import logging
 import shutil
 import sys
 from pathlib import Path
@@ -74,36 +73,3 @@ def _mirror_notebooks() -> None:
 
 
 _mirror_notebooks()
-
-
-# --- a narrow exception to "warnings are errors" ---------------------------------------------
-# Some docstrings write absolute values as |x| in plain text ("E|Tr U^k|^2", "|real part|"),
-# which reStructuredText reads as the start of a substitution reference. These two docutils
-# messages are dropped when, and only when, they come from a docstring: its autodoc entry
-# ("docstring of ..." in the location) or its first line in an autosummary table
-# (":<autosummary>:"). The same slip in a page of this site, and every other warning anywhere,
-# still fails the build. Remove this once the docstrings write such expressions as math or
-# literals (tests/test_docs.py then still passes without it).
-_DOCSTRING_PIPE_MESSAGES = (
-    "Inline substitution_reference start-string without end-string.",
-    "Undefined substitution referenced:",
-)
-
-
-class _DocstringPipeFilter(logging.Filter):
-    """Drop the docutils messages of ``_DOCSTRING_PIPE_MESSAGES`` raised inside docstrings."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "type", None) != "docutils":
-            return True
-        location = str(getattr(record, "location", "") or "")
-        from_docstring = "docstring of " in location or ":<autosummary>:" in location
-        return not (from_docstring and str(record.msg).startswith(_DOCSTRING_PIPE_MESSAGES))
-
-
-def setup(app):
-    """Put the docstring filter in front of Sphinx's own warning filters, so that a dropped
-    message is neither counted as a warning nor raised as an error."""
-    for handler in logging.getLogger("sphinx").handlers:
-        if handler.level >= logging.WARNING:
-            handler.filters.insert(0, _DocstringPipeFilter())

@@ -125,7 +125,7 @@ def list2plist(lst: ArrayLike, upper_bound: int) -> list[Any]:
     Parameters
     ----------
     lst : array_like
-        Eigenvalues of one layer: a complex64 value contributes |real part|, any other value
+        Eigenvalues of one layer: a complex64 value contributes ``|real part|``, any other value
         its absolute value (0.2.14's semantics).
     upper_bound : int
         Length of the result (the largest layer's count).
@@ -133,7 +133,7 @@ def list2plist(lst: ArrayLike, upper_bound: int) -> list[Any]:
     Returns
     -------
     list
-        ``upper_bound`` values: |lst| repeated periodically (:mod:`bristol.periodic`).
+        ``upper_bound`` values: ``|lst|`` repeated periodically (:mod:`bristol.periodic`).
 
     Examples
     --------

@@ -46,7 +46,7 @@ class Ergodicity:
     Eigenvalues come flat, matrix after matrix (``ensemble_size * N`` values), as
     :meth:`bristol.ensembles.Circular.eigen_circular_ensemble` returns them, or as an
     (ensemble_size, N) array; any other shape (a transposed or 3-D array) is a ValueError,
-    never reshaped. Complex eigenvalues (sum of |imaginary parts| >= 1e-9) are binned by
+    never reshaped. Complex eigenvalues (sum of ``|imaginary parts|`` >= 1e-9) are binned by
     phase on a grid covering the whole circle; real ones as bristol 0.2.14 does (numpy's 10
     default bins over each array's own range) unless ``real_grid="common"``
     (docs/theory.md, section 5.1).

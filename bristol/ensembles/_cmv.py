@@ -133,7 +133,7 @@ def verblunsky_coefficients(
 
     Notes
     -----
-    |alpha_k|^2 ~ Beta(1, beta (n - k - 1) / 2) for k < n - 1, |alpha_{n-1}| = 1, and the
+    ``|alpha_k|^2`` ~ Beta(1, beta (n - k - 1) / 2) for k < n - 1, ``|alpha_{n-1}|`` = 1, and the
     arguments are independent and uniform on [0, 2 pi) (Killip & Nenciu, Theorem 1;
     docs/theory.md, section 2). The Beta parameters are clipped to BETA_PARAMETER_RANGE (no
     effect in double precision, see :func:`circular_eigphases`).
@@ -516,7 +516,7 @@ def cmv_eigphases(
     Parameters
     ----------
     alpha : array_like, real or complex, shape (..., n)
-        Verblunsky coefficients: finite, |alpha_k| <= 1 for k < n - 1 and |alpha_{n-1}| = 1
+        Verblunsky coefficients: finite, ``|alpha_k|`` <= 1 for k < n - 1 and ``|alpha_{n-1}|`` = 1
         (within 1e-10). Lists are accepted.
     method : {"auto", "banded", "dense"}
         See :func:`pentadiagonal_unitary_eigphases`; "auto" is dense for n <= DENSE_MAX_N.
@@ -612,7 +612,7 @@ def circular_eigphases(
     beta : float
         Dyson index: any finite real > 0 (1 COE, 2 CUE, 4 CSE). Where beta (N - k - 1) / 2
         leaves [2.2e-308, 1e300] (beta near 5e-324 or 1e308) the Beta(1, .) draw of
-        |alpha_k|^2 is made at the nearest end of that range; in double precision that draw
+        ``|alpha_k|^2`` is made at the nearest end of that range; in double precision that draw
         is then 1 (beta -> 0: independent uniform phases) or below 1e-298 (beta -> infinity:
         the rotated lattice), as for the exact parameter.
     size : None, int or tuple of ints
@@ -651,7 +651,7 @@ def circular_eigphases(
     -----
     The Killip-Nenciu model (docs/theory.md, section 2): the eigenphases of the five-diagonal
     CMV matrix of independent Verblunsky coefficients (:func:`verblunsky_coefficients`) have
-    the joint density proportional to prod_{j<k} |e^{i theta_j} - e^{i theta_k}|^beta
+    the joint density proportional to ``prod_{j<k} |e^{i theta_j} - e^{i theta_k}|^beta``
     (docs/theory.md, section 1.4). They are found in O(N^2) from three Hermitian banded
     eigenvalue problems (module notes), or densely for N <= ``DENSE_MAX_N``. Memory grows as
     64 bytes x prod(size) x n (the coefficients, their draws and the result), plus one solver

@@ -133,7 +133,7 @@ def goe(n: int, size: SizeLike = None, random_state: RandomState = None) -> NDAr
     Notes
     -----
     H_ii ~ N(0, 1) and H_ij ~ N(0, 1/2) for i < j, so that the eigenvalue density is
-    proportional to prod |lambda_i - lambda_j| exp(-sum lambda^2 / 2) (docs/theory.md,
+    proportional to prod ``|lambda_i - lambda_j|`` exp(-sum lambda^2 / 2) (docs/theory.md,
     section 4.1); the spectrum fills [-sqrt(2N), sqrt(2N)].
 
     Examples
@@ -314,7 +314,7 @@ def gaussian_eigvals(
     The Dumitriu-Edelman tridiagonal model (docs/theory.md, section 4.2): diagonal N(0, 1),
     off-diagonal chi_{beta k} / sqrt(2) for k = N-1, ..., 1, solved by LAPACK's ``sterf`` in
     O(N^2). Its eigenvalues have the joint density proportional to
-    prod |lambda_i - lambda_j|^beta exp(-sum lambda^2 / 2): for beta = 1, 2, 4 the law of the
+    prod ``|lambda_i - lambda_j|^beta`` exp(-sum lambda^2 / 2): for beta = 1, 2, 4 the law of the
     N distinct eigenvalues of :func:`goe`, :func:`gue`, :func:`gse`. The spectrum fills
     [-sqrt(2 beta N), sqrt(2 beta N)] (the semicircle, docs/theory.md, section 4.3).
 

@@ -215,7 +215,7 @@ def cue(
     Notes
     -----
     Mezzadri's algorithm (docs/theory.md, section 1.1): QR-factorise a complex Ginibre matrix
-    Z = QR; LAPACK leaves the phases of diag(R) arbitrary, and U = Q diag(r_jj / |r_jj|) is the
+    Z = QR; LAPACK leaves the phases of diag(R) arbitrary, and U = Q diag(r_jj / ``|r_jj|``) is the
     unique factor with a positive diagonal of R, which is Haar-distributed on U(N).
 
     References
