@@ -7,6 +7,9 @@
   (:func:`cmv_eigphases` for given Verblunsky coefficients);
 * :func:`goe`, :func:`gue`, :func:`gse` and :func:`gaussian_eigvals` (any beta > 0, the
   Dumitriu-Edelman tridiagonal model);
+* :func:`circular_counts`, :func:`gaussian_counts` -- eigenvalue counts per bin without the
+  eigenvalues (Pruefer phases, Sturm sequences), O(N) per bin edge, equal to ``numpy.histogram``
+  of the eigenvalues drawn with the same ``random_state``;
 * :func:`mixed_ensemble_eigvals`, :func:`mixed_ensemble_orders` -- mixed Gaussian ensembles;
 * :func:`circular_ensemble_eigphases`, :func:`gaussian_ensemble_eigvals` -- many members in
   chunks with independent streams, run through joblib or Dask (:mod:`bristol.parallel`),
@@ -28,6 +31,7 @@ Examples
 from .._lazy import lazy_getattr
 from ..parallel import ChunkedSample
 from ._cmv import circular_eigphases, circular_eigvals, cmv_eigphases, verblunsky_coefficients
+from ._counts import circular_counts, gaussian_counts
 from ._gaussian import GAUSSIAN_BETA, gaussian_eigvals, goe, gse, gue
 from ._haar import ENSEMBLE_BETA, coe, cse, cue, ensemble_beta, kramers_phases, quaternion_dual, unitary_eigphases
 from ._jobs import circular_ensemble_eigphases, gaussian_ensemble_eigvals
@@ -45,6 +49,7 @@ __all__ = [
     "cmv_eigphases",
     "verblunsky_coefficients",
     "circular_ensemble_eigphases",
+    "circular_counts",
     "ensemble_beta",
     "ENSEMBLE_BETA",
     "Circular",
@@ -53,6 +58,7 @@ __all__ = [
     "gse",
     "gaussian_eigvals",
     "gaussian_ensemble_eigvals",
+    "gaussian_counts",
     "mixed_ensemble_eigvals",
     "mixed_ensemble_orders",
     "GAUSSIAN_BETA",
