@@ -707,8 +707,11 @@ def tracy_widom(beta: int) -> TracyWidomDistribution:
     :math:`E_\pm(s) = \det(I \mp K_1)` on :math:`L^2(s, \infty)`, with
     :math:`F_1 = E_+` and :math:`F_4(s) = (E_+(\sqrt 2 s) + E_-(\sqrt 2 s))/2`; near machine
     precision. The pdf is the derivative of the determinant (Jacobi's formula), ``ppf``
-    is Brent's root of the cdf, ``rvs`` the inverse transform of uniform draws (about 40
-    determinants per draw), the moments Gauss-Legendre quadrature of the pdf.
+    Newton's method on the logarithm of the cdf (or of the survival function above the
+    median) safeguarded by bisection, ``rvs`` the inverse transform of uniform draws (about
+    6 to 10 determinants per draw), the moments Gauss-Legendre quadrature of the pdf.
+    The cdf and pdf are accurate to about 1e-15 in absolute terms, so in the far left tail
+    (cdf below about 1e-14) their relative accuracy, and the quantiles of such levels, degrade.
 
     :math:`F_4` follows Bornemann's scaling :math:`F_4(s) = F_4^{\mathrm{TW}}(\sqrt 2 s)`:
     mean -2.306884893241, variance 0.5177237207726 (Tracy & Widom's original

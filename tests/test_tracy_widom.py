@@ -21,6 +21,8 @@ def test_moments_match_bornemann(beta):
     ref = BORNEMANN[beta]
     assert abs(mean - ref[0]) < 1e-9 and abs(var - ref[1]) < 1e-9
     assert abs(skew - ref[2]) < 1e-9 and abs(kurt - ref[3]) < 1e-9
+    if beta == 4:  # Tracy & Widom's F_4^TW(s) = F_4(s / sqrt 2): mean -3.2624, variance 1.0354 (theory.md section 9)
+        assert abs(mean * np.sqrt(2) + 3.262427901) < 1e-8 and abs(var * 2 - 1.035447442) < 1e-8
 
 
 @pytest.mark.parametrize("beta", [1, 2, 4])
@@ -45,19 +47,15 @@ def test_limits_and_tails():
     assert tw.sf(s) == pytest.approx(np.exp(-4 * s**1.5 / 3) / (16 * np.pi * s**1.5), rel=0.05)
 
 
-def test_f4_scaling_relates_to_tracy_widom_original():
-    # the original F_4^TW(s) = F_4(s / sqrt 2) has mean -3.2624 and variance 1.0354 (theory.md section 9)
-    tw4 = T.tracy_widom(4)
-    assert tw4.mean() * np.sqrt(2) == pytest.approx(-3.262427901, abs=1e-8)
-    assert tw4.var() * 2 == pytest.approx(1.035447442, abs=1e-8)
-
-
 @pytest.mark.parametrize("beta", [1, 4])
 def test_ppf_inverts_cdf(beta):
     tw = T.tracy_widom(beta)
     x = np.array([-3.5, -1.0, 0.7])
     assert np.allclose(tw.ppf(tw.cdf(x)), x, rtol=0, atol=1e-10)
     assert tw.ppf(0.0) == -np.inf and tw.ppf(1.0) == np.inf
+    q = np.array([1e-9, 0.5, 1 - 1e-9])  # the tails, where Newton runs on log F and log(1 - F)
+    assert np.allclose(tw.cdf(tw.ppf(q[:2])) / q[:2], 1, rtol=1e-9, atol=0)
+    assert abs(tw.sf(tw.ppf(q[2])) / 1e-9 - 1) < 1e-6  # 1 - F carries the rounding of F (1e-16 / 1e-9)
 
 
 def test_rvs_reproducible_and_distributed():
@@ -124,3 +122,16 @@ def test_density_validation():
         T.wachter_density(0.5, 5, 6, 3)
     with pytest.raises(TypeError, match="m1"):
         T.wachter_density(0.5, 5, "6", 7)
+
+
+def test_ppf_takes_a_few_newton_steps(monkeypatch):
+    from bristol import _fredholm
+
+    calls = []
+    evaluate = _fredholm.cdf_pdf
+    monkeypatch.setattr(_fredholm, "cdf_pdf", lambda s, beta: calls.append(s) or evaluate(s, beta))
+    tw = T.tracy_widom(2)
+    for q in (1e-9, 0.01, 0.5, 0.99, 1 - 1e-9):
+        calls.clear()
+        tw.ppf(q)
+        assert len(calls) <= 12, q  # bisection alone would need ~45
