@@ -17,7 +17,11 @@ derived in ``docs/theory.md`` (the section is named in each docstring):
 * the number variance of an arc (section 3.5), the Wigner surmise (section 3.3), the
   gap-ratio surmise and its mean (section 3.4; Atas et al. 2013);
 * the normalisation, trace moments and semicircle of bristol's Gaussian ensembles
-  (sections 4.1-4.3; Dumitriu & Edelman 2002).
+  (sections 4.1-4.3; Dumitriu & Edelman 2002);
+* the Tracy-Widom laws :math:`F_1, F_2, F_4` as ``scipy.stats`` distributions, from
+  Bornemann's quadrature of Fredholm determinants, and the Marchenko-Pastur and Wachter
+  densities in bristol's Wishart convention (section 9; Tracy & Widom 1994, 1996;
+  Bornemann 2010; Marchenko & Pastur 1967; Wachter 1980).
 
 The tests compare these with the sums in exact rational arithmetic and with sampled ensembles.
 
@@ -32,6 +36,15 @@ References
   5830-5847 (2002).
 * Y. Y. Atas, E. Bogomolny, O. Giraud, G. Roux, "Distribution of the ratio of consecutive
   level spacings in random matrix ensembles", Phys. Rev. Lett. 110, 084101 (2013).
+* C. A. Tracy, H. Widom, "Level-spacing distributions and the Airy kernel", Commun. Math.
+  Phys. 159, 151-174 (1994); "On orthogonal and symplectic matrix ensembles", Commun. Math.
+  Phys. 177, 727-754 (1996).
+* F. Bornemann, "On the numerical evaluation of Fredholm determinants", Math. Comp. 79,
+  871-915 (2010).
+* V. A. Marchenko, L. A. Pastur, "Distribution of eigenvalues for some sets of random
+  matrices", Math. USSR Sb. 1, 457-483 (1967).
+* K. W. Wachter, "The limiting empirical measure of multiple discriminant ratios", Ann.
+  Statist. 8, 937-957 (1980).
 """
 from __future__ import annotations
 
