@@ -7,14 +7,17 @@
   (:func:`cmv_eigphases` for given Verblunsky coefficients);
 * :func:`goe`, :func:`gue`, :func:`gse` and :func:`gaussian_eigvals` (any beta > 0, the
   Dumitriu-Edelman tridiagonal model);
+* :func:`wishart`, :func:`laguerre_eigvals` (any beta > 0, the Dumitriu-Edelman bidiagonal
+  model) and :func:`manova` -- the Laguerre (Wishart) and Jacobi (MANOVA) ensembles;
 * :func:`mixed_ensemble_eigvals`, :func:`mixed_ensemble_orders` -- mixed Gaussian ensembles;
-* :func:`circular_ensemble_eigphases`, :func:`gaussian_ensemble_eigvals` -- many members in
+* :func:`circular_ensemble_eigphases`, :func:`gaussian_ensemble_eigvals`,
+  :func:`laguerre_ensemble_eigvals` -- many members in
   chunks with independent streams, run through joblib or Dask (:mod:`bristol.parallel`),
   reproducible bit for bit whatever ``n_jobs`` or backend.
 
 ``device=`` has one meaning everywhere: see :mod:`bristol._torch`. ``random_state`` too: see
 :mod:`bristol._random`. The constructions and their exact finite-N properties are written out in
-docs/theory.md (sections 1, 2 and 4; mixed ensembles 5.3). :class:`Circular`, bristol 0.2.14's
+docs/theory.md (sections 1, 2, 4 and 7; mixed ensembles 5.3). :class:`Circular`, bristol 0.2.14's
 interface, lives in :mod:`bristol._legacy.circular` and is importable from here.
 
 Examples
@@ -30,7 +33,9 @@ from ..parallel import ChunkedSample
 from ._cmv import circular_eigphases, circular_eigvals, cmv_eigphases, verblunsky_coefficients
 from ._gaussian import GAUSSIAN_BETA, gaussian_eigvals, goe, gse, gue
 from ._haar import ENSEMBLE_BETA, coe, cse, cue, ensemble_beta, kramers_phases, quaternion_dual, unitary_eigphases
-from ._jobs import circular_ensemble_eigphases, gaussian_ensemble_eigvals
+from ._jacobi import manova
+from ._jobs import circular_ensemble_eigphases, gaussian_ensemble_eigvals, laguerre_ensemble_eigvals
+from ._laguerre import laguerre_eigvals, wishart
 from ._mixed import mixed_ensemble_eigvals, mixed_ensemble_orders
 
 __all__ = [
@@ -53,6 +58,10 @@ __all__ = [
     "gse",
     "gaussian_eigvals",
     "gaussian_ensemble_eigvals",
+    "wishart",
+    "laguerre_eigvals",
+    "laguerre_ensemble_eigvals",
+    "manova",
     "mixed_ensemble_eigvals",
     "mixed_ensemble_orders",
     "GAUSSIAN_BETA",
