@@ -1,11 +1,11 @@
-"""Laguerre (Wishart) and Jacobi (MANOVA) ensembles: exact moments, dense vs bidiagonal law, validation."""
+"""Laguerre (Wishart) ensembles: exact moments, dense vs bidiagonal law, validation."""
 import numpy as np
 import pytest
 from scipy import stats
 
-from bristol.ensembles import laguerre_eigvals, laguerre_ensemble_eigvals, manova, quaternion_dual, wishart
+from bristol.ensembles import laguerre_eigvals, laguerre_ensemble_eigvals, quaternion_dual, wishart
 
-from helpers import assert_chi2, assert_mean
+from helpers import assert_chi2
 
 
 def _moments(n, m, beta):
@@ -60,22 +60,6 @@ def test_structure_and_shapes():
     assert laguerre_eigvals(1, 0.5, 2, random_state=5).shape == (1,)
     assert laguerre_eigvals(4, 5, size=0).shape == (0, 4)
     assert np.array_equal(lam, laguerre_eigvals(30, 29.5, 0.3, size=(2, 3), random_state=4))
-    assert manova(3, 4, 5, 4, size=(2, 2), random_state=6).shape == (2, 2, 3)
-
-
-@pytest.mark.parametrize("beta", [1, 2, 4])
-@pytest.mark.parametrize("n, m1, m2", [(4, 6, 5), (3, 2, 2)])
-def test_manova_mean_exact(beta, n, m1, m2):
-    """E sum lambda = n m1 / (m1 + m2) (docs/theory.md, section 7.3), eigenvalues in [0, 1]."""
-    lam = manova(n, m1, m2, beta, size=10000, random_state=40 + beta)
-    assert lam.min() >= 0 and lam.max() <= 1 and np.all(np.diff(lam, axis=-1) >= 0)
-    assert_mean(lam.sum(1), n * m1 / (m1 + m2))
-
-
-def test_manova_mean_test_has_power():
-    """B (A + B)^-1 instead of A (A + B)^-1 is rejected."""
-    with pytest.raises(AssertionError):
-        assert_mean(4 - manova(4, 6, 5, 1, size=10000, random_state=7).sum(1), 4 * 6 / 11)
 
 
 def test_chunked_reproducible():
@@ -98,10 +82,6 @@ def test_chunked_reproducible():
     (lambda: wishart(3, 4, 3), ValueError, "beta must be 1, 2 or 4"),
     (lambda: wishart(3, 4.5), TypeError, "m"),
     (lambda: wishart(3, 0), ValueError, "m"),
-    (lambda: manova(5, 2, 2), ValueError, "m1 \\+ m2 must be at least n = 5"),
-    (lambda: manova(3, 0, 4), ValueError, "m1"),
-    (lambda: manova(3, 4, 2.0 + 0.5), TypeError, "m2"),
-    (lambda: manova(3, 4, 4, 0.5), ValueError, "beta must be 1, 2 or 4"),
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
@@ -113,7 +93,6 @@ def test_bad_input(call, exc, match):
     (lambda: laguerre_eigvals(10, 10, size=10**15), "laguerre_eigvals\\(n=10, size=1000000000000000\\)"),
     (lambda: laguerre_eigvals(2**58, 2**58, size=0), "laguerre_eigvals\\(n=288230376151711744, size=0\\)"),
     (lambda: laguerre_ensemble_eigvals(100, 100, 10**14), "n_matrices = 100000000000000 of 800 bytes each"),
-    (lambda: manova(10**5, 10**5, 10**5, size=2), "manova\\(n=100000, m1=100000, m2=100000, size=2\\)"),
 ])
 def test_sizes_that_cannot_fit_are_refused_up_front(call, what):
     with pytest.raises(ValueError, match=what + " needs [0-9.e+]+ GiB, more than the .* GiB of memory"):

@@ -8,7 +8,8 @@
 * :func:`goe`, :func:`gue`, :func:`gse` and :func:`gaussian_eigvals` (any beta > 0, the
   Dumitriu-Edelman tridiagonal model);
 * :func:`wishart`, :func:`laguerre_eigvals` (any beta > 0, the Dumitriu-Edelman bidiagonal
-  model) and :func:`manova` -- the Laguerre (Wishart) and Jacobi (MANOVA) ensembles;
+  model), :func:`manova` and :func:`jacobi_eigvals` (any beta > 0, the Edelman-Sutton model) --
+  the Laguerre (Wishart) and Jacobi (MANOVA) ensembles;
 * :func:`mixed_ensemble_eigvals`, :func:`mixed_ensemble_orders` -- mixed Gaussian ensembles;
 * :func:`circular_ensemble_eigphases`, :func:`gaussian_ensemble_eigvals`,
   :func:`laguerre_ensemble_eigvals` -- many members in
@@ -33,7 +34,7 @@ from ..parallel import ChunkedSample
 from ._cmv import circular_eigphases, circular_eigvals, cmv_eigphases, verblunsky_coefficients
 from ._gaussian import GAUSSIAN_BETA, gaussian_eigvals, goe, gse, gue
 from ._haar import ENSEMBLE_BETA, coe, cse, cue, ensemble_beta, kramers_phases, quaternion_dual, unitary_eigphases
-from ._jacobi import manova
+from ._jacobi import jacobi_eigvals, manova
 from ._jobs import circular_ensemble_eigphases, gaussian_ensemble_eigvals, laguerre_ensemble_eigvals
 from ._laguerre import laguerre_eigvals, wishart
 from ._mixed import mixed_ensemble_eigvals, mixed_ensemble_orders
@@ -62,6 +63,7 @@ __all__ = [
     "laguerre_eigvals",
     "laguerre_ensemble_eigvals",
     "manova",
+    "jacobi_eigvals",
     "mixed_ensemble_eigvals",
     "mixed_ensemble_orders",
     "GAUSSIAN_BETA",

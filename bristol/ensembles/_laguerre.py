@@ -75,14 +75,34 @@ def _gram(g: np.ndarray) -> np.ndarray:
 def _check_laguerre(n: object, m: object, beta: object) -> tuple[int, float, float]:
     """Validate (n, m, beta) of the bidiagonal model: n >= 1, real m > n - 1, beta > 0, beta m <= 1e300."""
     n = check_int("n", n)
-    m = check_positive_real("m", m)
-    if not m > n - 1:
-        raise ValueError(f"m must be larger than n - 1 = {n - 1}, got m = {m:g}")
-    beta = check_positive_real("beta", beta)
-    if beta * m > MAX_BETA_DOF:
-        raise ValueError(f"beta * m = {beta * m:g} must be at most {MAX_BETA_DOF:g} "
-                         "(the chi-square degrees of freedom of the bidiagonal model overflow beyond)")
-    return n, m, beta
+    m = _check_dof("m", m, n)
+    return n, m, _check_model_beta(beta, m, "m")
+
+
+def _check_dof(name: str, m: object, n: int) -> float:
+    """Validate a real number of degrees of freedom ``m > n - 1`` of the sparse models."""
+    value = check_positive_real(name, m)
+    if not value > n - 1:
+        raise ValueError(f"{name} must be larger than n - 1 = {n - 1}, got {name} = {value:g}")
+    return value
+
+
+def _check_model_beta(beta: object, dof: float, dof_name: str) -> float:
+    """Validate beta > 0 of a sparse model with ``beta * dof <= MAX_BETA_DOF`` (its parameters stay finite)."""
+    value = check_positive_real("beta", beta)
+    if value * dof > MAX_BETA_DOF:
+        raise ValueError(f"beta * {dof_name} = {value * dof:g} must be at most {MAX_BETA_DOF:g} "
+                         "(the parameters of the bidiagonal model overflow beyond)")
+    return value
+
+
+def _bidiagonal_gram_eigvals(diag: NDArray[np.float64], off: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Ascending eigenvalues, clipped at 0, of B^T B (B upper bidiagonal) or B B^T (B lower bidiagonal) for
+    the diagonal ``diag`` and the off-diagonal ``off`` of B: the tridiagonal Gram matrix solved by ``sterf``."""
+    gram = diag**2
+    gram[..., 1:] += off**2
+    lam = _tridiagonal_eigvals(gram, diag[..., :-1] * off)
+    return np.maximum(lam, 0.0, out=lam)
 
 
 def wishart(n: int, m: int, beta: float = 1, size: SizeLike = None,
@@ -256,8 +276,4 @@ def laguerre_eigvals(n: int, m: float, beta: float = 1, size: SizeLike = None,
     shape = check_size(size, (n,))
     check_memory(f"laguerre_eigvals(n={n}, size={size!r})",
                  _REAL_BYTES * n * (_BIDIAGONAL_WORK_ARRAYS * math.prod(shape) + 2))
-    a, b = bidiagonal_model(n, m, beta, shape, as_generator(random_state))
-    diag = a**2
-    diag[..., 1:] += b**2
-    lam = _tridiagonal_eigvals(diag, a[..., :-1] * b)
-    return np.maximum(lam, 0.0, out=lam)
+    return _bidiagonal_gram_eigvals(*bidiagonal_model(n, m, beta, shape, as_generator(random_state)))
