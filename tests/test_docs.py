@@ -21,7 +21,8 @@ NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 #: The section numbers of the theory page (cited by number from docstrings and tests).
 THEORY_SECTIONS = {
     "1", "1.1", "1.2", "1.3", "1.4", "2", "3", "3.1", "3.2", "3.3", "3.4", "3.5",
-    "4", "4.1", "4.2", "4.3", "5", "5.1", "5.2", "5.3", "6", "8", "8.1", "8.2", "8.3", "9",
+    "4", "4.1", "4.2", "4.3", "5", "5.1", "5.2", "5.3", "6", "7", "7.1", "7.2", "7.3", "7.4",
+    "8", "8.1", "8.2", "8.3", "9",
 }
 
 _NUMBER = r"\d+(?:\.\d+)?"

@@ -93,6 +93,19 @@ def _complex_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> NDArray
     return rng.standard_normal(shape + (2,)).view(np.complex128)[..., 0]
 
 
+def _quaternion_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> NDArray[np.complex128]:
+    """Quaternion-real Gaussian matrices [[X, Y], [-conj(Y), conj(X)]] of quaternion ``shape``
+    ``batch + (r, c)``: X, Y from :func:`_complex_normal`, laid out in 2 x 2 quaternion blocks (rows
+    2j, 2j+1 and columns 2k, 2k+1 hold quaternion (j, k)), so the result has shape ``batch + (2r, 2c)``."""
+    x, y = _complex_normal(rng, shape), _complex_normal(rng, shape)
+    a = np.empty(shape[:-2] + (2 * shape[-2], 2 * shape[-1]), dtype=complex)
+    a[..., 0::2, 0::2] = x
+    a[..., 0::2, 1::2] = y
+    a[..., 1::2, 0::2] = -np.conj(y)
+    a[..., 1::2, 1::2] = np.conj(x)
+    return a
+
+
 def _hermitian_part(a: NDArray[np.complex128]) -> NDArray[np.complex128]:
     """(a + a^H) / 2 of a (batch of) square matrices."""
     return 0.5 * (a + np.conj(np.swapaxes(a, -1, -2)))
@@ -222,14 +235,15 @@ def gse(n: int, size: SizeLike = None, random_state: RandomState = None) -> NDAr
     True
     """
     n, shape = _check_dense("gse", n, size, _COMPLEX_BYTES)
-    rng = as_generator(random_state)
-    x, y = _complex_normal(rng, shape + (n, n)), _complex_normal(rng, shape + (n, n))
-    a = np.empty(shape + (2 * n, 2 * n), dtype=complex)
-    a[..., 0::2, 0::2] = x
-    a[..., 0::2, 1::2] = y
-    a[..., 1::2, 0::2] = -np.conj(y)
-    a[..., 1::2, 1::2] = np.conj(x)
-    return _hermitian_part(a)
+    return _hermitian_part(_quaternion_normal(as_generator(random_state), shape + (n, n)))
+
+
+def _tridiagonal_eigvals(diag: NDArray[np.float64], off: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Ascending eigenvalues of a batch of symmetric tridiagonal matrices by LAPACK's ``sterf``
+    (order 1 and empty batches, which ``sterf`` does not take, as they are)."""
+    if diag.shape[-1] == 1 or diag.size == 0:
+        return diag.copy()
+    return eigvalsh_tridiagonal(diag, off, lapack_driver="sterf")
 
 
 def tridiagonal_model(
@@ -339,9 +353,4 @@ def gaussian_eigvals(
     # the work arrays of every member, and the n degrees of freedom shared by all
     check_memory(f"gaussian_eigvals(n={n}, size={size!r})",
                  _REAL_BYTES * n * (_TRIDIAGONAL_WORK_ARRAYS * math.prod(shape) + 1))
-    diag, off = tridiagonal_model(n, beta, shape, as_generator(random_state))
-    if n == 1:
-        return diag.copy()
-    if diag.size == 0:
-        return diag
-    return eigvalsh_tridiagonal(diag, off, lapack_driver="sterf")
+    return _tridiagonal_eigvals(*tridiagonal_model(n, beta, shape, as_generator(random_state)))

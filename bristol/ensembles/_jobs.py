@@ -1,10 +1,10 @@
-"""Chunked, parallel jobs of many ensemble members: the circular and Gaussian twins.
+"""Chunked, parallel jobs of many ensemble members: circular, Gaussian and Laguerre.
 
-Both cut ``n_matrices`` members into chunks, bind one independent random stream to each
+All cut ``n_matrices`` members into chunks, bind one independent random stream to each
 chunk (:func:`bristol.parallel.plan_chunks`) and run the chunks through joblib or Dask
 (:func:`bristol.parallel.run_chunks`): the result depends only on the seeds and the chunk
 sizes, so any ``n_jobs`` and any backend give identical bits. The chunk functions
-(``_cmv_sampler``, ``_gaussian_sampler``) are module-level so that worker processes can
+(``_cmv_sampler``, ``_gaussian_sampler``, ``_laguerre_sampler``) are module-level so that worker processes can
 unpickle them.
 """
 from __future__ import annotations
@@ -19,8 +19,9 @@ from .._validation import check_choice, check_int, check_positive_real
 from ..parallel import ChunkedSample, sample_in_chunks
 from ._cmv import _cmv_phases, verblunsky_coefficients
 from ._gaussian import _check_gaussian_beta, gaussian_eigvals
+from ._laguerre import _check_laguerre, laguerre_eigvals
 
-__all__ = ["circular_ensemble_eigphases", "gaussian_ensemble_eigvals"]
+__all__ = ["circular_ensemble_eigphases", "gaussian_ensemble_eigvals", "laguerre_ensemble_eigvals"]
 
 
 def _cmv_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float, method: str) -> np.ndarray:
@@ -29,6 +30,10 @@ def _cmv_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float, me
 
 def _gaussian_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float) -> np.ndarray:
     return gaussian_eigvals(n, beta, size, rng)
+
+
+def _laguerre_sampler(size: int, rng: np.random.Generator, *, n: int, m: float, beta: float) -> np.ndarray:
+    return laguerre_eigvals(n, m, beta, size, rng)
 
 
 def circular_ensemble_eigphases(
@@ -201,3 +206,75 @@ def gaussian_ensemble_eigvals(
     return sample_in_chunks(sampler, n_matrices, chunk_size=chunk_size, random_state=random_state, seeds=seeds,
                             n_jobs=n_jobs, backend=backend, verbose=verbose, progress=progress,
                             desc=f"Gaussian beta={beta:g} N={n}", samples_name="n_matrices", sample_bytes=8 * n)
+
+
+def laguerre_ensemble_eigvals(
+    n: int,
+    m: float,
+    n_matrices: int,
+    beta: float = 1,
+    *,
+    chunk_size: int | None = None,
+    random_state: RandomState = None,
+    seeds: Sequence[int] | None = None,
+    n_jobs: int | None = None,
+    backend: str | None = None,
+    verbose: int = 0,
+) -> ChunkedSample:
+    """Eigenvalues of ``n_matrices`` Laguerre beta-ensemble members, in chunks.
+
+    The Laguerre twin of :func:`gaussian_ensemble_eigvals`: every member comes from the
+    bidiagonal model (:func:`bristol.ensembles.laguerre_eigvals`).
+
+    Parameters
+    ----------
+    n : int
+        Number of eigenvalues per matrix, n >= 1.
+    m : float
+        Degrees of freedom, any real m > n - 1 with beta m <= 1e300.
+    n_matrices : int
+        Number of matrices M >= 1.
+    beta : float, default 1
+        Dyson index, any real > 0.
+    chunk_size, random_state, seeds, n_jobs, backend, verbose
+        Chunking and execution, as in :func:`circular_ensemble_eigphases`.
+
+    Returns
+    -------
+    ChunkedSample
+        ``values`` has shape (n_matrices, n), ascending per member.
+
+    Raises
+    ------
+    ValueError
+        For invalid arguments (as in :func:`circular_ensemble_eigphases` and
+        :func:`bristol.ensembles.laguerre_eigvals`), or a job whose output cannot fit in
+        memory (it needs about twice its size: the chunks, then their concatenation).
+    TypeError
+        For non-integer n, n_matrices, chunk_size or n_jobs, a non-real m or beta, or a
+        random_state of another type.
+
+    Notes
+    -----
+    The Dumitriu-Edelman bidiagonal model (docs/theory.md, section 7.2) gives each member in
+    O(n^2); chunks and their streams as in :func:`circular_ensemble_eigphases`
+    (docs/theory.md, section 6): any ``n_jobs`` and any backend give the same bits.
+
+    References
+    ----------
+    .. [1] I. Dumitriu and A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
+       5830-5847 (2002), arXiv:math-ph/0206043.
+
+    Examples
+    --------
+    >>> from bristol.ensembles import laguerre_ensemble_eigvals
+    >>> sample = laguerre_ensemble_eigvals(8, 12.5, 6, beta=0.5, seeds=[1, 2, 3])
+    >>> sample.values.shape, sample.plan.sizes
+    ((6, 8), (2, 2, 2))
+    """
+    n, m, beta = _check_laguerre(n, m, beta)
+    sampler = functools.partial(_laguerre_sampler, n=n, m=m, beta=beta)
+    return sample_in_chunks(sampler, n_matrices, chunk_size=chunk_size, random_state=random_state, seeds=seeds,
+                            n_jobs=n_jobs, backend=backend, verbose=verbose,
+                            desc=f"Laguerre beta={beta:g} n={n} m={m:g}", samples_name="n_matrices",
+                            sample_bytes=8 * n)
