@@ -365,9 +365,10 @@ def _ensemble_bytes(n: int, m: int, chunk_size: int, workers: int) -> int:
     working memory for ``workers`` chunks at once: per matrix about 256 N bytes on the banded
     path, and 32 N^2 more where matrices up to ``DENSE_MAX_N`` are diagonalised densely."""
     from .ensembles._cmv import DENSE_MAX_N
+    from .parallel import _CHUNK_BYTES
 
     per_matrix = 256 * n + (32 * n * n if n <= DENSE_MAX_N else 0)
-    return 2 * 8 * m * n + 2048 * math.ceil(m / chunk_size) + workers * chunk_size * per_matrix
+    return 2 * 8 * m * n + _CHUNK_BYTES * math.ceil(m / chunk_size) + workers * chunk_size * per_matrix
 
 
 def _run_ensemble(args: argparse.Namespace) -> int:

@@ -31,7 +31,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._torch import require_torch, resolve_device
-from .._validation import check_finite_array, check_int
+from .._validation import check_finite_array
+from ..parallel import check_verbose
 from ..periodic import periodic_extension
 from ._layers import extract_layer_matrices, legacy_weight_matrices
 from ._loading import NEEDS_TORCH, resolve_model
@@ -71,9 +72,9 @@ def _progress_choice(verbose: int, progress: bool | None) -> bool | None:
     (True, False, or None for the old automatic choice) takes precedence when given, with a
     FutureWarning pointing at the caller of the public function.
     """
-    verbose = check_int("verbose", int(verbose) if isinstance(verbose, (bool, np.bool_)) else verbose, minimum=0)
+    level = check_verbose(verbose)
     if progress is _NOT_GIVEN:
-        return verbose >= 1
+        return level >= 1
     warnings.warn("progress= is deprecated and will be removed: use verbose= (0: silent, the default; "
                   "1: a progress bar)", FutureWarning, stacklevel=3)
     return None if progress is None else bool(progress)
