@@ -411,3 +411,25 @@ def test_complex_weights_pass_unchanged_and_legacy_refuses_them():
     assert np.allclose(grams[1], w @ w.conj().T, rtol=1e-12), "Hermitian Gram W W^H"
     with pytest.raises(ValueError, match=r"layer 1 \(.*Linear\) has complex weights \(torch.complex64\): legacy=True"):
         cPSE.cpse_measure(model, legacy=True)
+
+
+def test_plan_rebuilds_every_matrix_from_its_parameters():
+    """matrix == transform(*parameters named by sources), and the plan of the same model built on
+    the meta device has the same names, shapes and sources without reading any value."""
+    from bristol.cPSE._layers import plan_layer_matrices
+
+    torch.manual_seed(0)
+    model = Zoo()
+    mats, _, _ = _extract(model)
+    for m in mats.values():
+        assert m.sources, m.name
+        rebuilt = m.transform(*[model.get_parameter(s).detach() for s in m.sources])
+        assert torch.equal(rebuilt, m.matrix), m.name
+    with torch.device("meta"):
+        meta = Zoo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        planned, _ = plan_layer_matrices(meta)
+    assert [(p.name, p.matrix_shape, p.sources) for p in planned] == \
+        [(m.name, m.matrix_shape, m.sources) for m in mats.values()]
+    assert all(p.matrix.is_meta for p in planned)

@@ -42,7 +42,7 @@ from __future__ import annotations
 import functools
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -59,6 +59,7 @@ __all__ = [
     "extract_layer_matrices",
     "forward_order",
     "legacy_weight_matrices",
+    "plan_layer_matrices",
 ]
 
 
@@ -79,6 +80,14 @@ class LayerMatrix:
         The 2-D matrix: a view of the weight, or a float32 copy of a dequantized weight.
     weight_dtype : str
         The dtype the weight is stored in (``"torch.qint8"`` for a quantized layer).
+    sources : tuple of str
+        The qualified names of the parameters the matrix is computed from
+        (``model.get_parameter(name)``); empty when it is read through the module instead
+        (quantized modules).
+    transform : callable or None
+        ``matrix == transform(*parameters)`` for the parameters named by ``sources``
+        (detached); how a matrix is rebuilt from tensors read elsewhere, e.g. one at a
+        time from a checkpoint. None when ``sources`` is empty.
     """
 
     name: str
@@ -86,6 +95,8 @@ class LayerMatrix:
     weight_shape: tuple[int, ...]
     matrix: Any = field(repr=False)
     weight_dtype: str = ""
+    sources: tuple[str, ...] = ()
+    transform: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def matrix_shape(self) -> tuple[int, int]:
@@ -122,13 +133,40 @@ def _type_name(module) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _matrix(name: str, kind: str, weight, matrix, dtype=None) -> LayerMatrix:
-    return LayerMatrix(name, kind, tuple(weight.shape), matrix, str(weight.dtype if dtype is None else dtype))
+def _matrix(name: str, kind: str, weight, transform: Callable[[Any], Any], source: str | None,
+            dtype=None) -> LayerMatrix:
+    """The matrix ``transform(weight)`` of the parameter qualified as ``source`` (None: read
+    through its module, e.g. dequantized, and not rebuildable from a parameter)."""
+    return LayerMatrix(name, kind, tuple(weight.shape), transform(weight.detach()),
+                       str(weight.dtype if dtype is None else dtype),
+                       () if source is None else (source,), None if source is None else transform)
 
 
-def _split_rows(name, layer_type, weight, parts, dtype=None):
-    chunks = weight.detach().chunk(len(parts), dim=0)
-    return [_matrix(f"{name}[{p}]", layer_type, weight, c, dtype) for p, c in zip(parts, chunks)]
+def _as_rows(w):
+    """A weight as the out x fan-in matrix (Linear, Bilinear, Conv, ConvTranspose storage)."""
+    return w.reshape(w.shape[0], -1)
+
+
+def _transposed(w):
+    return w.T
+
+
+def _unchanged(w):
+    return w
+
+
+def _row_block(index: int, parts: int) -> Callable[[Any], Any]:
+    """The transform taking the ``index``-th of ``parts`` equal row blocks of a matrix."""
+    return lambda w: w.chunk(parts, dim=0)[index]
+
+
+def _split_rows(name, layer_type, weight, parts, source, dtype=None):
+    return [_matrix(f"{name}[{p}]", layer_type, weight, _row_block(i, len(parts)), source, dtype)
+            for i, p in enumerate(parts)]
+
+
+def _qualified(module_name: str, pname: str) -> str:
+    return f"{module_name}.{pname}" if module_name else pname
 
 
 def _module_matrices(name: str, module, own: dict[str, Any], quantized: bool) -> tuple[list[LayerMatrix], list[str]]:
@@ -139,33 +177,37 @@ def _module_matrices(name: str, module, own: dict[str, Any], quantized: bool) ->
     if quantized:
         return _quantized_matrices(name, module, kind, own)
     w: Any = getattr(module, "weight", None)
+    weight_source = _qualified(name, "weight")
     if isinstance(module, (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)):
         # ConvTranspose: in x (out / groups * prod(kernel)), the weight's storage orientation
-        return [_matrix(name, kind, w, w.detach().reshape(w.shape[0], -1))], ["weight"]
+        return [_matrix(name, kind, w, _as_rows, weight_source)], ["weight"]
     if isinstance(module, (nn.Embedding, nn.EmbeddingBag)):
-        return [_matrix(name, kind, w, w.detach().T)], ["weight"]
+        return [_matrix(name, kind, w, _transposed, weight_source)], ["weight"]
     if isinstance(module, nn.MultiheadAttention):
         if module.in_proj_weight is not None:
-            return _split_rows(f"{name}.in_proj_weight", kind, module.in_proj_weight, "qkv"), ["in_proj_weight"]
+            return _split_rows(f"{name}.in_proj_weight", kind, module.in_proj_weight, "qkv",
+                               _qualified(name, "in_proj_weight")), ["in_proj_weight"]
         used = [f"{p}_proj_weight" for p in "qkv"]
-        return [_matrix(f"{name}.{p}", kind, own[p], own[p].detach()) for p in used], used
+        return [_matrix(f"{name}.{p}", kind, own[p], _unchanged, _qualified(name, p)) for p in used], used
     if isinstance(module, nn.RNNBase):
-        return _rnn_matrices(name, kind, module.mode, own)
+        return _rnn_matrices(name, kind, module.mode, own, quantized=False)
     if type(module).__name__ == "Conv1D" and isinstance(w, require_torch(NEEDS_TORCH).Tensor) and w.ndim == 2:
-        return [_matrix(name, kind, w, w.detach().T)], ["weight"]  # transformers' Conv1D
+        return [_matrix(name, kind, w, _transposed, weight_source)], ["weight"]  # transformers' Conv1D
     return [], []
 
 
-def _rnn_matrices(name: str, kind: str, mode: str, own: dict[str, Any], dtype=None):
-    """Gate matrices of every weight_ih / weight_hh, and the projections weight_hr."""
+def _rnn_matrices(name: str, kind: str, mode: str, own: dict[str, Any], quantized: bool, dtype=None):
+    """Gate matrices of every weight_ih / weight_hh, and the projections weight_hr (a quantized
+    module's weights are read through the module: no parameter source)."""
     gates = _GATES.get(mode.split("_")[0], "h")
     mats, used = [], []
     for pname, p in own.items():
+        source = None if quantized else _qualified(name, pname)
         if pname.startswith(("weight_ih", "weight_hh")):
-            mats += _split_rows(f"{name}.{pname}", kind, p, gates, dtype)
+            mats += _split_rows(f"{name}.{pname}", kind, p, gates, source, dtype)
             used.append(pname)
         elif pname.startswith("weight_hr"):
-            mats.append(_matrix(f"{name}.{pname}", kind, p, p.detach(), dtype))
+            mats.append(_matrix(f"{name}.{pname}", kind, p, _unchanged, source, dtype))
             used.append(pname)
     return mats, used
 
@@ -204,12 +246,11 @@ def _quantized_matrices(name: str, module, kind: str, own: dict[str, Any]):
     dtype = _stored_dtype(module, next(iter(own.values())))
     deq = {p: (w.dequantize() if w.is_quantized else w) for p, w in own.items()}
     if isinstance(module, (nnq.Linear, nnq.modules.conv._ConvNd)) and "weight" in deq:
-        w = deq["weight"]
-        return [_matrix(name, kind, w, w.reshape(w.shape[0], -1), dtype)], ["weight"]
+        return [_matrix(name, kind, deq["weight"], _as_rows, None, dtype)], ["weight"]
     if isinstance(module, (nnq.Embedding, nnq.EmbeddingBag)) and "weight" in deq:
-        return [_matrix(name, kind, deq["weight"], deq["weight"].T, dtype)], ["weight"]
+        return [_matrix(name, kind, deq["weight"], _transposed, None, dtype)], ["weight"]
     if isinstance(module, nnqd.modules.rnn.RNNBase):
-        return _rnn_matrices(name, kind, module.mode, deq, dtype)
+        return _rnn_matrices(name, kind, module.mode, deq, quantized=True, dtype=dtype)
     return [], []
 
 
@@ -318,21 +359,69 @@ def extract_layer_matrices(model: Any, example_input: Any = None) -> tuple[list[
     >>> [(m.name, m.matrix_shape) for m in matrices], skipped
     ([('0', (8, 27)), ('2', (4, 8))], [])
     """
+    matrices, owners, skipped = _apply_policy(model, check=True)
+    if example_input is not None:
+        matrices = _in_forward_order(matrices, owners, forward_order(model, example_input))
+    return matrices, skipped
+
+
+def plan_layer_matrices(model: Any) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
+    """The layer policy of :func:`extract_layer_matrices` without reading any value.
+
+    Works on a model whose parameters hold no values (built on the meta device): each
+    matrix is then a meta tensor of the right shape and dtype, and ``sources`` /
+    ``transform`` say how to rebuild it from the named parameters' values (read, e.g., one
+    at a time from a checkpoint). Registration order; skips are reported with warnings as
+    in :func:`extract_layer_matrices`.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model (any device, meta included).
+
+    Returns
+    -------
+    matrices : list of LayerMatrix
+        As :func:`extract_layer_matrices`, values unchecked.
+    skipped : list of SkippedWeight
+        As :func:`extract_layer_matrices`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> with torch.device("meta"):
+    ...     model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Embedding(10, 4))
+    >>> matrices, _ = plan_layer_matrices(model)
+    >>> [(m.name, m.matrix_shape, m.sources) for m in matrices]
+    [('0', (8, 3), ('0.weight',)), ('1', (4, 10), ('1.weight',))]
+    >>> m = matrices[1]
+    >>> tuple(m.transform(torch.zeros(10, 4)).shape)
+    (4, 10)
+    """
+    matrices, _, skipped = _apply_policy(model, check=False)
+    return matrices, skipped
+
+
+def _apply_policy(model: Any, check: bool) -> tuple[list[LayerMatrix], list[str], list[SkippedWeight]]:
+    """The matrices with the names of their modules, and the skipped weights (warned);
+    ``check``: refuse unreadable or non-finite weights."""
     matrices: list[LayerMatrix] = []
     owners: list[str] = []
     skipped: list[SkippedWeight] = []
     for name, module in model.named_modules():
         own, quantized = _own_weights(module)
-        qualified = {pname: f"{name}.{pname}" if name else pname for pname in own}
-        for pname, p in own.items():
-            _check_readable(qualified[pname], _type_name(module), p)
+        qualified = {pname: _qualified(name, pname) for pname in own}
+        if check:
+            for pname, p in own.items():
+                _check_readable(qualified[pname], _type_name(module), p)
         found, used = _module_matrices(name, module, own, quantized)
         for m in found:
             if min(m.matrix_shape) < 2:
                 skipped.append(SkippedWeight(m.name, m.layer_type, m.weight_shape,
                                              f"matrix {m.matrix_shape} has fewer than 2 rows or columns"))
             else:
-                check_matrix_values(m)
+                if check:
+                    check_matrix_values(m)
                 matrices.append(m)
                 owners.append(name)
         for pname, p in own.items():
@@ -340,10 +429,8 @@ def extract_layer_matrices(model: Any, example_input: Any = None) -> tuple[list[
                 skipped.append(SkippedWeight(qualified[pname], _type_name(module), tuple(p.shape),
                                              "not covered by the layer policy"))
     for s in skipped:
-        warnings.warn(f"cPSE skips {s.name} ({s.layer_type}, shape {s.weight_shape}): {s.reason}", stacklevel=3)
-    if example_input is not None:
-        matrices = _in_forward_order(matrices, owners, forward_order(model, example_input))
-    return matrices, skipped
+        warnings.warn(f"cPSE skips {s.name} ({s.layer_type}, shape {s.weight_shape}): {s.reason}", stacklevel=4)
+    return matrices, owners, skipped
 
 
 # --- forward order, leaving the model unchanged -----------------------------------------------
@@ -546,7 +633,7 @@ def legacy_weight_matrices(model: Any, with_types: bool = False, with_names: boo
                 raise ValueError(f"layer {name} ({_type_name(module)}) has complex weights ({w.dtype}): legacy=True "
                                  "(bristol 0.2.14) reads real float32 weights; use the default, which takes the "
                                  "Hermitian Gram matrix W W^H")
-            check_matrix_values(_matrix(name, _type_name(module), w, w.detach()))
+            check_matrix_values(_matrix(name, _type_name(module), w, _unchanged, None))
             mats.append(w.detach().cpu().float().reshape(n, m).numpy())
             types.append(str(type(module)))
             names.append(name)

@@ -50,7 +50,58 @@ __all__ = [
     "numpy_scaled_solver",
     "STACK_ENTRIES",
     "gram_spectra",
+    "LazyMatrix",
 ]
+
+
+class LazyMatrix:
+    """A matrix read only when needed (a layer of a checkpoint on disk, say).
+
+    Its shape and whether it is complex are known without reading it; :meth:`load` returns
+    the values (a 2-D numpy array or torch tensor of that shape). :func:`gram_spectra`
+    loads each lazy matrix right before its eigen-solve and lets it go after, so the values
+    of only a few matrices are in memory at a time.
+
+    Parameters
+    ----------
+    shape : tuple of (int, int)
+        The matrix's shape.
+    complex : bool
+        Whether its values are complex.
+    load : callable
+        Returns the values.
+
+    Examples
+    --------
+    >>> lazy = LazyMatrix((2, 3), False, lambda: np.ones((2, 3)))
+    >>> lazy.shape, lazy.is_complex(), lazy.load().sum()
+    ((2, 3), False, np.float64(6.0))
+    """
+
+    __slots__ = ("shape", "_complex", "_load")
+
+    def __init__(self, shape: tuple[int, int], complex: bool, load: Callable[[], Any]):
+        self.shape = tuple(int(n) for n in shape)
+        self._complex = bool(complex)
+        self._load = load
+
+    def is_complex(self) -> bool:
+        return self._complex
+
+    def load(self) -> Any:
+        """The values; a ValueError if they do not have the declared shape."""
+        values = self._load()
+        if tuple(values.shape) != self.shape:
+            raise ValueError(f"a lazily read matrix has shape {tuple(values.shape)}, expected {self.shape}")
+        return values
+
+    def __repr__(self) -> str:
+        return f"LazyMatrix(shape={self.shape}, complex={self._complex})"
+
+
+def _loaded(x: Any) -> Any:
+    """The values of ``x``: loaded for a :class:`LazyMatrix`, ``x`` itself otherwise."""
+    return x.load() if isinstance(x, LazyMatrix) else x
 
 
 def ensemble_metrics(periodic: ArrayLike, real_grid: str = "own", bins: int = REAL_BINS) -> NDArray[np.float64]:
@@ -438,8 +489,9 @@ def gram_spectra(
 
     Parameters
     ----------
-    matrices : sequence of array_like or torch.Tensor
-        The matrices X (real or complex, 2-D).
+    matrices : sequence of array_like, torch.Tensor or LazyMatrix
+        The matrices X (real or complex, 2-D); a :class:`LazyMatrix` is loaded right before
+        its solve.
     power : int, default 1
         The power of the Gram matrix (2 gives sigma^4, as cPSE of models uses).
     solver : callable, optional
@@ -494,7 +546,7 @@ def gram_spectra(
             per_stack = max(1, STACK_ENTRIES // (n * m))
             for start in range(0, len(members), per_stack):
                 chunk = members[start: start + per_stack]
-                scaled, exponents = solver([matrices[k] for k in chunk])
+                scaled, exponents = solver([_loaded(matrices[k]) for k in chunk])
                 values = _unscaled_powers(np.asarray(scaled, dtype=np.float64), np.asarray(exponents), power,
                                           [labels[k] for k in chunk])
                 values = np.concatenate([values, np.zeros((len(chunk), max(n - m, 0)))], axis=1)
