@@ -88,6 +88,12 @@ class LayerMatrix:
         ``matrix == transform(*parameters)`` for the parameters named by ``sources``
         (detached); how a matrix is rebuilt from tensors read elsewhere, e.g. one at a
         time from a checkpoint. None when ``sources`` is empty.
+    shared_with : tuple of str
+        Other qualified names under which the same parameter appears in the model (tied
+        weights): the matrix enters once, at its first use.
+    note : str
+        How the matrix was formed where the policy did more than reshape a weight (e.g. a
+        merged adapter, one expert of a mixture); empty otherwise.
     """
 
     name: str
@@ -97,6 +103,8 @@ class LayerMatrix:
     weight_dtype: str = ""
     sources: tuple[str, ...] = ()
     transform: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
+    shared_with: tuple[str, ...] = ()
+    note: str = ""
 
     @property
     def matrix_shape(self) -> tuple[int, int]:
