@@ -1,9 +1,10 @@
 """The package's layout: every old import path works, no import cycle, lazy imports, ``__all__``.
 
 The layers, from the bottom: the shared top-level modules (``_validation``, ``_random``,
-``_torch``, ``_banded``, ``_lazy``, ``periodic``, ``parallel``, ``theory``); ``ensembles`` and
-``spectral``; ``cPSE`` (which uses ``spectral``); ``_legacy`` (bristol 0.2.14's API, on all of
-them). Imports run downwards only; the subpackages re-export the 0.2.14 names lazily.
+``_torch``, ``_banded``, ``_lazy``, ``periodic``, ``parallel``, ``theory``); ``ensembles``;
+``spectral`` (whose measures of an ensemble specification draw and count its members through
+``ensembles``' public functions); ``cPSE`` (which uses ``spectral``); ``_legacy`` (bristol 0.2.14's
+API, on all of them). Imports run downwards only; the subpackages re-export the 0.2.14 names lazily.
 """
 import ast
 import importlib
@@ -243,9 +244,9 @@ def test_import_graph_is_acyclic():
 
 
 def test_imports_run_downwards_only():
-    """ensembles and spectral never import cPSE or _legacy; the shared modules import no subpackage;
-    cPSE never imports _legacy; nothing imports a moved module by its old path (function-level
-    imports included)."""
+    """ensembles never imports spectral, and neither imports cPSE or _legacy; the shared modules
+    import no subpackage; cPSE never imports _legacy; nothing imports a moved module by its old
+    path (function-level imports included)."""
     def within(name, package):
         return name == f"bristol.{package}" or name.startswith(f"bristol.{package}.")
 
@@ -253,6 +254,8 @@ def test_imports_run_downwards_only():
         imported = _imports(name, module_level_only=False)
         if within(name, "ensembles") or within(name, "spectral"):
             assert not any(within(m, "cPSE") or within(m, "_legacy") for m in imported), (name, imported)
+        if within(name, "ensembles"):
+            assert not any(within(m, "spectral") for m in imported), (name, imported)
         if within(name, "cPSE"):
             assert not any(within(m, "_legacy") for m in imported), (name, imported)
         if name.rpartition(".")[2] in SHARED and name.count(".") == 1:
@@ -267,6 +270,7 @@ def test_the_import_checks_can_fail():
     assert "bristol.cPSE._pse" in _imports("bristol._legacy.cpse", module_level_only=True)
     assert "bristol.cPSE" in _imports("bristol._legacy.cpse", module_level_only=True)
     assert "bristol.ensembles._device" in _imports("bristol.ensembles._cmv", module_level_only=False)
+    assert "bristol.ensembles" in _imports("bristol.spectral._ensemble_measures", module_level_only=True)
 
 
 def test_torch_is_found_in_one_place():
