@@ -51,7 +51,7 @@ KINDS = ("circular", "gaussian")
 _METHODS = ("auto", "counts", "eigenvalues")
 
 # Cost model (seconds), fitted to timings of circular_counts / gaussian_counts and
-# circular_eigphases / gaussian_eigvals on this project's machine (2 shared cores, one BLAS
+# circular_eigphases / gaussian_eigvals on this project's machine (2 cores used by other jobs too, one BLAS
 # thread, numpy kernels of bristol 0.3.0; N = 256 .. 4096, 1 and 5 members, 33 and 1025 edges;
 # benchmarks/bench_ensemble_measures.py measures them again). A chunk of m members, E edges:
 #   counts:      N (STEP + EDGE m (E + 1))      (one vectorised step per k, over members and edges)
