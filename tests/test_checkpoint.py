@@ -98,6 +98,20 @@ def test_arch_module_equals_in_memory(tmp_path, fmt):
 
 
 @pytest.mark.filterwarnings("ignore:cPSE skips steps")
+def test_tensors_are_read_one_matrix_at_a_time(tmp_path, monkeypatch):
+    """Opening and planning read no tensor; each lazy matrix reads its own source when loaded."""
+    from bristol.cPSE._pse import LazyMatrix
+
+    reads = []
+    read = _checkpoint._read_safetensors_tensor
+    monkeypatch.setattr(_checkpoint, "_read_safetensors_tensor", lambda entry: reads.append(entry.name) or read(entry))
+    path = write_safetensors(tmp_path / "m.safetensors", mlp().state_dict())
+    mats, skipped = _checkpoint.checkpoint_matrices(path, arch=mlp(seed=1))
+    assert reads == [] and skipped == [] and all(isinstance(m.matrix, LazyMatrix) for m in mats)
+    assert torch.equal(mats[2].matrix.load(), mlp()[2].weight.detach()) and reads == ["2.weight"]
+
+
+@pytest.mark.filterwarnings("ignore:cPSE skips steps")
 def test_natural_order_fallback_warns_and_equals_linear_stack(tmp_path):
     """Without a definition: >= 2-D floating tensors by natural name order, as stored. A
     Sequential of 12 Linear layers then gives its in-memory result (layer 10 after layer 9)."""
@@ -334,8 +348,8 @@ def test_sharded_equals_in_memory(tmp_path):
 def test_index_cannot_leave_its_folder(tmp_path):
     outside = write_safetensors(tmp_path / "outside.safetensors", {"0.weight": torch.ones(2, 2)})
     cases = {
-        "dotdot": (lambda m: m.update({"0.weight": "../outside.safetensors"}), "outside its folder"),
-        "absolute": (lambda m: m.update({"0.weight": str(outside)}), "outside its folder"),
+        "dotdot": (lambda m: m.update({"0.weight": "../outside.safetensors"}), "outside its folder: shards must"),
+        "absolute": (lambda m: m.update({"0.weight": str(outside)}), "outside its folder: shards must"),
         "missing": (lambda m: m.update({"0.weight": "c.safetensors"}), "'c.safetensors', which is missing"),
         "not a name": (lambda m: m.update({"0.weight": 5}), "names the shard 5, not a file name"),
         "wrong shard": (lambda m: m.update({"0.weight": "b.safetensors"}), "puts tensor '0.weight' in 'b.safetensors', "
