@@ -347,11 +347,12 @@ def test_sharded_equals_in_memory(tmp_path):
 
 def test_index_cannot_leave_its_folder(tmp_path):
     outside = write_safetensors(tmp_path / "outside.safetensors", {"0.weight": torch.ones(2, 2)})
+    escape = "outside its folder: the files of a checkpoint must lie in"
     cases = {
-        "dotdot": (lambda m: m.update({"0.weight": "../outside.safetensors"}), "outside its folder: shards must"),
-        "absolute": (lambda m: m.update({"0.weight": str(outside)}), "outside its folder: shards must"),
+        "dotdot": (lambda m: m.update({"0.weight": "../outside.safetensors"}), escape),
+        "absolute": (lambda m: m.update({"0.weight": str(outside)}), escape),
         "missing": (lambda m: m.update({"0.weight": "c.safetensors"}), "'c.safetensors', which is missing"),
-        "not a name": (lambda m: m.update({"0.weight": 5}), "names the shard 5, not a file name"),
+        "not a name": (lambda m: m.update({"0.weight": 5}), "names the file 5, not a file name"),
         "wrong shard": (lambda m: m.update({"0.weight": "b.safetensors"}), "puts tensor '0.weight' in 'b.safetensors', "
                                                                            "which does not hold it"),
     }
@@ -362,12 +363,20 @@ def test_index_cannot_leave_its_folder(tmp_path):
     link_dir = tmp_path / "link"
     index = _sharded(link_dir, lambda m: m.update({"0.weight": "l.safetensors"}))
     os.symlink(outside, link_dir / "l.safetensors")
-    with pytest.raises(ValueError, match=r"names the shard 'l.safetensors', a link to .*outside.safetensors' outside"):
+    with pytest.raises(ValueError, match=r"names the file 'l.safetensors', a link to .*outside.safetensors' outside"):
         cPSE.cpse_report(index, arch=mlp())
     (tmp_path / "esc").mkdir()
     os.symlink(outside, tmp_path / "esc" / "model.safetensors")  # a model folder's own file, linked out of it
     with pytest.raises(ValueError, match="a link to .* outside its folder"):
         cPSE.cpse_report(tmp_path / "esc", arch=mlp())
+    (tmp_path / "esc" / "model.safetensors").unlink()
+    write_safetensors(tmp_path / "esc" / "model.safetensors", mlp().state_dict())
+    os.symlink(tmp_path / "outside.safetensors", tmp_path / "esc" / "config.json")  # read nothing outside
+    with pytest.raises(ValueError, match="names the file 'config.json', a link to .* outside its folder"):
+        cPSE.cpse_report(tmp_path / "esc")
+    os.mkfifo(tmp_path / "pipe.safetensors")  # would block a reader
+    with pytest.raises(ValueError, match="not a regular file: .*pipe.safetensors"):
+        cPSE.cpse_report(tmp_path / "pipe.safetensors")
 
 
 def test_index_duplicates_and_bad_json(tmp_path):

@@ -375,23 +375,31 @@ def is_torch_file(path: str | os.PathLike) -> bool:
 
 
 def _inside(folder: Path, name: Any, index: Path) -> Path:
-    """The file ``name`` of an index, refused unless it is a relative path to a regular file
-    inside ``folder`` (also after following symbolic links)."""
+    """The file ``name`` that ``index`` (an index.json, or a model folder) names, refused unless
+    it is a relative path to a regular file inside ``folder`` (also after following symbolic
+    links)."""
     if not isinstance(name, str) or not name:
-        raise ValueError(f"{str(index)!r} names the shard {name!r}, not a file name")
+        raise ValueError(f"{str(index)!r} names the file {name!r}, not a file name")
     parts = Path(name).parts
     if os.path.isabs(name) or Path(name).drive or ".." in parts or "\\" in name:
-        raise ValueError(f"{str(index)!r} names the shard {name!r} outside its folder: shards must lie in "
-                         f"{str(folder)!r}")
+        raise ValueError(f"{str(index)!r} names the file {name!r} outside its folder: the files of a checkpoint "
+                         f"must lie in {str(folder)!r}")
     path = folder / name
     root = os.path.realpath(folder)
     real = os.path.realpath(path)
     if os.path.commonpath([root, real]) != root:
-        raise ValueError(f"{str(index)!r} names the shard {name!r}, a link to {real!r} outside its folder "
+        raise ValueError(f"{str(index)!r} names the file {name!r}, a link to {real!r} outside its folder "
                          f"{str(folder)!r}")
     if not os.path.isfile(real):
-        raise ValueError(f"{str(index)!r} names the shard {name!r}, which is missing from {str(folder)!r}")
+        raise ValueError(f"{str(index)!r} names the file {name!r}, which is missing from {str(folder)!r} or not a "
+                         "regular file")
     return path
+
+
+def _config_in(folder: Path) -> Path | None:
+    """The folder's config.json (confined to it like the weights), or None."""
+    config = folder / "config.json"
+    return _inside(folder, config.name, folder) if os.path.lexists(config) else None
 
 
 def _shard_entries(path: Path, allow_pickle: bool) -> dict[str, TensorEntry]:
@@ -459,11 +467,13 @@ def open_checkpoint(path: str | os.PathLike, *, allow_pickle: bool = False) -> C
         if not found:
             raise ValueError(f"the folder {str(path)!r} holds no weights: expected one of {', '.join(HF_WEIGHT_FILES)}")
         file = _inside(path, found[0].name, path)
-        config = path / "config.json" if (path / "config.json").is_file() else None
+        config = _config_in(path)
     else:
+        if not path.is_file():  # a pipe or a device would block or never end
+            raise ValueError(f"not a regular file: {str(path)!r}")
         file = path
-        if path.name.endswith(_INDEX_SUFFIX) and (path.parent / "config.json").is_file():
-            config = path.parent / "config.json"
+        if path.name.endswith(_INDEX_SUFFIX):
+            config = _config_in(path.parent)
     if file.name.endswith(_INDEX_SUFFIX):
         entries = _index_entries(file, allow_pickle)
     elif file.name.endswith(_SAFETENSORS_SUFFIX):
