@@ -379,6 +379,23 @@ def test_index_cannot_leave_its_folder(tmp_path):
         cPSE.cpse_report(tmp_path / "pipe.safetensors")
 
 
+def test_hugging_face_cache_links_into_blobs(tmp_path):
+    """In <repo>/snapshots/<revision>, files are links into <repo>/blobs (the cache's layout):
+    read; a link anywhere else is refused."""
+    repo = tmp_path / "models--tiny"
+    (repo / "blobs").mkdir(parents=True)
+    snapshot = repo / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    write_safetensors(repo / "blobs" / "f00d", mlp().state_dict())
+    os.symlink(os.path.join("..", "..", "blobs", "f00d"), snapshot / "model.safetensors")
+    assert_same_report(cPSE.cpse_report(snapshot, arch=mlp(seed=1)), cPSE.cpse_report(mlp()))
+    (snapshot / "model.safetensors").unlink()
+    write_safetensors(repo / "elsewhere", mlp().state_dict())
+    os.symlink(repo / "elsewhere", snapshot / "model.safetensors")
+    with pytest.raises(ValueError, match="a link to .*elsewhere' outside its folder"):
+        cPSE.cpse_report(snapshot, arch=mlp())
+
+
 def test_index_duplicates_and_bad_json(tmp_path):
     index = _sharded(tmp_path / "dup")
     write_safetensors(tmp_path / "dup" / "b.safetensors", {**mlp().state_dict()})  # b repeats a's tensors

@@ -8,7 +8,8 @@ What is read
   a tensor is read with one seek and ``readinto`` into a buffer of exactly its size;
 * a sharded set: ``model.safetensors.index.json`` (or ``pytorch_model.bin.index.json``),
   given as the index file or its folder; every shard must be a plain file inside that
-  folder (no ``..``, no absolute path, no symbolic link leading out of it);
+  folder (no ``..``, no absolute path, no symbolic link leading out of it, except, in the
+  Hugging Face cache's ``<repo>/snapshots/<revision>`` folders, into ``<repo>/blobs``);
 * a Hugging Face model folder: ``config.json`` and ``model.safetensors``, a sharded index,
   or ``pytorch_model.bin``;
 * a ``torch.save`` state_dict, loaded with ``weights_only=True`` and ``mmap=True``: its
@@ -377,7 +378,8 @@ def is_torch_file(path: str | os.PathLike) -> bool:
 def _inside(folder: Path, name: Any, index: Path) -> Path:
     """The file ``name`` that ``index`` (an index.json, or a model folder) names, refused unless
     it is a relative path to a regular file inside ``folder`` (also after following symbolic
-    links)."""
+    links; in the Hugging Face cache, ``<repo>/snapshots/<revision>``, links into
+    ``<repo>/blobs`` are inside)."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"{str(index)!r} names the file {name!r}, not a file name")
     parts = Path(name).parts
@@ -385,9 +387,11 @@ def _inside(folder: Path, name: Any, index: Path) -> Path:
         raise ValueError(f"{str(index)!r} names the file {name!r} outside its folder: the files of a checkpoint "
                          f"must lie in {str(folder)!r}")
     path = folder / name
-    root = os.path.realpath(folder)
     real = os.path.realpath(path)
-    if os.path.commonpath([root, real]) != root:
+    roots = [os.path.realpath(folder)]
+    if Path(roots[0]).parent.name == "snapshots":  # the Hugging Face cache: links into the repository's blobs
+        roots.append(os.path.join(Path(roots[0]).parent.parent, "blobs"))
+    if not any(os.path.commonpath([root, real]) == root for root in roots):
         raise ValueError(f"{str(index)!r} names the file {name!r}, a link to {real!r} outside its folder "
                          f"{str(folder)!r}")
     if not os.path.isfile(real):
