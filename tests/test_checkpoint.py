@@ -3,6 +3,7 @@ in-memory model's, bit for bit; every malformed or hostile file is a ValueError 
 import json
 import os
 import struct
+import sys
 import warnings
 
 import numpy as np
@@ -126,6 +127,18 @@ def test_natural_order_fallback_warns_and_equals_linear_stack(tmp_path):
     assert [(r.name, r.reason) for r in report.skipped] == [("steps", "not a floating-point tensor (int64)")]
 
 
+def test_config_without_transformers_falls_back_with_warnings(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "transformers", None)
+    write_safetensors(tmp_path / "model.safetensors", mlp().state_dict())
+    (tmp_path / "config.json").write_text('{"model_type": "gpt2"}')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = cPSE.cpse_report(tmp_path)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 2 and "transformers is not installed" in messages[0] and "natural order" in messages[1]
+    assert [r.name for r in report.used] == [f"{i}.weight" for i in range(6)]
+
+
 def test_torch_file_tied_tensors_enter_once(tmp_path):
     net = mlp(depth=4, sizes=(8, 8, 8, 8, 8))
     net[3].weight = net[0].weight  # tied: one storage under two names
@@ -204,7 +217,7 @@ def test_hf_folder_as_arch(tmp_path, hf_models):
 
 @pytest.mark.slow
 def test_torchvision_and_timm_names_as_arch(tmp_path):
-    import torchvision
+    torchvision = pytest.importorskip("torchvision")
 
     torch.manual_seed(0)
     net = torchvision.models.get_model("shufflenet_v2_x0_5")
@@ -244,6 +257,7 @@ def test_missing_and_extra_tensors_are_named(tmp_path):
 
 
 def test_state_dict_file_for_the_wrong_arch(tmp_path):
+    pytest.importorskip("torchvision")
     torch.save({"weight": torch.zeros(3, 3)}, tmp_path / "sd.pt")
     with pytest.raises(ValueError, match=r"the state_dict in '.*sd.pt' does not fit arch=mobilenet_v3_small"):
         cPSE.cpse_report(tmp_path / "sd.pt", arch="mobilenet_v3_small")

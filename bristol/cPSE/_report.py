@@ -137,7 +137,8 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
         Fewer than 3 layer matrices; a weight on the meta device, uninitialised, NaN / Inf or
         so large that sigma^4 leaves the float64 range (the message names it); a model
         argument that cannot be resolved; ``legacy=True`` with ``example_input``; a negative
-        ``verbose``.
+        ``verbose``; a checkpoint that is malformed, names files outside its folder, or does
+        not fit its definition (the message names the file and the tensor).
     TypeError
         A sparse weight; ``model``, ``allow_pickle`` or ``verbose`` of the wrong type.
 
