@@ -190,6 +190,22 @@ def test_cli_cpse_checkpoints(tmp_path, capsys):
     main_error(capsys, ["cpse", tmp_path / "llama", "--arch", SMALL], "does not fit --arch " + SMALL)
 
 
+def test_cli_cpse_arch_timm_name(tmp_path, capsys):
+    timm = pytest.importorskip("timm")
+    torch.manual_seed(0)
+    vit = timm.create_model("test_vit", pretrained=False)
+    torch.save(vit.state_dict(), tmp_path / "vit.pt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the policy's skips (class token, position embedding)
+        expected = cPSE.cpse_report(vit)
+    assert cli.main(["cpse", str(tmp_path / "vit.pt"), "--arch", "test_vit", "--no-progress",
+                     "--json", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["cpse"] == expected.cpse
+    assert [r["name"] for r in report["layers"]] == [r.name for r in expected.layers]
+    assert "skips cls_token" in capsys.readouterr().err
+
+
 # --- 1. --allow-pickle --------------------------------------------------------------------------
 
 def test_cli_allow_pickle_help_says_it_runs_code():
