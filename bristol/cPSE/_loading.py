@@ -201,7 +201,7 @@ ARCH_KINDS = ("a torchvision model name, a timm model name, a Hugging Face model
               "or a torch.nn.Module")
 
 
-def build_arch(arch: Any, device: str | None = None) -> Any:
+def build_arch(arch: Any, *, device: str | None = None) -> Any:
     """The module ``arch`` names, built with random weights (on ``device``, e.g. "meta" for its
     structure alone, without memory for the weights): a torchvision model name, a timm model
     name (timm installed), a folder holding a transformers ``config.json``, or a module
