@@ -1,8 +1,11 @@
 """The ``bristol`` command line.
 
-* ``bristol cpse MODEL`` -- cPSE of a torchvision model name or a file saved with
-  ``torch.save`` (a state_dict with ``--arch``; a whole module only with ``--allow-pickle``,
-  which executes code from the file): prints the per-layer table and cpse; ``--json`` /
+* ``bristol cpse MODEL`` -- cPSE of a torchvision model name or a checkpoint read tensor by
+  tensor: a ``.safetensors`` file, a sharded ``model.safetensors.index.json`` (or its
+  folder), a Hugging Face model folder, a ``torch.save`` state_dict; ``--arch`` names the
+  model definition (a torchvision or timm name, or a Hugging Face folder); a whole module
+  saved with ``torch.save`` only with ``--allow-pickle``, which executes code from the
+  file. Prints the per-layer table and cpse; ``--json`` /
   ``--csv`` write them, ``--plot FILE.png`` the d_layers curve; ``--legacy``, ``--device``,
   ``--weights``, ``--input-shape``.
 * ``bristol ensemble {CUE,COE,CSE} -N 1024 -M 40 --seed 1 --jobs 2 --out FILE`` -- samples
@@ -125,8 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bristol", description="bristol: random matrices, spectral ergodicity, cPSE")
     sub = parser.add_subparsers(dest="command", required=True)
     cp = sub.add_parser("cpse", help="cPSE of a deep network (needs the torch extra)")
-    cp.add_argument("model", help="torchvision model name (e.g. resnet50) or a file saved with torch.save")
-    cp.add_argument("--arch", help="torchvision model name to load a state_dict file into (only for a file)")
+    cp.add_argument("model", help="torchvision model name (e.g. resnet50), or a checkpoint read tensor by tensor: "
+                                  "a .safetensors file, a model.safetensors.index.json or its folder, a Hugging Face "
+                                  "model folder (config.json + weights), a state_dict saved with torch.save")
+    cp.add_argument("--arch", help="the model definition of a checkpoint (only for a file or folder): a torchvision "
+                                   "or timm model name, or a Hugging Face model folder with config.json; default: "
+                                   "the folder's config.json, else the tensors in natural order of their names")
     cp.add_argument("--allow-pickle", action="store_true",
                     help="load a file that needs full unpickling (a whole module saved with torch.save(model)): "
                          "this EXECUTES CODE from the file, use it only for files you trust (default: refused; "
@@ -239,14 +246,26 @@ def _check_cpse_flags(args: argparse.Namespace, torch, torchvision) -> None:
         for flag, value in (("--weights", args.weights), ("--seed", args.seed)):
             if value is not None:
                 raise ValueError(f"{flag} applies only to a torchvision model name; {args.model} is not one")
-        if args.arch is not None and args.arch not in names:
-            raise ValueError(f"--arch must be a torchvision model name ({', '.join(names[:8])}, ...), "
-                             f"got {args.arch!r}")
+        if args.arch is not None:
+            _check_arch(args.arch, names)
     if args.device is not None:
         _check_device(args.device, torch)
     if args.input_shape is not None:
         check_memory(f"--input-shape {' '.join(map(str, args.input_shape))} (a float32 tensor of zeros)",
                            4 * math.prod(args.input_shape))
+
+
+def _check_arch(arch: str, torchvision_names: list[str]) -> None:
+    """--arch must be a torchvision or timm model name or a folder with config.json."""
+    from .cPSE._loading import _timm
+
+    timm = _timm()
+    if arch in torchvision_names or os.path.isfile(os.path.join(arch, "config.json")) or \
+            (timm is not None and timm.is_model(arch)):
+        return
+    raise ValueError(f"--arch must be a torchvision model name ({', '.join(torchvision_names[:6])}, ...), a timm "
+                     f"model name{'' if timm is not None else ' (timm is not installed)'} or a Hugging Face model "
+                     f"folder with config.json, got {arch!r}")
 
 
 def _check_device(device: str, torch) -> None:
@@ -267,9 +286,15 @@ def _check_device(device: str, torch) -> None:
 
 
 def _load_model(args: argparse.Namespace, torch):
-    """The module named by MODEL, --arch and --weights (--allow-pickle to unpickle a file)."""
+    """The module named by MODEL, --arch and --weights (--allow-pickle to unpickle a file); or
+    MODEL itself, a checkpoint that cPSE reads tensor by tensor (--legacy and --input-shape
+    need the model in memory: a torch.save file is then loaded into --arch)."""
     from .cPSE import resolve_model
+    from .cPSE._checkpoint import is_checkpoint_path, is_torch_file
 
+    in_memory = args.legacy or args.input_shape is not None
+    if is_checkpoint_path(args.model) and not (in_memory and is_torch_file(args.model)):
+        return args.model  # cpse_report refuses --legacy / --input-shape for a file it cannot load whole
     torch.manual_seed(0 if args.seed is None else args.seed)
     weights = None if args.weights is None or args.weights.lower() == "none" else args.weights
     return resolve_model(args.model, weights=weights, arch=args.arch, allow_pickle=args.allow_pickle)
@@ -329,8 +354,9 @@ def _run_cpse(args: argparse.Namespace) -> int:
     from .cPSE import cpse_report, plot_d_layers
 
     example = None if args.input_shape is None else torch.zeros(args.input_shape)
+    streamed = {"arch": args.arch, "allow_pickle": args.allow_pickle} if isinstance(net, str) else {}
     report = cpse_report(net, legacy=args.legacy, device=args.device, verbose=0 if args.no_progress else 1,
-                         example_input=example)
+                         example_input=example, **streamed)
     rows = [(str(i), r.name or "(root)", r.layer_type.rsplit(".", 1)[-1].strip("'>"), _shape(r.weight_shape),
              _shape(r.matrix_shape), "-" if r.d_layer is None else f"{r.d_layer:.6g}", r.status)
             for i, r in enumerate(report.layers)]

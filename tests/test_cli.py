@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -152,6 +153,59 @@ def test_cli_cpse_state_dict_and_legacy(tmp_path, small_state_dict):
     assert snapshot(small_state_dict.parent) == before
 
 
+def test_cli_cpse_checkpoints(tmp_path, capsys):
+    """A Hugging Face folder (config.json: the model's layers and order), a safetensors file with
+    --arch, and one without a definition (natural order, one warning line); the JSON cpse
+    equals the in-memory model's."""
+    transformers = pytest.importorskip("transformers")
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        llama = transformers.LlamaForCausalLM(transformers.LlamaConfig(
+            vocab_size=40, hidden_size=16, intermediate_size=24, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2))
+        llama.save_pretrained(tmp_path / "llama")
+    net = torchvision.models.get_model(SMALL)
+    safetensors_torch.save_file(net.state_dict(), tmp_path / "small.safetensors")
+    capsys.readouterr()  # save_pretrained's progress bar
+    cases = [(["llama"], cPSE.cpse_report(llama), 0),
+             (["small.safetensors", "--arch", SMALL], cPSE.cpse_report(net), 0),
+             (["small.safetensors"], None, 1)]
+    for argv, expected, warning_lines in cases:
+        assert cli.main(["cpse", *[str(tmp_path / a) if i == 0 else a for i, a in enumerate(argv)],
+                         "--no-progress", "--json", str(tmp_path / "r.json")]) == 0
+        out, err = capsys.readouterr()
+        report = json.loads((tmp_path / "r.json").read_text())
+        assert len(err.splitlines()) == warning_lines, err
+        if expected is None:
+            assert "bristol: warning: cPSE of" in err and "natural order" in err and "--arch" in err
+            assert report["layers"][0]["name"] == "conv1.0.weight"
+        else:
+            assert report["cpse"] == expected.cpse and report["d_layers"] == expected.d_layers.tolist()
+            assert [r["name"] for r in report["layers"]] == [r.name for r in expected.layers]
+    (tmp_path / "bad.safetensors").write_bytes(b"\xff" * 8 + b"{}")
+    main_error(capsys, ["cpse", tmp_path / "bad.safetensors"], "bad.safetensors", "declares a header of")
+    main_error(capsys, ["cpse", tmp_path / "llama", "--legacy"], "--legacy needs the model in memory")
+    main_error(capsys, ["cpse", tmp_path / "llama", "--arch", SMALL], "does not fit --arch " + SMALL)
+
+
+def test_cli_cpse_arch_timm_name(tmp_path, capsys):
+    timm = pytest.importorskip("timm")
+    torch.manual_seed(0)
+    vit = timm.create_model("test_vit", pretrained=False)
+    torch.save(vit.state_dict(), tmp_path / "vit.pt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the policy's skips (class token, position embedding)
+        expected = cPSE.cpse_report(vit)
+    assert cli.main(["cpse", str(tmp_path / "vit.pt"), "--arch", "test_vit", "--no-progress",
+                     "--json", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["cpse"] == expected.cpse
+    assert [r["name"] for r in report["layers"]] == [r.name for r in expected.layers]
+    assert "skips cls_token" in capsys.readouterr().err
+
+
 # --- 1. --allow-pickle --------------------------------------------------------------------------
 
 def test_cli_allow_pickle_help_says_it_runs_code():
@@ -246,6 +300,7 @@ def test_cli_legacy_with_device_is_an_error(tmp_path):
     (["cpse", "{sd}", "--arch", SMALL, "--seed", "3"], "--seed applies only to a torchvision model name"),
     (["cpse", SMALL, "--weights", "DEFAULT", "--seed", "3"], "--seed applies only to a randomly initialised model"),
     (["cpse", "{sd}", "--arch", "{sd}"], "--arch must be a torchvision model name"),
+    (["cpse", "{sd}", "--arch", "no_such_arch"], "a timm model name"),
     (["ensemble", "COE", "--beta", "2", "-N", "4", "-M", "2", "--out", "x.npz"], "ENSEMBLE (COE) or --beta, not both"),
 ])
 def test_cli_ignored_arguments_are_errors(capsys, small_state_dict, argv, fragment):
@@ -310,7 +365,7 @@ def test_cli_state_dict_for_the_wrong_arch_one_line(tmp_path):
 
 
 def test_cli_messages_name_flags(capsys, small_state_dict):
-    err = main_error(capsys, ["cpse", small_state_dict], "needs --arch")
+    err = main_error(capsys, ["cpse", small_state_dict, "--legacy"], "needs --arch")
     assert "arch=" not in err
     main_error(capsys, ["cpse", SMALL, "--input-shape", "1", "2"], "forward pass on --input-shape failed")
     assert cli._flag_words("pass allow_pickle=True, device='cuda:1' and example_input") == \

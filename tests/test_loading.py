@@ -186,3 +186,27 @@ def test_resolve_model_boundary_random_files(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(ValueError, match="random.pt"):
         resolve_model(path, arch=_net())
+
+
+def test_arch_timm_name_and_hf_folder(tmp_path):
+    """arch= builds a timm model by name or a transformers model from a folder's config.json
+    (never code from the folder), and loads the state_dict into it."""
+    timm = pytest.importorskip("timm")
+    torch.manual_seed(0)
+    vit = timm.create_model("test_vit", pretrained=False)
+    assert torch.equal(resolve_model(vit.state_dict(), arch="test_vit").head.weight, vit.head.weight)
+    transformers = pytest.importorskip("transformers")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gpt = transformers.GPT2Model(transformers.GPT2Config(n_embd=8, n_head=2, n_layer=1, n_positions=4,
+                                                             vocab_size=20))
+    gpt.config.save_pretrained(tmp_path)
+    loaded = resolve_model(gpt.state_dict(), arch=str(tmp_path))
+    assert type(loaded) is type(gpt) and torch.equal(loaded.wte.weight, gpt.wte.weight)
+    (tmp_path / "config.json").write_text('{"model_type": "gpt2", "architectures": ["os.system"]}')
+    with pytest.raises(ValueError, match="names the architecture 'os.system', which transformers .* does not define"):
+        resolve_model(gpt.state_dict(), arch=tmp_path)
+    (tmp_path / "config.json").write_text('{"model_type": "gpt2", "auto_map": {"AutoModel": "evil.Model"}, '
+                                          '"architectures": ["Model"]}')
+    with pytest.raises(ValueError, match="config.json"):
+        resolve_model(gpt.state_dict(), arch=tmp_path)

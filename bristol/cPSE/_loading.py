@@ -6,11 +6,14 @@
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
+import json
 import os
 import pickle
 import re
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -153,12 +156,14 @@ def _existing_file(model) -> Path:
     return Path(text)
 
 
-def _load_file(path: Path, allow_pickle: bool):
-    """``torch.load`` of ``path`` to the CPU; weights only unless ``allow_pickle``. Every
-    failure becomes a ValueError that names the file."""
+def _load_file(path: Path, allow_pickle: bool, mmap: bool = False):
+    """``torch.load`` of ``path`` to the CPU; weights only unless ``allow_pickle``; with ``mmap``
+    the tensors of a zip-format file stay on disk (memory-mapped) until read (an older,
+    non-zip file is read whole). Every failure becomes a ValueError that names the file."""
     torch = require_torch(NEEDS_TORCH)
     try:
-        return torch.load(path, map_location="cpu", weights_only=not allow_pickle)
+        return torch.load(path, map_location="cpu", weights_only=not allow_pickle,
+                          mmap=mmap and zipfile.is_zipfile(path))
     except Exception as err:  # torch.load of user data fails in many ways (zip, EOF, OSError, unpickled code)
         text = str(err)
         if not allow_pickle and (isinstance(err, pickle.UnpicklingError) or "weights_only" in text):
@@ -179,34 +184,122 @@ def _first_line(err: BaseException) -> str:
     return lines[0] if lines else "(no message)"
 
 
-def _load_state_dict(state_dict: Mapping, weights, arch, source: str):
-    """A new module of ``arch`` with ``state_dict`` loaded (``source`` names the file, if any)."""
+def check_state_dict(state_dict: Mapping, source: str) -> None:
+    """Refuse a state_dict whose keys are not all str or whose values are not all tensors
+    (``_extra_state`` entries excepted); ``source`` names the file in the message, if any."""
     torch = require_torch(NEEDS_TORCH)
-    if weights is not None:
-        raise ValueError(f"weights (--weights) is only for a torchvision model name; a state_dict{source} brings "
-                         "its own weights")
-    if arch is None:
-        raise ValueError(f"a state_dict{source} needs arch=NAME (--arch on the command line), the torchvision model "
-                         "name or module to load it into")
     for key, value in state_dict.items():
         if not isinstance(key, str):
             raise TypeError(f"the state_dict{source} must have str keys, got the key {key!r}")
         if not isinstance(value, torch.Tensor) and not key.endswith("_extra_state"):
             raise TypeError(f"the state_dict{source} maps {key!r} to a {type(value).__name__} value, not a tensor "
                             "(a training checkpoint? pass its model state_dict)")
+
+
+#: What ``arch`` may be, for the messages that refuse it.
+ARCH_KINDS = ("a torchvision model name, a timm model name, a Hugging Face model folder (with config.json) "
+              "or a torch.nn.Module")
+
+
+def build_arch(arch: Any, *, device: str | None = None) -> Any:
+    """The module ``arch`` names, built with random weights (on ``device``, e.g. "meta" for its
+    structure alone, without memory for the weights): a torchvision model name, a timm model
+    name (timm installed), a folder holding a transformers ``config.json``, or a module
+    (returned as it is)."""
+    torch = require_torch(NEEDS_TORCH)
     if isinstance(arch, torch.nn.Module):
-        net = arch
-    elif isinstance(arch, str) and arch in _torchvision_names():
-        net = _torchvision_model(arch, None)
-    elif isinstance(arch, str):
-        raise ValueError(f"arch must be a torchvision model name or a torch.nn.Module, got {arch!r}")
-    else:
-        raise TypeError(f"arch must be a torchvision model name or a torch.nn.Module, got {type(arch).__name__}")
+        return arch
+    if not isinstance(arch, (str, os.PathLike)):
+        raise TypeError(f"arch must be {ARCH_KINDS}, got {type(arch).__name__}")
+    text = os.fspath(arch)
+    with torch.device(device) if device is not None else contextlib.nullcontext():
+        if isinstance(arch, str) and arch in _torchvision_names():
+            return _torchvision_model(arch, None)
+        if isinstance(text, str) and os.path.isfile(os.path.join(text, "config.json")):
+            return transformers_model(Path(text))
+        timm = _timm()
+        if isinstance(arch, str) and timm is not None and timm.is_model(arch):
+            return timm.create_model(arch, pretrained=False)
+    raise ValueError(f"arch must be {ARCH_KINDS}, got {text!r}")
+
+
+def _timm():
+    try:
+        import timm
+    except ImportError:
+        return None
+    return timm
+
+
+#: config.json files larger than this are refused unread (real ones are a few KiB).
+MAX_CONFIG_BYTES = 16 * 2**20
+
+
+def read_json_file(path: Path, what: str, max_bytes: int) -> Any:
+    """The JSON value in ``path`` (at most ``max_bytes``); a ValueError naming the file (as ``what``)
+    if it is larger, unreadable or not JSON."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as err:
+        raise ValueError(f"cannot read {what} {str(path)!r}: {err.strerror or err}") from None
+    if len(raw) > max_bytes:
+        raise ValueError(f"{what} {str(path)!r} is larger than {max_bytes} bytes: not a {what}")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ValueError(f"{what} {str(path)!r} is not valid JSON: {_first_line(err)}") from None
+
+
+def transformers_model(folder: Path) -> Any:
+    """The transformers model that ``folder/config.json`` describes, with random weights on the
+    current default device: the class named first in its ``architectures`` (AutoModel if
+    none), never code from the folder (``trust_remote_code=False``)."""
+    config_path = folder / "config.json"
+    try:
+        import transformers
+    except ImportError as err:
+        raise ImportError(f"building the model of {str(config_path)!r} needs transformers: "
+                          "pip install 'bristol[hf]'") from err
+    config_dict = read_json_file(config_path, "config.json", MAX_CONFIG_BYTES)
+    if not isinstance(config_dict, dict):
+        raise ValueError(f"config.json {str(config_path)!r} holds a {type(config_dict).__name__}, not a JSON object")
+    try:
+        config = transformers.AutoConfig.from_pretrained(str(folder), trust_remote_code=False, local_files_only=True)
+    except Exception as err:  # transformers reports unknown model types, remote code, bad fields in many ways
+        raise ValueError(f"config.json {str(config_path)!r} is not a configuration transformers "
+                         f"{transformers.__version__} can build: {type(err).__name__}: {_first_line(err)}") from None
+    names = list(getattr(config, "architectures", None) or [])
+    cls = getattr(transformers, names[0], None) if names and isinstance(names[0], str) else None
+    if names and not (isinstance(cls, type) and issubclass(cls, transformers.PreTrainedModel)):
+        raise ValueError(f"config.json {str(config_path)!r} names the architecture {names[0]!r}, which transformers "
+                         f"{transformers.__version__} does not define (custom code is never run)")
+    try:
+        return cls._from_config(config) if cls is not None else transformers.AutoModel.from_config(config)
+    except Exception as err:  # a configuration transformers accepts but cannot build a model from
+        raise ValueError(f"cannot build the model of config.json {str(config_path)!r}: "
+                         f"{type(err).__name__}: {_first_line(err)}") from None
+
+
+def _load_state_dict(state_dict: Mapping, weights, arch, source: str):
+    """A new module of ``arch`` with ``state_dict`` loaded (``source`` names the file, if any)."""
+    if weights is not None:
+        raise ValueError(f"weights (--weights) is only for a torchvision model name; a state_dict{source} brings "
+                         "its own weights")
+    if arch is None:
+        raise ValueError(f"a state_dict{source} needs arch=NAME (--arch on the command line), the model name, "
+                         "folder or module to load it into")
+    check_state_dict(state_dict, source)
+    net = build_arch(arch)
     try:
         net.load_state_dict(state_dict)
     except RuntimeError as err:
         detail = " ".join(str(err).split())
-        arch_name = arch if isinstance(arch, str) else type(arch).__name__
-        raise ValueError(f"the state_dict{source} does not fit arch={arch_name}: "
+        raise ValueError(f"the state_dict{source} does not fit arch={arch_label(arch)}: "
                          f"{detail[:400]}{' ...' if len(detail) > 400 else ''}") from err
     return net
+
+
+def arch_label(arch: Any) -> str:
+    """``arch`` as messages name it: the name or folder, or the module's class."""
+    return os.fspath(arch) if isinstance(arch, (str, os.PathLike)) else type(arch).__name__

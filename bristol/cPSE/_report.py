@@ -34,7 +34,8 @@ from .._torch import require_torch, resolve_device
 from .._validation import check_finite_array
 from ..parallel import check_verbose
 from ..periodic import periodic_extension
-from ._layers import extract_layer_matrices, legacy_weight_matrices
+from ._checkpoint import checkpoint_matrices, is_checkpoint_path, is_torch_file
+from ._layers import LayerMatrix, SkippedWeight, extract_layer_matrices, legacy_weight_matrices
 from ._loading import NEEDS_TORCH, resolve_model
 from ._pse import cpse_from_d_layers, gram_spectra, is_complex, smaller_gram
 from ._pse import d_layers as _d_layers
@@ -83,15 +84,17 @@ def _progress_choice(verbose: int, progress: bool | None) -> bool | None:
 # --- measures -------------------------------------------------------------------------------
 
 def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = None, verbose: int = 0,
-                 example_input: object = None, allow_pickle: bool = False,
+                 example_input: object = None, allow_pickle: bool = False, arch: object = None,
                  progress: bool | None = _NOT_GIVEN) -> tuple[list[float], float]:
     """Cascading periodic spectral ergodicity (cPSE) of a PyTorch model.
 
     Parameters
     ----------
     pmodel : torch.nn.Module, str, os.PathLike or mapping
-        A module, a torchvision model name, a state_dict or a file saved with ``torch.save``
-        (see :func:`bristol.cPSE.resolve_model`).
+        A module, a torchvision model name, a state_dict (see
+        :func:`bristol.cPSE.resolve_model`), or a checkpoint on disk read tensor by tensor:
+        a ``.safetensors`` file, a ``model.safetensors.index.json`` (or its folder), a
+        Hugging Face model folder, a file saved with ``torch.save`` (see Notes).
     legacy : bool, default False
         Reproduce bristol 0.2.14 exactly (float32 weights, 0.2.14's layer selection, the
         general eigen-solver and its output order); numpy on the CPU, registration order.
@@ -110,6 +113,11 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
         Files are read with ``torch.load(weights_only=True)``; a file that needs full
         unpickling (a whole module saved with ``torch.save(model)``) is refused unless
         ``allow_pickle=True``, which executes code from the file (trusted files only).
+    arch : str, os.PathLike or torch.nn.Module, optional
+        The model definition of a checkpoint or a state_dict: a torchvision or timm model
+        name, a Hugging Face model folder (config.json) or a module. For a checkpoint it is
+        built on the meta device (structure only); default: the folder's config.json, else
+        the tensors in natural order of their names, with a warning.
     progress : bool or None, optional
         Deprecated alias of ``verbose`` (FutureWarning): True shows the bar, False hides it,
         None shows it for models with at least :data:`PROGRESS_MIN_LAYERS` layer matrices.
@@ -129,7 +137,8 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
         Fewer than 3 layer matrices; a weight on the meta device, uninitialised, NaN / Inf or
         so large that sigma^4 leaves the float64 range (the message names it); a model
         argument that cannot be resolved; ``legacy=True`` with ``example_input``; a negative
-        ``verbose``.
+        ``verbose``; a checkpoint that is malformed, names files outside its folder, or does
+        not fit its definition (the message names the file and the tensor).
     TypeError
         A sparse weight; ``model``, ``allow_pickle`` or ``verbose`` of the wrong type.
 
@@ -151,6 +160,14 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
 
     with D the symmetric Kullback-Leibler distance (docs/theory.md, section 5.2) [1]_ [2]_.
 
+    A checkpoint path is never loaded whole: the layer policy runs on the model's definition
+    on the meta device and each layer's tensors are read from the file right before its
+    spectrum is computed, so the result equals that of the model loaded in memory and the
+    memory holds a few layers at a time (:mod:`bristol.cPSE._checkpoint`: formats, the order
+    without a definition, and the checks every file passes). ``legacy=True`` and
+    ``example_input`` need the model in memory (a ``torch.save`` file is then loaded with
+    ``arch`` as before).
+
     References
     ----------
     .. [1] M. Suezen, "Periodic spectral ergodicity: a complexity measure for deep neural
@@ -168,8 +185,8 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
     (3, True)
     """
     show = _progress_choice(verbose, progress)
-    net = resolve_model(pmodel, allow_pickle=allow_pickle)
-    report = _report(net, legacy=legacy, device=device, show=show, example_input=example_input)
+    report = _measured(pmodel, weights=None, arch=arch, allow_pickle=allow_pickle, legacy=legacy, device=device,
+                       show=show, example_input=example_input)
     return report.d_layers.tolist(), report.cpse
 
 
@@ -351,12 +368,14 @@ def cpse_report(model: object, *, weights: str | None = None, arch: object = Non
     ----------
     model : torch.nn.Module, str, os.PathLike or mapping
         A module, a torchvision model name (built with ``weights``), a state_dict (loaded
-        into ``arch``) or a file saved with ``torch.save`` (see
-        :func:`bristol.cPSE.resolve_model`).
+        into ``arch``), or a checkpoint on disk read tensor by tensor: a ``.safetensors``
+        file, a sharded index (or its folder), a Hugging Face model folder, a file saved with
+        ``torch.save`` (see :func:`cpse_measure`).
     weights : str, optional
         torchvision weights for a model name (pretrained weights need network access).
-    arch : str or torch.nn.Module, optional
-        The architecture a state_dict is loaded into.
+    arch : str, os.PathLike or torch.nn.Module, optional
+        The model definition of a checkpoint, or the architecture a state_dict is loaded
+        into: a torchvision or timm model name, a Hugging Face model folder or a module.
     legacy, device, verbose, example_input, allow_pickle, progress
         As in :func:`cpse_measure` (``verbose=0``: no progress bar; ``progress`` is deprecated).
 
@@ -399,7 +418,28 @@ def cpse_report(model: object, *, weights: str | None = None, arch: object = Non
     ((2,), True)
     """
     show = _progress_choice(verbose, progress)
-    net = resolve_model(model, weights=weights, arch=arch, allow_pickle=allow_pickle)
+    return _measured(model, weights=weights, arch=arch, allow_pickle=allow_pickle, legacy=legacy, device=device,
+                     show=show, example_input=example_input)
+
+
+def _measured(model: object, *, weights: str | None, arch: object, allow_pickle: bool, legacy: bool,
+              device: str | None, show: bool | None, example_input: object) -> CPSEReport:
+    """The report of ``model``: a checkpoint path streamed from disk, anything else resolved
+    to a module (:func:`bristol.cPSE.resolve_model`)."""
+    if is_checkpoint_path(model) and not legacy and example_input is None:
+        if weights is not None:
+            raise ValueError(f"weights (--weights) is only for a torchvision model name; the checkpoint "
+                             f"{str(model)!r} brings its own weights")
+        found = checkpoint_matrices(model, arch, allow_pickle=allow_pickle)  # type: ignore[arg-type]
+        if isinstance(found, tuple):
+            return _matrices_report(*found, device=device, show=show)
+        net = found
+    else:
+        if is_checkpoint_path(model) and not is_torch_file(model):  # type: ignore[arg-type]
+            raise ValueError(f"{'legacy=True' if legacy else 'example_input'} needs the model in memory; the "
+                             f"checkpoint {str(model)!r} is read tensor by tensor: load it into its module and "
+                             "pass the module")
+        net = resolve_model(model, weights=weights, arch=arch, allow_pickle=allow_pickle)
     return _report(net, legacy=legacy, device=device, show=show, example_input=example_input)
 
 
@@ -417,15 +457,27 @@ def _report(net: Any, *, legacy: bool, device: str | None, show: bool | None, ex
         values = _legacy_d_layers(grams, labels=[f"layer {n}" for n in names])
         records = [LayerRecord(n, t, None, w.shape, "used") for n, t, w in zip(names, types, weights_f32)]
     else:
-        mats, skipped = extract_layer_matrices(net, example_input=example_input)
-        _check_layer_count(len(mats))
-        spectra = gram_spectra([m.matrix for m in mats], power=2, solver=_solver(device),
-                               progress=len(mats) >= PROGRESS_MIN_LAYERS if show is None else show,
-                               labels=[f"layer {m.name}" for m in mats])
-        values = _d_layers(periodic_extension(spectra))
-        records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used",
-                               weight_dtype=m.weight_dtype) for m in mats]
-        records += [LayerRecord(s.name, s.layer_type, s.weight_shape, None, "skipped", s.reason) for s in skipped]
+        return _matrices_report(*extract_layer_matrices(net, example_input=example_input), device=device, show=show)
+    return _with_d_layers(records, values, legacy)
+
+
+def _matrices_report(mats: list[LayerMatrix], skipped: list[SkippedWeight], *, device: str | None,
+                     show: bool | None) -> CPSEReport:
+    """The default report of the layer matrices ``mats`` (their values in memory, or
+    :class:`bristol.cPSE._pse.LazyMatrix` read when solved) and the skipped weights."""
+    _check_layer_count(len(mats))
+    spectra = gram_spectra([m.matrix for m in mats], power=2, solver=_solver(device),
+                           progress=len(mats) >= PROGRESS_MIN_LAYERS if show is None else show,
+                           labels=[f"layer {m.name}" for m in mats])
+    values = _d_layers(periodic_extension(spectra))
+    records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used",
+                           weight_dtype=m.weight_dtype) for m in mats]
+    records += [LayerRecord(s.name, s.layer_type, s.weight_shape, None, "skipped", s.reason) for s in skipped]
+    return _with_d_layers(records, values, False)
+
+
+def _with_d_layers(records: list[LayerRecord], values: np.ndarray, legacy: bool) -> CPSEReport:
+    """The report: each d_l attached to the record of the layer whose addition it measures."""
     for rec, d in zip(records[1:], values):
         rec.d_layer = float(d)
     return CPSEReport(records, values, cpse_from_d_layers(values), legacy)

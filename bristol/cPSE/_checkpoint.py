@@ -1,0 +1,660 @@
+"""Checkpoints on disk as cPSE input, read tensor by tensor (needs torch).
+
+What is read
+------------
+* a ``.safetensors`` file, parsed by bristol's own reader (the ``safetensors`` package is not
+  needed): an 8-byte little-endian header length, a JSON header of dtypes, shapes and byte
+  ranges, then the data. Every entry is checked against the file before anything is read;
+  a tensor is read with one seek and ``readinto`` into a buffer of exactly its size;
+* a sharded set: ``model.safetensors.index.json`` (or ``pytorch_model.bin.index.json``),
+  given as the index file or its folder; every shard must be a plain file inside that
+  folder (no ``..``, no absolute path, no symbolic link leading out of it, except, in the
+  Hugging Face cache's ``<repo>/snapshots/<revision>`` folders, into ``<repo>/blobs``);
+* a Hugging Face model folder: ``config.json`` and ``model.safetensors``, a sharded index,
+  or ``pytorch_model.bin``;
+* a ``torch.save`` state_dict, loaded with ``weights_only=True`` and ``mmap=True``: its
+  tensors stay on disk until read (files in torch's pre-1.6 non-zip format are read whole).
+
+Which layers, in which order
+----------------------------
+The layer policy (:func:`bristol.cPSE._layers.plan_layer_matrices`) runs on a definition of
+the model built on the meta device (no memory for weights): ``arch`` (a torchvision or timm
+model name, a Hugging Face model folder, or a module), else the folder's ``config.json``
+through transformers (the class named in ``architectures``, or ``AutoModel``; never code
+from the folder). Each matrix is then a :class:`bristol.cPSE._pse.LazyMatrix` that reads its
+source tensors from the file when its spectrum is computed, so the result equals the
+in-memory model's (same policy, same order, same dtype) and memory holds a few layers at a
+time.
+
+A tensor the policy needs must be in the file under its name or under the name of a
+parameter tied to it (a tied ``lm_head.weight`` saved only as the embedding); a tensor of
+two or more dimensions in the file that the definition does not have means the definition is
+not the checkpoint's model: both are a ValueError listing the names. Other differences (a
+bias or buffer missing, a 1-D extra) are ignored.
+
+Without a definition (no ``arch``, no ``config.json`` or no transformers), the layers are the
+floating-point tensors of two or more dimensions, in the natural order of their names
+(numbers compared as numbers: ``layers.2`` before ``layers.10``), each as stored:
+``shape[0] x prod(shape[1:])``, no transpose (the file does not say which tensor is an
+embedding or a transformers ``Conv1D``); a warning says so. Tensors stored twice under two
+names (tied weights in a ``torch.save`` file) enter once.
+
+Every problem with a file -- a malformed header, a byte range outside the file or
+overlapping another, a declared size that does not match, an index naming files outside its
+folder or missing ones, a tensor in two shards, a non-floating tensor the policy needs, a
+``config.json`` that is not JSON or names an unknown architecture -- is a ValueError naming
+the file (and the tensor); nothing is allocated before the declared sizes are checked against
+the file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import math
+import os
+import re
+import struct
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .._torch import require_torch
+from ._layers import LayerMatrix, SkippedWeight, _as_rows, check_matrix_values, plan_layer_matrices
+from ._loading import (
+    NEEDS_TORCH,
+    _load_file,
+    _torchvision_names,
+    arch_label,
+    build_arch,
+    check_state_dict,
+    read_json_file,
+    transformers_model,
+)
+from ._pse import LazyMatrix
+
+__all__ = [
+    "Checkpoint",
+    "TensorEntry",
+    "checkpoint_matrices",
+    "is_checkpoint_path",
+    "is_torch_file",
+    "natural_key",
+    "open_checkpoint",
+    "parse_safetensors_header",
+    "read_safetensors_header",
+]
+
+#: safetensors dtype codes: (torch dtype name, bytes per element).
+SAFETENSORS_DTYPES = {
+    "F64": ("float64", 8), "F32": ("float32", 4), "F16": ("float16", 2), "BF16": ("bfloat16", 2),
+    "F8_E4M3": ("float8_e4m3fn", 1), "F8_E5M2": ("float8_e5m2", 1), "C64": ("complex64", 8),
+    "I64": ("int64", 8), "I32": ("int32", 4), "I16": ("int16", 2), "I8": ("int8", 1),
+    "U64": ("uint64", 8), "U32": ("uint32", 4), "U16": ("uint16", 2), "U8": ("uint8", 1), "BOOL": ("bool", 1),
+}
+#: Largest safetensors header read (the safetensors library's own limit).
+MAX_HEADER_BYTES = 100_000_000
+#: Largest index.json read.
+MAX_INDEX_BYTES = 64 * 2**20
+#: File names of a Hugging Face model folder, in the order they are looked for.
+HF_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                   "pytorch_model.bin.index.json")
+_SAFETENSORS_SUFFIX = ".safetensors"
+_INDEX_SUFFIX = ".index.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class TensorEntry:
+    """Where one tensor of a checkpoint lies.
+
+    Attributes
+    ----------
+    name : str
+        The tensor's name (state_dict key).
+    file : pathlib.Path
+        The file holding it.
+    dtype : str
+        The torch dtype's name (``"bfloat16"``).
+    shape : tuple of int
+        Its shape.
+    start : int
+        Byte offset of its data in a safetensors file (-1 for a torch.save file).
+    nbytes : int
+        Its size in bytes.
+    tensor : torch.Tensor or None
+        A torch.save file's memory-mapped tensor (None for safetensors).
+    """
+
+    name: str
+    file: Path
+    dtype: str
+    shape: tuple[int, ...]
+    start: int = -1
+    nbytes: int = 0
+    tensor: Any = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def where(self) -> str:
+        return f"tensor {self.name!r} in {str(self.file)!r}"
+
+
+# --- safetensors ------------------------------------------------------------------------------
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the JSON object names {key!r} twice")
+        out[key] = value
+    return out
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def parse_safetensors_header(header: bytes, data_size: int, label: str = "<header>") -> dict[str, tuple]:
+    """Validate a safetensors JSON header against the size of the data that follows it.
+
+    Parameters
+    ----------
+    header : bytes
+        The JSON header (the bytes after the 8-byte length).
+    data_size : int
+        Bytes of data after the header in the file.
+    label : str, default "<header>"
+        The file's name, for the messages.
+
+    Returns
+    -------
+    dict
+        Tensor name -> (dtype code, shape tuple, begin, end), byte offsets into the data, in
+        the header's order; ``__metadata__`` is checked (str -> str) and left out.
+
+    Raises
+    ------
+    ValueError
+        Not UTF-8 JSON, not an object, a key twice, an entry without a known dtype, a shape
+        of non-negative integers or ``data_offsets`` [begin, end] with
+        end - begin = prod(shape) * itemsize inside the data, or two byte ranges that
+        overlap. The message names ``label`` and the tensor.
+
+    Examples
+    --------
+    >>> parse_safetensors_header(b'{"w": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}}', 24)
+    {'w': ('F32', (2, 3), 0, 24)}
+    >>> parse_safetensors_header(b'{"w": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}}', 20, "m")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'm': tensor 'w' has bytes [0, 24) beyond the 20 bytes of data in the file
+    """
+    try:
+        parsed = json.loads(header.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError, JSONDecodeError, a key twice, deep nesting
+        raise ValueError(f"{label!r}: the safetensors header is not valid JSON: {str(err)[:200]}") from None
+    if not isinstance(parsed, dict):
+        raise ValueError(f"{label!r}: the safetensors header is a JSON {type(parsed).__name__}, not an object")
+    out: dict[str, tuple] = {}
+    for name, entry in parsed.items():
+        if name == "__metadata__":
+            if not (isinstance(entry, dict) and all(isinstance(v, str) for v in entry.values())):
+                raise ValueError(f"{label!r}: the safetensors __metadata__ must map str to str")
+            continue
+        where = f"{label!r}: tensor {name!r}"
+        if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+            raise ValueError(f"{where} must be an object with the fields dtype, shape and data_offsets")
+        dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+        if not isinstance(dtype, str) or dtype not in SAFETENSORS_DTYPES:
+            raise ValueError(f"{where} has the dtype {str(dtype)[:40]!r}, not one of {', '.join(SAFETENSORS_DTYPES)}")
+        if not (isinstance(shape, list) and all(_is_count(n) for n in shape)):
+            raise ValueError(f"{where} has the shape {str(shape)[:80]}, not a list of non-negative integers")
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_count(n) for n in offsets)
+                and offsets[0] <= offsets[1]):
+            raise ValueError(f"{where} has the data_offsets {str(offsets)[:80]}, not [begin, end] with "
+                             "0 <= begin <= end")
+        begin, end = offsets
+        expected = math.prod(shape) * SAFETENSORS_DTYPES[dtype][1]  # Python integers: no overflow
+        if end - begin != expected:
+            raise ValueError(f"{where} declares the shape {tuple(shape)} of {dtype} ({expected} bytes) but "
+                             f"data_offsets of {end - begin} bytes")
+        if end > data_size:
+            raise ValueError(f"{where} has bytes [{begin}, {end}) beyond the {data_size} bytes of data in the file")
+        out[name] = (dtype, tuple(shape), begin, end)
+    ranges = sorted((begin, end, name) for name, (_, _, begin, end) in out.items() if end > begin)
+    for (_, end_a, a), (begin_b, _, b) in zip(ranges, ranges[1:]):
+        if begin_b < end_a:
+            raise ValueError(f"{label!r}: the bytes of tensor {a!r} and tensor {b!r} overlap")
+    return out
+
+
+def read_safetensors_header(path: str | os.PathLike) -> dict[str, TensorEntry]:
+    """The tensors of a safetensors file, validated against its size (no tensor is read).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    dict of str to TensorEntry
+        In the header's order.
+
+    Raises
+    ------
+    ValueError
+        The file cannot be read, is shorter than its 8-byte header length, declares a header
+        longer than the file or than 100 MB, or its header is invalid
+        (:func:`parse_safetensors_header`). The message names the file.
+    """
+    path = Path(path)
+    label = str(path)
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            prefix = fh.read(8)
+            if len(prefix) < 8:
+                raise ValueError(f"{label!r} is not a safetensors file: {size} bytes, shorter than the 8-byte "
+                                 "header length")
+            (n,) = struct.unpack("<Q", prefix)
+            if n > size - 8 or n > MAX_HEADER_BYTES:
+                raise ValueError(f"{label!r} is not a safetensors file: it declares a header of {n} bytes, "
+                                 f"{'more than the' if n > size - 8 else 'more than the limit of'} "
+                                 f"{size - 8 if n > size - 8 else MAX_HEADER_BYTES} bytes "
+                                 f"{'after the header length' if n > size - 8 else ''}".rstrip())
+            header = fh.read(n)
+    except OSError as err:
+        raise ValueError(f"cannot read {label!r}: {err.strerror or err}") from None
+    if len(header) != n:
+        raise ValueError(f"{label!r} changed while it was read")
+    parsed = parse_safetensors_header(header, size - 8 - n, label)
+    return {name: TensorEntry(name, path, SAFETENSORS_DTYPES[dtype][0], shape, 8 + n + begin, end - begin)
+            for name, (dtype, shape, begin, end) in parsed.items()}
+
+
+def _read_safetensors_tensor(entry: TensorEntry) -> Any:
+    """One tensor of a safetensors file: a buffer of exactly its size, filled by readinto."""
+    torch = require_torch(NEEDS_TORCH)
+    dtype = getattr(torch, entry.dtype)
+    if entry.nbytes == 0:
+        return torch.empty(entry.shape, dtype=dtype)
+    buffer = bytearray(entry.nbytes)
+    try:
+        with open(entry.file, "rb") as fh:
+            fh.seek(entry.start)
+            got = fh.readinto(buffer)
+    except OSError as err:
+        raise ValueError(f"cannot read {entry.where}: {err.strerror or err}") from None
+    if got != entry.nbytes:
+        raise ValueError(f"{entry.where}: the file ended after {got} of its {entry.nbytes} bytes (did it change?)")
+    return torch.frombuffer(buffer, dtype=dtype).reshape(entry.shape)
+
+
+# --- torch.save files ---------------------------------------------------------------------------
+
+def _torch_file_entries(path: Path, allow_pickle: bool) -> dict[str, TensorEntry] | Any:
+    """The tensors of a torch.save state_dict (memory-mapped), or the module a file holds
+    (``allow_pickle`` only)."""
+    torch = require_torch(NEEDS_TORCH)
+    loaded = _load_file(path, allow_pickle, mmap=True)
+    if isinstance(loaded, torch.nn.Module):
+        return loaded
+    if not isinstance(loaded, Mapping):
+        raise ValueError(f"{str(path)!r} holds a {type(loaded).__name__}, not a torch.nn.Module or a state_dict")
+    check_state_dict(loaded, f" in {str(path)!r}")
+    return {key: TensorEntry(key, path, str(t.dtype).removeprefix("torch."), tuple(t.shape),
+                             nbytes=t.numel() * t.element_size(), tensor=t)
+            for key, t in loaded.items() if isinstance(t, torch.Tensor)}
+
+
+def _storage_alias(entries: Mapping[str, TensorEntry]) -> dict[str, str]:
+    """For torch.save tensors stored twice under two names (tied weights: one storage, the same
+    view), each later name -> the first."""
+    first: dict[tuple, str] = {}
+    alias = {}
+    for name, e in entries.items():
+        t = e.tensor
+        if t is None or t.numel() == 0:
+            continue
+        key = (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), t.stride(), t.dtype)
+        if key in first:
+            alias[name] = first[key]
+        else:
+            first[key] = name
+    return alias
+
+
+# --- a checkpoint: files and their tensors ------------------------------------------------------
+
+class Checkpoint:
+    """The tensors of a checkpoint by name, read one at a time.
+
+    Build it with :func:`open_checkpoint`.
+
+    Attributes
+    ----------
+    label : str
+        The path given (for messages).
+    entries : dict of str to TensorEntry
+        Every tensor, in file order (shards in index order).
+    config : pathlib.Path or None
+        The ``config.json`` of a Hugging Face model folder.
+    aliases : dict of str to str
+        Tensors stored twice under two names (torch.save files): later name -> first name.
+    """
+
+    def __init__(self, label: str, entries: dict[str, TensorEntry], config: Path | None = None):
+        self.label = label
+        self.entries = entries
+        self.config = config
+        self.aliases = _storage_alias(entries)
+
+    def read(self, name: str) -> Any:
+        """The values of tensor ``name`` (a new buffer for safetensors, the memory-mapped tensor
+        of a torch.save file)."""
+        entry = self.entries[name]
+        return entry.tensor if entry.tensor is not None else _read_safetensors_tensor(entry)
+
+    def __repr__(self) -> str:
+        return f"Checkpoint({self.label!r}, {len(self.entries)} tensors)"
+
+
+def is_checkpoint_path(model: Any) -> bool:
+    """Whether ``model`` is the path of an existing file or folder that is not a torchvision
+    model name (a name never resolves to a file, as in :func:`bristol.cPSE.resolve_model`)."""
+    if not isinstance(model, (str, os.PathLike)) or (isinstance(model, str) and model in _torchvision_names()):
+        return False
+    text = os.fspath(model)
+    return isinstance(text, str) and os.path.exists(text)
+
+
+def is_torch_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is read as a torch.save file (a file that is neither safetensors nor an index)."""
+    name = os.fspath(path)
+    return os.path.isfile(name) and not str(name).endswith((_SAFETENSORS_SUFFIX, _INDEX_SUFFIX))
+
+
+def _inside(folder: Path, name: Any, index: Path) -> Path:
+    """The file ``name`` that ``index`` (an index.json, or a model folder) names, refused unless
+    it is a relative path to a regular file inside ``folder`` (also after following symbolic
+    links; in the Hugging Face cache, ``<repo>/snapshots/<revision>``, links into
+    ``<repo>/blobs`` are inside)."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{str(index)!r} names the file {name!r}, not a file name")
+    parts = Path(name).parts
+    if os.path.isabs(name) or Path(name).drive or ".." in parts or "\\" in name:
+        raise ValueError(f"{str(index)!r} names the file {name!r} outside its folder: the files of a checkpoint "
+                         f"must lie in {str(folder)!r}")
+    path = folder / name
+    real = os.path.realpath(path)
+    roots = [os.path.realpath(folder)]
+    if Path(roots[0]).parent.name == "snapshots":  # the Hugging Face cache: links into the repository's blobs
+        roots.append(os.path.join(Path(roots[0]).parent.parent, "blobs"))
+    if not any(os.path.commonpath([root, real]) == root for root in roots):
+        raise ValueError(f"{str(index)!r} names the file {name!r}, a link to {real!r} outside its folder "
+                         f"{str(folder)!r}")
+    if not os.path.isfile(real):
+        raise ValueError(f"{str(index)!r} names the file {name!r}, which is missing from {str(folder)!r} or not a "
+                         "regular file")
+    return path
+
+
+def _config_in(folder: Path) -> Path | None:
+    """The folder's config.json (confined to it like the weights), or None."""
+    config = folder / "config.json"
+    return _inside(folder, config.name, folder) if os.path.lexists(config) else None
+
+
+def _shard_entries(path: Path, allow_pickle: bool) -> dict[str, TensorEntry]:
+    if path.name.endswith(_SAFETENSORS_SUFFIX):
+        return read_safetensors_header(path)
+    entries = _torch_file_entries(path, allow_pickle)
+    if not isinstance(entries, dict):
+        raise ValueError(f"the shard {str(path)!r} holds a whole module, not a state_dict")
+    return entries
+
+
+def _index_entries(index: Path, allow_pickle: bool) -> dict[str, TensorEntry]:
+    """The tensors of a sharded checkpoint, from its index.json and the shards it names."""
+    data = read_json_file(index, "index.json", MAX_INDEX_BYTES)
+    weight_map = data.get("weight_map") if isinstance(data, dict) else None
+    if not isinstance(weight_map, dict) or not weight_map:
+        raise ValueError(f"index.json {str(index)!r} has no weight_map object (tensor name -> shard file)")
+    folder = index.parent
+    shards: dict[str, list[str]] = {}
+    for tensor, name in weight_map.items():
+        shards.setdefault(name, []).append(tensor)
+    paths = {name: _inside(folder, name, index) for name in shards}  # every name checked before any is read
+    entries: dict[str, TensorEntry] = {}
+    for name, path in paths.items():
+        found = _shard_entries(path, allow_pickle)
+        for tensor in shards[name]:
+            if tensor not in found:
+                raise ValueError(f"index.json {str(index)!r} puts tensor {tensor!r} in {name!r}, which does not "
+                                 "hold it")
+        for tensor, entry in found.items():
+            if tensor in entries:
+                raise ValueError(f"tensor {tensor!r} is in two shards, {str(entries[tensor].file)!r} and "
+                                 f"{str(path)!r}")
+            entries[tensor] = entry
+    return entries
+
+
+def open_checkpoint(path: str | os.PathLike, *, allow_pickle: bool = False) -> Checkpoint | Any:
+    """Open a checkpoint: a safetensors file, an index.json, a model folder or a torch.save file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file or folder.
+    allow_pickle : bool, default False
+        For torch.save files: see :func:`bristol.cPSE.resolve_model`.
+
+    Returns
+    -------
+    Checkpoint or torch.nn.Module
+        The checkpoint's tensors (nothing read yet), or the module of a torch.save file that
+        holds a whole one (``allow_pickle=True`` only).
+
+    Raises
+    ------
+    ValueError
+        A file cannot be read or is malformed; a folder without weights; an index naming
+        files outside its folder or missing ones; a tensor in two shards. The message names
+        the file.
+    """
+    path = Path(path)
+    config = None
+    if path.is_dir():
+        found = [path / name for name in HF_WEIGHT_FILES if (path / name).exists()]
+        if not found:
+            raise ValueError(f"the folder {str(path)!r} holds no weights: expected one of {', '.join(HF_WEIGHT_FILES)}")
+        file = _inside(path, found[0].name, path)
+        config = _config_in(path)
+    else:
+        if not path.is_file():  # a pipe or a device would block or never end
+            raise ValueError(f"not a regular file: {str(path)!r}")
+        file = path
+        if path.name.endswith(_INDEX_SUFFIX):
+            config = _config_in(path.parent)
+    if file.name.endswith(_INDEX_SUFFIX):
+        entries = _index_entries(file, allow_pickle)
+    elif file.name.endswith(_SAFETENSORS_SUFFIX):
+        entries = read_safetensors_header(file)
+    else:
+        entries = _torch_file_entries(file, allow_pickle)
+        if not isinstance(entries, dict):
+            return entries
+    return Checkpoint(str(path), entries, config)
+
+
+# --- the layer matrices of a checkpoint -------------------------------------------------------
+
+def natural_key(name: str) -> tuple:
+    """Sort key of a tensor name with its numbers compared as numbers.
+
+    Examples
+    --------
+    >>> sorted(["layers.10.w", "layers.2.w", "embed"], key=natural_key)
+    ['embed', 'layers.2.w', 'layers.10.w']
+    """
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part)
+
+
+def _is_float(dtype: str) -> bool:
+    return dtype.startswith(("float", "bfloat", "complex"))
+
+
+def _load_matrix(ckpt: Checkpoint, keys: tuple[str, ...], plan: LayerMatrix) -> Any:
+    """The values of one planned matrix: its source tensors read, transformed, checked finite."""
+    values = plan.transform(*(ckpt.read(k) for k in keys))  # type: ignore[misc]
+    check_matrix_values(dataclasses.replace(plan, matrix=values))
+    return values
+
+
+def _lazy(ckpt: Checkpoint, keys: tuple[str, ...], plan: LayerMatrix, shape: tuple[int, int]) -> LayerMatrix:
+    """``plan`` with its matrix read from ``ckpt`` when needed, and the stored dtype."""
+    complex_ = any(ckpt.entries[k].dtype.startswith("complex") for k in keys)
+    lazy = LazyMatrix(shape, complex_, functools.partial(_load_matrix, ckpt, keys, plan))
+    return dataclasses.replace(plan, matrix=lazy, weight_dtype=f"torch.{ckpt.entries[keys[0]].dtype}")
+
+
+def _by_natural_order(ckpt: Checkpoint) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
+    """Layers without a model definition: the floating tensors of >= 2 dimensions by
+    :func:`natural_key`, each as shape[0] x prod(shape[1:])."""
+    mats, skipped = [], []
+    shared: dict[str, list[str]] = {}
+    for later, first in ckpt.aliases.items():
+        shared.setdefault(first, []).append(later)
+    for name in sorted(ckpt.entries, key=natural_key):
+        e = ckpt.entries[name]
+        if len(e.shape) < 2 or name in ckpt.aliases:
+            continue
+        rows, cols = e.shape[0], math.prod(e.shape[1:])
+        kind = "checkpoint tensor"
+        if not _is_float(e.dtype):
+            skipped.append(SkippedWeight(name, kind, e.shape, f"not a floating-point tensor ({e.dtype})"))
+        elif min(rows, cols) < 2:
+            reason = f"matrix {(rows, cols)} has fewer than 2 rows or columns"
+            skipped.append(SkippedWeight(name, kind, e.shape, reason))
+        else:
+            plan = LayerMatrix(name, kind, e.shape, None, sources=(name,), transform=_as_rows,
+                               shared_with=tuple(shared.get(name, ())))
+            mats.append(_lazy(ckpt, (name,), plan, (rows, cols)))
+    warnings.warn(f"cPSE of {ckpt.label!r} without a model definition: the layers are its floating-point tensors "
+                  "of >= 2 dimensions in the natural order of their names (layers.2 before layers.10), each as "
+                  "stored (shape[0] x prod(shape[1:]), no transpose); pass arch= (--arch) or a model folder with "
+                  "config.json for the layer policy and order of the model", stacklevel=5)
+    for s in skipped:
+        warnings.warn(f"cPSE skips {s.name} ({s.layer_type}, shape {s.weight_shape}): {s.reason}", stacklevel=5)
+    return mats, skipped
+
+
+def _definition(ckpt: Checkpoint, arch: Any) -> Any:
+    """The model definition on the meta device (None: none can be built)."""
+    torch = require_torch(NEEDS_TORCH)
+    if arch is not None:
+        return build_arch(arch, device="meta")
+    if ckpt.config is None:
+        return None
+    try:
+        import transformers  # noqa: F401
+    except ImportError:
+        warnings.warn(f"{str(ckpt.config)!r}: transformers is not installed, so the model cannot be built from its "
+                      "config.json (pip install 'bristol[hf]')", stacklevel=5)
+        return None
+    with torch.device("meta"):
+        return transformers_model(ckpt.config.parent)
+
+
+def _planned(ckpt: Checkpoint, model: Any, what: str) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
+    """The policy's matrices of ``model`` (a definition), each read lazily from ``ckpt``."""
+    plan, skipped = plan_layer_matrices(model)
+    ties: dict[int, list[str]] = {}
+    for name, p in model.named_parameters(remove_duplicate=False):
+        ties.setdefault(id(p), []).append(name)
+    tied = {name: names for names in ties.values() for name in names}
+    expected = {**{k: tuple(v.shape) for k, v in model.state_dict().items()},
+                **{k: tuple(p.shape) for k, p in model.named_parameters(remove_duplicate=False)}}
+    missing: list[str] = []
+    found: list[tuple[str, ...]] = []
+    for m in plan:
+        if not m.sources or m.transform is None:
+            raise ValueError(f"layer {m.name} ({m.layer_type}) of arch={what} is not read from a parameter "
+                             "(a quantized module?): it cannot be read from a checkpoint")
+        located = []
+        for source in m.sources:
+            names = (source, *m.shared_with, *tied.get(source, ()))
+            key = next((n for n in names if n in ckpt.entries), None)
+            if key is None:
+                missing.append(source)
+            located.append(key or source)
+        found.append(tuple(located))
+    known = set(expected) | set(ckpt.aliases)
+    extra = [k for k, e in ckpt.entries.items() if len(e.shape) >= 2 and k not in known]
+    if missing or extra:
+        def listed(names):
+            return f"{', '.join(names[:8])}{', ...' if len(names) > 8 else ''} ({len(names)})"
+        parts = ([f"tensors the layers need are missing: {listed(missing)}"] if missing else []) + \
+            ([f"the file has weights the model does not: {listed(extra)}"] if extra else [])
+        raise ValueError(f"the {_kind(ckpt)} {ckpt.label!r} does not fit arch={what}: {'; '.join(parts)}")
+    out = []
+    for m, keys in zip(plan, found):
+        for source, key in zip(m.sources, keys):
+            e = ckpt.entries[key]
+            if not _is_float(e.dtype):
+                raise ValueError(f"{e.where} has the dtype {e.dtype}: layer {m.name} needs a floating-point weight")
+            want = expected.get(source)
+            if want is not None and e.shape != want:
+                raise ValueError(f"{e.where} has the shape {e.shape}; layer {m.name} of arch={what} expects {want}")
+        out.append(_lazy(ckpt, keys, m, m.matrix_shape))
+    return out, skipped
+
+
+def _kind(ckpt: Checkpoint) -> str:
+    first = next(iter(ckpt.entries.values()), None)
+    return "state_dict in" if first is not None and first.tensor is not None else "checkpoint"
+
+
+def checkpoint_matrices(path: str | os.PathLike, arch: Any = None, *,
+                        allow_pickle: bool = False) -> tuple[list[LayerMatrix], list[SkippedWeight]] | Any:
+    """The layer matrices of a checkpoint on disk, each read when its spectrum is computed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A safetensors file, an index.json, a model folder or a torch.save file
+        (:func:`open_checkpoint`).
+    arch : str, os.PathLike or torch.nn.Module, optional
+        The model definition: a torchvision or timm model name, a Hugging Face model folder
+        or a module (only its structure is used). Default: the folder's config.json, else
+        the tensors in natural order (with a warning).
+    allow_pickle : bool, default False
+        See :func:`bristol.cPSE.resolve_model`.
+
+    Returns
+    -------
+    (matrices, skipped) or torch.nn.Module
+        The :class:`~bristol.cPSE.LayerMatrix` list (each ``matrix`` a
+        :class:`~bristol.cPSE._pse.LazyMatrix`) and the skipped weights; or the module
+        of a torch.save file that holds a whole one (``allow_pickle=True``).
+
+    Raises
+    ------
+    ValueError
+        As :func:`open_checkpoint`; the definition and the file do not match (the names
+        are listed), a needed tensor is not floating-point or has another shape.
+    """
+    ckpt = open_checkpoint(path, allow_pickle=allow_pickle)
+    if not isinstance(ckpt, Checkpoint):
+        if arch is not None:
+            raise ValueError(f"arch (--arch) is only for loading a state_dict; {str(path)!r} holds a whole module, "
+                             "so it would be ignored")
+        return ckpt
+    model = _definition(ckpt, arch)
+    if model is None:
+        return _by_natural_order(ckpt)
+    what = arch_label(arch) if arch is not None else f"{model.__class__.__name__} of config.json"
+    return _planned(ckpt, model, what)
+
