@@ -15,7 +15,8 @@ ROOT = Path(__file__).parent.parent
 TESTS = Path(__file__).parent
 #: Packages only the extras install: bristol must not import them on its own, and a test
 #: module imports them through pytest.importorskip so that the suite passes with .[test-core].
-OPTIONAL = {"torch", "torchvision", "dask", "distributed", "matplotlib", "nbclient", "nbformat", "ipykernel"}
+OPTIONAL = {"torch", "torchvision", "dask", "distributed", "matplotlib", "nbclient", "nbformat", "ipykernel",
+            "transformers", "timm", "safetensors"}
 
 
 def _pyproject():
@@ -100,11 +101,11 @@ def test_extras_compose():
     """test = test-core + every extra the suite and .ci/run use; all = the runtime extras."""
     extras = _pyproject()["project"]["optional-dependencies"]
     test = " ".join(extras["test"])
-    for extra in ("test-core", "torch", "dask", "plot", "docs"):
+    for extra in ("test-core", "torch", "dask", "plot", "docs", "hf"):
         assert re.search(rf"bristol\[[^\]]*\b{extra}\b", test), extra
     for tool in ("nbclient", "nbformat", "ipykernel", "ruff", "mypy"):
         assert tool in test
-    assert extras["all"] == ["bristol[torch,dask,plot]"]
+    assert extras["all"] == ["bristol[torch,dask,plot,hf]"]
 
 
 def test_import_is_light():
