@@ -19,7 +19,9 @@ derived in ``docs/theory.md`` (the section is named in each docstring):
 * the normalisation, trace moments and semicircle of bristol's Gaussian ensembles
   (sections 4.1-4.3; Dumitriu & Edelman 2002);
 * the Tracy-Widom laws :math:`F_1, F_2, F_4` as ``scipy.stats`` distributions, from
-  Bornemann's quadrature of Fredholm determinants, and the Marchenko-Pastur and Wachter
+  Bornemann's quadrature of Fredholm determinants, the finite-n centre and scale that map the
+  largest eigenvalue of the Gaussian and Laguerre ensembles to them (section 9.1; Johnstone
+  2001; Ramirez, Rider & Virag 2011), and the Marchenko-Pastur and Wachter
   densities in bristol's Wishart convention (section 9; Tracy & Widom 1994, 1996;
   Bornemann 2010; Marchenko & Pastur 1967; Wachter 1980).
 
@@ -41,6 +43,10 @@ References
   Phys. 177, 727-754 (1996).
 * F. Bornemann, "On the numerical evaluation of Fredholm determinants", Math. Comp. 79,
   871-915 (2010).
+* I. M. Johnstone, "On the distribution of the largest eigenvalue in principal components
+  analysis", Ann. Statist. 29, 295-327 (2001).
+* J. A. Ramirez, B. Rider, B. Virag, "Beta ensembles, stochastic Airy spectrum, and a
+  diffusion", J. Amer. Math. Soc. 24, 919-944 (2011).
 * V. A. Marchenko, L. A. Pastur, "Distribution of eigenvalues for some sets of random
   matrices", Math. USSR Sb. 1, 457-483 (1967).
 * K. W. Wachter, "The limiting empirical measure of multiple discriminant ratios", Ann.
@@ -49,6 +55,7 @@ References
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -71,6 +78,9 @@ __all__ = [
     "gaussian_trace_moment",
     "semicircle_radius",
     "tracy_widom",
+    "EdgeScaling",
+    "gaussian_edge_scaling",
+    "laguerre_edge_scaling",
     "marchenko_pastur_density",
     "wachter_density",
 ]
@@ -750,6 +760,187 @@ def tracy_widom(beta: int) -> TracyWidomDistribution:
     -2.0
     """
     return TracyWidomDistribution(_check_beta(beta, (1, 2, 4), "the Tracy-Widom law"))
+
+
+class EdgeScaling(NamedTuple):
+    r"""Centre and scale of the largest eigenvalue: :math:`(\lambda_{\max} - \mathrm{center}) / \mathrm{scale}`
+    tends in law to the Tracy-Widom variable (see :func:`gaussian_edge_scaling`)."""
+
+    #: The centre (the soft edge of the spectrum at finite n).
+    center: float
+    #: The width of the edge fluctuations, of order n^(-1/6) (Gaussian) or n^(1/3) (Laguerre).
+    scale: float
+
+
+def _edge_size(name: str, value: float, beta: float) -> float:
+    """``value + 1/2 - 1/beta``, refused unless > 0 (the edge regime needs n beta large)."""
+    shifted = value + 0.5 - 1.0 / beta
+    if not shifted > 0:
+        raise ValueError(f"{name} + 1/2 - 1/beta must be > 0 for the edge scaling (it needs {name} beta large), "
+                         f"got {name} = {value:g} and beta = {beta:g}")
+    return shifted
+
+
+def _tracy_widom_factor(beta: float) -> float:
+    """Ratio of the stochastic-Airy law TW_beta to ``tracy_widom(beta)``: 1, except 2^(-1/6) at beta = 4,
+    where ``tracy_widom(4)`` follows Bornemann's scaling (docs/theory.md, section 9.1)."""
+    return 2.0 ** (-1.0 / 6.0) if beta == 4 else 1.0
+
+
+def gaussian_edge_scaling(n: int, beta: float) -> EdgeScaling:
+    r"""Centre and scale that map the largest eigenvalue of bristol's Gaussian ensembles to Tracy-Widom.
+
+    Parameters
+    ----------
+    n : int
+        The number N of levels (N distinct levels for the GSE), in [1, 2**53], with
+        :math:`N + 1/2 - 1/\beta > 0`.
+    beta : float
+        The Dyson index, a finite real number > 0.
+
+    Returns
+    -------
+    EdgeScaling
+        ``(center, scale)``: :math:`(\lambda_{\max} - \mathrm{center}) / \mathrm{scale}` tends in
+        law, as :math:`N \to \infty`, to ``tracy_widom(beta)`` for beta = 1, 2, 4 and to the
+        stochastic-Airy law :math:`\mathrm{TW}_\beta` of Ramirez, Rider and Virag for every other
+        beta.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer or ``beta`` not a real number.
+    ValueError
+        If ``n`` or ``beta`` are out of range, :math:`N + 1/2 - 1/\beta \le 0`, or the values
+        overflow float64.
+
+    See Also
+    --------
+    tracy_widom : The limit laws for beta = 1, 2, 4.
+    laguerre_edge_scaling : The same for the Laguerre (Wishart) ensembles.
+    semicircle_radius : The edge :math:`R = \sqrt{2 \beta N}` to leading order.
+
+    Notes
+    -----
+    The density :math:`\propto |\Delta(\lambda)|^\beta e^{-\sum \lambda^2/2}` of
+    :func:`bristol.ensembles.gaussian_eigvals` is that of Ramirez, Rider and Virag,
+    :math:`\propto |\Delta(\mu)|^\beta e^{-\beta \sum \mu^2/4}`, with
+    :math:`\lambda = \sqrt{\beta/2}\,\mu`; their theorem,
+    :math:`N^{1/6}(\mu_{\max} - 2\sqrt N) \to \mathrm{TW}_\beta` for every :math:`\beta > 0`, gives
+
+    .. math::
+
+        \mathrm{center} = \sqrt{2 \beta N'}, \qquad
+        \mathrm{scale} = \sqrt{\beta/2}\, N'^{-1/6} c_\beta, \qquad N' = N + \tfrac12 - \tfrac1\beta,
+
+    with :math:`c_\beta = 1` except :math:`c_4 = 2^{-1/6}`: :math:`\mathrm{TW}_1`,
+    :math:`\mathrm{TW}_2` are :math:`F_1`, :math:`F_2`, but ``tracy_widom(4)`` is Bornemann's
+    :math:`F_4`, the law of :math:`2^{1/6}\,\mathrm{TW}_4`. The shift :math:`N \to N'` changes
+    nothing in the limit; it removes the :math:`O(N^{-1/3})` bias of the mean that the plain
+    :math:`N` leaves for :math:`\beta \ne 2`, so that the remaining error is :math:`O(N^{-2/3})`
+    (measured for beta = 1, 2, 4 and N = 10 to 2000; docs/theory.md, section 9.1).
+
+    References
+    ----------
+    * C. A. Tracy, H. Widom, Commun. Math. Phys. 159, 151-174 (1994); 177, 727-754 (1996).
+    * J. A. Ramirez, B. Rider, B. Virag, "Beta ensembles, stochastic Airy spectrum, and a
+      diffusion", J. Amer. Math. Soc. 24, 919-944 (2011).
+    * I. Dumitriu, A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
+      5830-5847 (2002).
+    * F. Bornemann, Math. Comp. 79, 871-915 (2010).
+
+    Examples
+    --------
+    >>> from bristol.theory import gaussian_edge_scaling
+    >>> center, scale = gaussian_edge_scaling(1000, 2)
+    >>> round(center, 6), round(scale, 6)
+    (63.245553, 0.316228)
+    """
+    n = _check_n(n)
+    beta = check_positive_real("beta", beta)
+    size = _edge_size("n", n, beta)
+    center = _finite(np.sqrt(2 * beta * size), n, beta)
+    return EdgeScaling(center, float(np.sqrt(beta / 2) * size ** (-1 / 6) * _tracy_widom_factor(beta)))
+
+
+def laguerre_edge_scaling(n: int, m: float, beta: float) -> EdgeScaling:
+    r"""Centre and scale that map the largest eigenvalue of bristol's Laguerre ensembles to Tracy-Widom.
+
+    Parameters
+    ----------
+    n : int
+        The number n of eigenvalues (rows of G in :func:`bristol.ensembles.wishart`), in
+        [1, 2**53], with :math:`n + 1/2 - 1/\beta > 0`.
+    m : float
+        The degrees of freedom (columns of G), a finite real number > n - 1 with
+        :math:`m + 1/2 - 1/\beta > 0`.
+    beta : float
+        The Dyson index, a finite real number > 0.
+
+    Returns
+    -------
+    EdgeScaling
+        ``(center, scale)``, as in :func:`gaussian_edge_scaling`, for :math:`n, m \to \infty`
+        with :math:`n/m` bounded.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, or ``m`` or ``beta`` not real numbers.
+    ValueError
+        If ``n``, ``m`` or ``beta`` are out of range, a shifted size is not > 0, or the values
+        overflow float64.
+
+    See Also
+    --------
+    gaussian_edge_scaling : The same for the Gaussian ensembles (and the conventions).
+    marchenko_pastur_density : The limiting density, whose upper edge is the centre's limit.
+
+    Notes
+    -----
+    The density :math:`\propto |\Delta|^\beta \prod \lambda^{\beta(m - n + 1)/2 - 1} e^{-\sum\lambda/2}`
+    of :func:`bristol.ensembles.laguerre_eigvals` is that of Ramirez, Rider and Virag (weight
+    :math:`e^{-\beta\mu/2}`) with :math:`\lambda = \beta \mu`. Johnstone's centring and scaling
+    (for beta = 1, with :math:`m - 1` and n), extended to every beta, read
+
+    .. math::
+
+        \mathrm{center} = \beta (\sqrt{m'} + \sqrt{n'})^2, \qquad
+        \mathrm{scale} = \beta (\sqrt{m'} + \sqrt{n'})
+        \left(\frac{1}{\sqrt{m'}} + \frac{1}{\sqrt{n'}}\right)^{1/3} c_\beta,
+
+    with :math:`n' = n + 1/2 - 1/\beta`, :math:`m' = m + 1/2 - 1/\beta` (the shift of
+    :func:`gaussian_edge_scaling`, which leaves an :math:`O(n^{-2/3})` error) and
+    :math:`c_\beta = 1` except :math:`c_4 = 2^{-1/6}` (Bornemann's :math:`F_4`). The centre
+    tends to the upper Marchenko-Pastur edge :math:`\beta m (1 + \sqrt{n/m})^2`
+    (docs/theory.md, section 9.1).
+
+    References
+    ----------
+    * I. M. Johnstone, "On the distribution of the largest eigenvalue in principal components
+      analysis", Ann. Statist. 29, 295-327 (2001).
+    * N. El Karoui, "A rate of convergence result for the largest eigenvalue of complex white
+      Wishart matrices", Ann. Probab. 34, 2077-2117 (2006).
+    * J. A. Ramirez, B. Rider, B. Virag, J. Amer. Math. Soc. 24, 919-944 (2011).
+    * I. Dumitriu, A. Edelman, J. Math. Phys. 43, 5830-5847 (2002).
+
+    Examples
+    --------
+    >>> from bristol.theory import laguerre_edge_scaling
+    >>> center, scale = laguerre_edge_scaling(200, 400, 2)
+    >>> round(center, 4), round(scale, 4)
+    (2331.3708, 33.7471)
+    """
+    n = _check_n(n)
+    m = check_positive_real("m", m)
+    if not m > n - 1:
+        raise ValueError(f"m must be larger than n - 1 = {n - 1}, got m = {m:g}")
+    beta = check_positive_real("beta", beta)
+    root_n, root_m = np.sqrt(_edge_size("n", n, beta)), np.sqrt(_edge_size("m", m, beta))
+    with np.errstate(over="ignore"):
+        center = _finite(beta * (root_m + root_n) ** 2, n, beta)
+        scale = _finite(beta * (root_m + root_n) * (1 / root_m + 1 / root_n) ** (1 / 3), n, beta)
+    return EdgeScaling(center, scale * _tracy_widom_factor(beta))
 
 
 def _interval_density(x: NDArray[np.float64], lower: float, upper: float, scale: NDArray[np.float64]
