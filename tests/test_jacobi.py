@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bristol.ensembles import jacobi_eigvals, manova
+from bristol.ensembles import jacobi_eigvals, jacobi_ensemble_eigvals, manova
 from bristol.ensembles._jacobi import jacobi_bidiagonal_model
 
 from helpers import assert_mean
@@ -62,7 +62,36 @@ def test_shapes_and_reproducibility():
     assert manova(3, 4, 5, 4, size=(2, 2), random_state=6).shape == (2, 2, 3)
 
 
+def test_chunked_reproducible_serial_parallel_dask():
+    job = dict(n=30, m1=35.5, m2=41, n_matrices=7, beta=1.5, chunk_size=2, random_state=9)
+    a = jacobi_ensemble_eigvals(**job, n_jobs=1)
+    b = jacobi_ensemble_eigvals(**job, n_jobs=2)
+    c = jacobi_ensemble_eigvals(**job, n_jobs=2, backend="threading")
+    assert a.values.shape == (7, 30) and a.plan.sizes == (2, 2, 2, 1)
+    assert np.array_equal(a.values, b.values) and np.array_equal(a.values, c.values)
+    assert len({r.tobytes() for r in a.values}) == 7 and _in_unit_interval_ascending(a.values)
+    # each chunk is jacobi_eigvals drawn from its own stream
+    first = jacobi_eigvals(30, 35.5, 41, 1.5, size=2, random_state=np.random.default_rng(a.plan.seed_sequences[0]))
+    assert np.array_equal(a.values[:2], first)
+    seeded = jacobi_ensemble_eigvals(30, 35.5, 41, 4, 1.5, seeds=[5, 6])
+    assert np.array_equal(seeded.values[2:], jacobi_eigvals(30, 35.5, 41, 1.5, size=2, random_state=6))
+
+
+def test_chunked_on_dask_gives_the_serial_bits():
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    job = dict(n=20, m1=25, m2=22.5, n_matrices=5, beta=0.7, chunk_size=2, random_state=3)
+    serial = jacobi_ensemble_eigvals(**job, n_jobs=1).values
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None):
+        with joblib.parallel_config(backend="dask"):
+            assert np.array_equal(jacobi_ensemble_eigvals(**job).values, serial)
+
+
 @pytest.mark.parametrize("call, exc, match", [
+    (lambda: jacobi_ensemble_eigvals(5, 4, 6, 3), ValueError, "m1 must be larger"),
+    (lambda: jacobi_ensemble_eigvals(5, 6, 6, 0), ValueError, "n_matrices"),
+    (lambda: jacobi_ensemble_eigvals(5, 6, 6, 2, beta=0), ValueError, "beta"),
     (lambda: jacobi_eigvals(5, 4, 6), ValueError, "m1 must be larger than n - 1 = 4"),
     (lambda: jacobi_eigvals(5, 6, 3.5), ValueError, "m2 must be larger than n - 1 = 4"),
     (lambda: jacobi_eigvals(5, 6, np.inf), ValueError, "m2"),
