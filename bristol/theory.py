@@ -77,6 +77,8 @@ __all__ = [
     "circle_density",
     "gaussian_trace_moment",
     "semicircle_radius",
+    "laguerre_trace_moment",
+    "jacobi_trace_moment",
     "tracy_widom",
     "EdgeScaling",
     "gaussian_edge_scaling",
@@ -599,6 +601,16 @@ def circle_density(theta: ArrayLike) -> NDArray[np.float64]:
 
 # --- Gaussian beta-ensembles (normalisation of bristol.ensembles, docs/theory.md sections 4.1-4.2) ----
 
+def _check_power(power: object, allowed: tuple[int, ...]) -> int:
+    """The power of a trace moment: an integer from ``allowed`` (TypeError for a non-integer)."""
+    choices = " or ".join(map(str, allowed))
+    if not isinstance(power, numbers.Integral) or isinstance(power, (bool, np.bool_)):
+        raise TypeError(f"power must be {choices}, got {power!r}")
+    if power not in allowed:
+        raise ValueError(f"power must be {choices}, got {power!r}")
+    return int(power)
+
+
 def gaussian_trace_moment(n: int, beta: float, power: int) -> float:
     r"""Exact :math:`E \sum_j \lambda_j^p` (p = 2 or 4) of the Gaussian beta-ensemble with N levels.
 
@@ -646,15 +658,12 @@ def gaussian_trace_moment(n: int, beta: float, power: int) -> float:
     """
     n = _check_n(n)
     beta = check_positive_real("beta", beta)
-    if not isinstance(power, numbers.Integral) or isinstance(power, (bool, np.bool_)):
-        raise TypeError(f"power must be 2 or 4, got {power!r}")
+    power = _check_power(power, (2, 4))
     b, m = np.float64(beta), np.float64(n)
     with np.errstate(over="ignore", invalid="ignore"):
         if power == 2:
             return _finite(m + b * m * (m - 1) / 2, n, beta)
-        if power == 4:
-            return _finite(b**2 / 2 * m**3 - 5 * b * (b - 2) / 4 * m**2 + (3 * b**2 - 10 * b + 12) / 4 * m, n, beta)
-    raise ValueError(f"power must be 2 or 4, got {power!r}")
+        return _finite(b**2 / 2 * m**3 - 5 * b * (b - 2) / 4 * m**2 + (3 * b**2 - 10 * b + 12) / 4 * m, n, beta)
 
 
 def semicircle_radius(n: int, beta: float) -> float:
@@ -696,6 +705,146 @@ def semicircle_radius(n: int, beta: float) -> float:
     """
     beta, n = check_positive_real("beta", beta), _check_n(n)
     return float(np.sqrt(_finite(2 * beta * n, n, beta)))
+
+
+# --- Laguerre and Jacobi beta-ensembles (normalisation of bristol.ensembles, docs/theory.md section 7) ----
+
+def _check_dof(name: str, value: object, n: int) -> float:
+    """Degrees of freedom of the Laguerre and Jacobi ensembles: a finite real number > n - 1."""
+    value = check_positive_real(name, value)
+    if not value > n - 1:
+        raise ValueError(f"{name} must be larger than n - 1 = {n - 1}, got {name} = {value:g}")
+    return value
+
+
+def laguerre_trace_moment(n: int, m: float, beta: float, power: int) -> float:
+    r"""Exact :math:`E \sum_j \lambda_j^p` (p = 1 or 2) of the Laguerre beta-ensemble (Wishart matrices).
+
+    Parameters
+    ----------
+    n : int
+        The number n of eigenvalues, in [1, 2**53].
+    m : float
+        The degrees of freedom, a finite real number > n - 1.
+    beta : float
+        The Dyson index, a finite real number > 0.
+    power : {1, 2}
+        The power p.
+
+    Returns
+    -------
+    float
+        The expected trace moment.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``power`` is not an integer, or ``m`` or ``beta`` not a real number.
+    ValueError
+        If ``power`` is not 1 or 2, ``n``, ``m`` or ``beta`` are out of range, or the value
+        overflows float64.
+
+    See Also
+    --------
+    bristol.ensembles.laguerre_eigvals : The sampler this describes.
+
+    Notes
+    -----
+    For the density :math:`\propto |\Delta|^\beta \prod \lambda^{\beta(m - n + 1)/2 - 1} e^{-\lambda/2}`
+    of :func:`bristol.ensembles.laguerre_eigvals` and :func:`bristol.ensembles.wishart`:
+    :math:`E \sum \lambda = \beta n m` and
+    :math:`E \sum \lambda^2 = n m (\beta^2 (n + m) + \beta (2 - \beta))`, for every
+    :math:`\beta > 0` and real :math:`m > n - 1` (docs/theory.md, section 7.1).
+
+    References
+    ----------
+    * I. Dumitriu, A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
+      5830-5847 (2002).
+
+    Examples
+    --------
+    >>> from bristol.theory import laguerre_trace_moment
+    >>> laguerre_trace_moment(3, 5, 1, 1), laguerre_trace_moment(3, 5, 1, 2)  # tr W^2 = n m (n + m + 1)
+    (15.0, 135.0)
+    """
+    n = _check_n(n)
+    m = _check_dof("m", m, n)
+    beta = check_positive_real("beta", beta)
+    power = _check_power(power, (1, 2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if power == 1:
+            return _finite(np.float64(beta) * n * m, n, beta)
+        return _finite(np.float64(n) * m * (beta**2 * (np.float64(n) + m) + beta * (2 - beta)), n, beta)
+
+
+def jacobi_trace_moment(n: int, m1: float, m2: float, beta: float, power: int) -> float:
+    r"""Exact :math:`E \sum_j \lambda_j^p` (p = 1 or 2) of the Jacobi beta-ensemble (MANOVA).
+
+    Parameters
+    ----------
+    n : int
+        The number n of eigenvalues, in [1, 2**53].
+    m1, m2 : float
+        The degrees of freedom of A and B, finite real numbers > n - 1.
+    beta : float
+        The Dyson index, a finite real number > 0.
+    power : {1, 2}
+        The power p.
+
+    Returns
+    -------
+    float
+        The expected trace moment.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``power`` is not an integer, or ``m1``, ``m2`` or ``beta`` not real numbers.
+    ValueError
+        If ``power`` is not 1 or 2, or ``n``, ``m1``, ``m2`` or ``beta`` are out of range.
+
+    See Also
+    --------
+    bristol.ensembles.jacobi_eigvals : The sampler this describes.
+
+    Notes
+    -----
+    For the density
+    :math:`\propto |\Delta|^\beta \prod \lambda^{\beta(m_1 - n + 1)/2 - 1} (1 - \lambda)^{\beta(m_2 - n + 1)/2 - 1}`
+    of :func:`bristol.ensembles.jacobi_eigvals` and :func:`bristol.ensembles.manova`, with
+    :math:`a = \beta m_1/2`, :math:`b = \beta m_2/2` and :math:`s = a + b`:
+
+    .. math::
+
+        E \sum \lambda = \frac{n m_1}{m_1 + m_2}, \qquad
+        E \sum \lambda^2 = \frac{n a}{s} \left( \frac{a + 1}{s + 1}
+        + \frac{\beta (n - 1)}{2} \frac{b}{(s + 1)(s - \beta/2)} \right),
+
+    from Kadell's Selberg integrals of Jack polynomials, :math:`\sum \lambda^2` being
+    :math:`P_{(2)} - \tfrac{2\beta}{\beta + 2} P_{(1,1)}` (docs/theory.md, section 7.5); a sum
+    of positive terms, so it keeps full relative precision. At n = 1 they are the moments of
+    :math:`\mathrm{Beta}(\beta m_1/2, \beta m_2/2)`.
+
+    References
+    ----------
+    * K. Aomoto, SIAM J. Math. Anal. 18, 545-549 (1987).
+    * K. W. J. Kadell, "The Selberg-Jack symmetric functions", Adv. Math. 130, 33-102 (1997).
+    * I. G. Macdonald, *Symmetric Functions and Hall Polynomials*, 2nd ed., Oxford (1995), VI.10.
+
+    Examples
+    --------
+    >>> from bristol.theory import jacobi_trace_moment
+    >>> jacobi_trace_moment(4, 6, 5, 1, 1), round(jacobi_trace_moment(4, 6, 5, 1, 2), 12)
+    (2.1818181818181817, 1.594405594406)
+    """
+    n = _check_n(n)
+    m1, m2 = _check_dof("m1", m1, n), _check_dof("m2", m2, n)
+    beta = check_positive_real("beta", beta)
+    if _check_power(power, (1, 2)) == 1:
+        return n * m1 / (m1 + m2)
+    a, b = beta * m1 / 2, beta * m2 / 2
+    s = a + b
+    return float(n * a / s * ((a + 1) / (s + 1) + beta * (n - 1) / 2 * b / ((s + 1) * (s - beta / 2))))
 
 
 # --- Tracy-Widom laws, Marchenko-Pastur and Wachter densities (docs/theory.md section 9) ----------
@@ -838,7 +987,7 @@ def gaussian_edge_scaling(n: int, beta: float) -> EdgeScaling:
     :math:`F_4`, the law of :math:`2^{1/6}\,\mathrm{TW}_4`. The shift :math:`N \to N'` changes
     nothing in the limit; it removes the :math:`O(N^{-1/3})` bias of the mean that the plain
     :math:`N` leaves for :math:`\beta \ne 2`, so that the remaining error is :math:`O(N^{-2/3})`
-    (measured for beta = 1, 2, 4 and N = 10 to 2000; docs/theory.md, section 9.1).
+    (measured for beta = 1, 2, 4 and N = 10 to 1000; docs/theory.md, section 9.1).
 
     References
     ----------
@@ -932,9 +1081,7 @@ def laguerre_edge_scaling(n: int, m: float, beta: float) -> EdgeScaling:
     (2331.3708, 33.7471)
     """
     n = _check_n(n)
-    m = check_positive_real("m", m)
-    if not m > n - 1:
-        raise ValueError(f"m must be larger than n - 1 = {n - 1}, got m = {m:g}")
+    m = _check_dof("m", m, n)
     beta = check_positive_real("beta", beta)
     root_n, root_m = np.sqrt(_edge_size("n", n, beta)), np.sqrt(_edge_size("m", m, beta))
     with np.errstate(over="ignore"):

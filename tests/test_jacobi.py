@@ -5,8 +5,9 @@ from scipy import stats
 
 from bristol.ensembles import jacobi_eigvals, jacobi_ensemble_eigvals, manova
 from bristol.ensembles._jacobi import jacobi_bidiagonal_model
+from bristol.theory import jacobi_trace_moment
 
-from helpers import assert_mean
+from helpers import assert_chi2, assert_mean
 
 
 def _in_unit_interval_ascending(lam):
@@ -30,11 +31,27 @@ def test_manova_mean_test_has_power():
 
 @pytest.mark.parametrize("beta", [0.5, 1, 2, 2.5])
 @pytest.mark.parametrize("n, m1, m2", [(4, 6, 5), (3, 2.5, 7.2)])
-def test_sparse_mean_exact(beta, n, m1, m2):
-    """Aomoto: E sum lambda = n m1 / (m1 + m2) for every beta > 0 (docs/theory.md, section 7.4)."""
+def test_sparse_moments_exact(beta, n, m1, m2):
+    """Aomoto: E sum lambda = n m1 / (m1 + m2), Kadell: E sum lambda^2, for every beta > 0 (docs/theory.md,
+    sections 7.4 and 7.5)."""
     lam = jacobi_eigvals(n, m1, m2, beta, size=20000, random_state=50)
     assert _in_unit_interval_ascending(lam)
     assert_mean(lam.sum(1), n * m1 / (m1 + m2))
+    assert_chi2(np.stack([lam.sum(1), (lam**2).sum(1)], axis=1),
+                [jacobi_trace_moment(n, m1, m2, beta, p) for p in (1, 2)])
+
+
+@pytest.mark.parametrize("beta", [1, 2, 4])
+def test_dense_second_moment_exact(beta):
+    """The dense A (A + B)^-1 against the exact E sum lambda^2 (docs/theory.md, section 7.5)."""
+    lam = manova(5, 6, 9, beta, size=20000, random_state=80 + beta)
+    assert_mean((lam**2).sum(1), jacobi_trace_moment(5, 6, 9, beta, 2))
+
+
+def test_second_moment_test_has_power():
+    """One degree of freedom more for B (m2 = 10 instead of 9) is rejected."""
+    with pytest.raises(AssertionError):
+        assert_mean((manova(5, 6, 10, 1, size=20000, random_state=81) ** 2).sum(1), jacobi_trace_moment(5, 6, 9, 1, 2))
 
 
 def _two_sample_z(x, y):
