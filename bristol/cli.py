@@ -29,7 +29,7 @@ import os
 import re
 import sys
 import warnings
-from typing import Any, Callable, NoReturn
+from typing import Callable, NoReturn
 
 import numpy as np
 
@@ -463,9 +463,11 @@ def _run_ensemble(args: argparse.Namespace) -> int:
         "chunks": sample.plan.describe(),
     }
     with open(args.out, "wb") as fh:  # a file object: numpy does not append ".npz" to the name
-        arrays: dict[str, Any] = {"eigvals" if dof else "eigphases": sample.values,
-                                  "metadata": json.dumps(meta, default=str)}
-        np.savez(fh, **arrays)
+        text = json.dumps(meta, default=str)
+        if dof:
+            np.savez(fh, eigvals=sample.values, metadata=text)
+        else:
+            np.savez(fh, eigphases=sample.values, metadata=text)
     params = "".join(f", {k} = {v:g}" for k, v in dof.items())
     print(f"wrote {args.M} x {args.N} {what} ({kind + ', ' if dof else ''}beta = {beta:g}{params}) to {args.out}")
     return 0
