@@ -63,7 +63,6 @@ from scipy.special import digamma
 
 from ._fredholm import TracyWidomDistribution
 from ._validation import block_steps, check_int, check_numeric, check_positive_real
-from .ensembles._laguerre import _check_dof
 
 __all__ = [
     "COE_TERMS_PER_LEVEL",
@@ -709,6 +708,14 @@ def semicircle_radius(n: int, beta: float) -> float:
 
 
 # --- Laguerre and Jacobi beta-ensembles (normalisation of bristol.ensembles, docs/theory.md section 7) ----
+
+def _check_dof(name: str, value: object, n: int) -> float:
+    """Degrees of freedom of the Laguerre and Jacobi ensembles: a finite real number > n - 1."""
+    value = check_positive_real(name, value)
+    if not value > n - 1:
+        raise ValueError(f"{name} must be larger than n - 1 = {n - 1}, got {name} = {value:g}")
+    return value
+
 
 def laguerre_trace_moment(n: int, m: float, beta: float, power: int) -> float:
     r"""Exact :math:`E \sum_j \lambda_j^p` (p = 1 or 2) of the Laguerre beta-ensemble (Wishart matrices).
