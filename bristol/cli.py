@@ -11,7 +11,9 @@
 * ``bristol ensemble {CUE,COE,CSE} -N 1024 -M 40 --seed 1 --jobs 2 --out FILE`` -- samples
   eigenphases of M matrices (chunked, reproducible for any ``--jobs``) and writes them, with
   the seeds and chunk plan, as an ``.npz`` archive to exactly the path given; ``--beta``
-  selects the circular beta-ensemble instead of ENSEMBLE.
+  selects the circular beta-ensemble instead of ENSEMBLE. ``LAGUERRE --m M`` and
+  ``JACOBI --m1 M1 --m2 M2`` sample the eigenvalues of the Laguerre (Wishart) and Jacobi
+  (MANOVA) beta-ensembles instead (``--beta``, default 1, is then their Dyson index).
 
 Promises: every error in the arguments exits with status 2 and one line
 ``bristol: error: ...`` naming the flag; an argument that would be ignored is such an error.
@@ -152,13 +154,18 @@ def build_parser() -> argparse.ArgumentParser:
                     help="take the layers in forward order: one forward pass on zeros of this shape, "
                          "e.g. --input-shape 1 3 224 224 (default: registration order)")
     cp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    ens = sub.add_parser("ensemble", help="sample eigenphases of a circular ensemble")
-    ens.add_argument("ensemble", nargs="?", type=str.upper, choices=["CUE", "COE", "CSE"], default=None,
-                     help="the ensemble (default CUE); not with --beta")
-    ens.add_argument("-N", type=_positive_int, required=True, help="matrix size (distinct eigenphases)")
+    ens = sub.add_parser("ensemble", help="sample eigenphases of a circular ensemble, or eigenvalues of a "
+                                          "Laguerre or Jacobi beta-ensemble")
+    ens.add_argument("ensemble", nargs="?", type=str.upper, choices=["CUE", "COE", "CSE", *_DOF_FLAGS],
+                     default=None, help="the ensemble (default CUE); a circular one not with --beta")
+    ens.add_argument("-N", type=_positive_int, required=True, help="matrix size (distinct eigenvalues)")
     ens.add_argument("-M", type=_positive_int, required=True, help="number of matrices")
     ens.add_argument("--beta", type=_positive_float,
-                     help="Dyson index of a circular beta-ensemble (instead of ENSEMBLE)")
+                     help="Dyson index: of a circular beta-ensemble (instead of CUE, COE, CSE), or of LAGUERRE "
+                          "and JACOBI (any beta > 0, default 1)")
+    ens.add_argument("--m", type=_positive_float, help="LAGUERRE: degrees of freedom m > N - 1 (columns of G)")
+    ens.add_argument("--m1", type=_positive_float, help="JACOBI: degrees of freedom m1 > N - 1 of A")
+    ens.add_argument("--m2", type=_positive_float, help="JACOBI: degrees of freedom m2 > N - 1 of B")
     ens.add_argument("--seed", type=_nonnegative_int, default=None,
                      help="root seed (default: fresh entropy, recorded in the file)")
     ens.add_argument("--chunk-size", type=_positive_int, default=None, help="matrices per chunk (default ceil(M/8))")
@@ -385,49 +392,110 @@ def _run_cpse(args: argparse.Namespace) -> int:
 
 # --- bristol ensemble --------------------------------------------------------------------------
 
-def _ensemble_bytes(n: int, m: int, chunk_size: int, workers: int) -> int:
+#: The degrees-of-freedom flags each eigenvalue ensemble needs (the circular ones take none).
+_DOF_FLAGS = {"LAGUERRE": ("m",), "JACOBI": ("m1", "m2")}
+
+
+def _ensemble_bytes(n: int, m: int, chunk_size: int, workers: int, per_matrix: int) -> int:
     """Peak bytes of ``bristol ensemble``: the (M, N) float64 result twice (the chunks and
     their concatenation), 2 KiB per chunk (its seed, plan entry and task), plus the sampler's
-    working memory for ``workers`` chunks at once: per matrix about 256 N bytes on the banded
-    path, and 32 N^2 more where matrices up to ``DENSE_MAX_N`` are diagonalised densely."""
-    from .ensembles._cmv import DENSE_MAX_N
+    working memory, ``per_matrix`` bytes per matrix, for ``workers`` chunks at once."""
     from .parallel import _CHUNK_BYTES
 
-    per_matrix = 256 * n + (32 * n * n if n <= DENSE_MAX_N else 0)
     return 2 * 8 * m * n + _CHUNK_BYTES * math.ceil(m / chunk_size) + workers * chunk_size * per_matrix
+
+
+def _matrix_bytes(kind: str, n: int) -> int:
+    """Working bytes per matrix of the sampler of ``kind``: for the circular ensembles about 256 N
+    on the banded path and 32 N^2 more where matrices up to ``DENSE_MAX_N`` are diagonalised
+    densely; for LAGUERRE and JACOBI the work arrays of their bidiagonal models."""
+    from .ensembles._cmv import DENSE_MAX_N
+    from .ensembles._jacobi import _JACOBI_WORK_ARRAYS
+    from .ensembles._laguerre import _BIDIAGONAL_WORK_ARRAYS
+
+    if kind == "LAGUERRE":
+        return 8 * _BIDIAGONAL_WORK_ARRAYS * n
+    if kind == "JACOBI":
+        return 8 * _JACOBI_WORK_ARRAYS * n
+    return 256 * n + (32 * n * n if n <= DENSE_MAX_N else 0)
+
+
+def _check_dof_flags(args: argparse.Namespace, kind: str) -> dict[str, float]:
+    """The degrees of freedom (``{"m": ...}`` or ``{"m1": ..., "m2": ...}``) that ``kind`` needs, each
+    > N - 1 with beta times their sum at most 1e300; the flags of another ensemble are refused."""
+    from .ensembles._gaussian import MAX_BETA_DOF
+
+    needed = _DOF_FLAGS.get(kind, ())
+    dof: dict[str, float] = {}
+    for name in ("m", "m1", "m2"):
+        value = getattr(args, name)
+        if name not in needed:
+            if value is not None:
+                owner = next(k for k, flags in _DOF_FLAGS.items() if name in flags)
+                raise ValueError(f"--{name} applies only to {owner}, not to {kind}")
+            continue
+        if value is None:
+            raise ValueError(f"{kind} needs --{name}")
+        if not value > args.N - 1:
+            raise ValueError(f"--{name} must be larger than -N - 1 = {args.N - 1}, got {value:g}")
+        dof[name] = value
+    if dof and (args.beta or 1.0) * sum(dof.values()) > MAX_BETA_DOF:
+        raise ValueError(f"--beta times {' + '.join('--' + k for k in dof)} must be at most {MAX_BETA_DOF:g} "
+                         "(the parameters of the bidiagonal model overflow beyond)")
+    return dof
 
 
 def _run_ensemble(args: argparse.Namespace) -> int:
     import joblib
 
-    from .ensembles import ENSEMBLE_BETA, circular_ensemble_eigphases
-    from .parallel import DEFAULT_N_CHUNKS
+    from .ensembles import (
+        ENSEMBLE_BETA,
+        circular_ensemble_eigphases,
+        jacobi_ensemble_eigvals,
+        laguerre_ensemble_eigvals,
+    )
+    from .parallel import DEFAULT_N_CHUNKS, ChunkedSample
 
-    if args.beta is not None and args.ensemble is not None:
+    kind = args.ensemble or "CUE"
+    if args.beta is not None and kind in ENSEMBLE_BETA and args.ensemble is not None:
         raise ValueError(f"give ENSEMBLE ({args.ensemble}) or --beta, not both: --beta selects the ensemble")
+    dof = _check_dof_flags(args, kind)
     _check_outputs({"--out": args.out}, {})
+    what = "eigenvalues" if dof else "eigenphases"
     chunk = args.chunk_size or math.ceil(args.M / DEFAULT_N_CHUNKS)
     workers = min(joblib.effective_n_jobs(args.jobs), math.ceil(args.M / chunk))
-    check_memory(f"-M {args.M} x -N {args.N} eigenphases (--chunk-size {chunk}, {workers} worker(s))",
-                       _ensemble_bytes(args.N, args.M, chunk, workers))
-    ensemble = args.ensemble or "CUE"
+    check_memory(f"-M {args.M} x -N {args.N} {what} (--chunk-size {chunk}, {workers} worker(s))",
+                 _ensemble_bytes(args.N, args.M, chunk, workers, _matrix_bytes(kind, args.N)))
     root = np.random.SeedSequence(args.seed)
-    beta = args.beta if args.beta is not None else ENSEMBLE_BETA[ensemble]
-    sample = circular_ensemble_eigphases(
-        args.N, args.M, beta, chunk_size=args.chunk_size, random_state=root, n_jobs=args.jobs,
-        verbose=0 if args.no_progress else 1,
-    )
+    if dof:
+        beta = 1.0 if args.beta is None else args.beta
+        job: Callable[..., ChunkedSample] = (laguerre_ensemble_eigvals if kind == "LAGUERRE"
+                                             else jacobi_ensemble_eigvals)
+        sample = job(n=args.N, n_matrices=args.M, beta=beta, **dof, chunk_size=args.chunk_size, random_state=root,
+                     n_jobs=args.jobs, verbose=0 if args.no_progress else 1)
+    else:
+        beta = args.beta if args.beta is not None else ENSEMBLE_BETA[kind]
+        sample = circular_ensemble_eigphases(
+            args.N, args.M, beta, chunk_size=args.chunk_size, random_state=root, n_jobs=args.jobs,
+            verbose=0 if args.no_progress else 1,
+        )
     meta = {
-        "ensemble": ensemble if args.beta is None else None,
+        "ensemble": kind if dof or args.beta is None else None,
         "beta": beta,
         "N": args.N,
         "M": args.M,
+        **dof,
         "root_entropy": str(root.entropy),
         "chunks": sample.plan.describe(),
     }
     with open(args.out, "wb") as fh:  # a file object: numpy does not append ".npz" to the name
-        np.savez(fh, eigphases=sample.values, metadata=json.dumps(meta, default=str))
-    print(f"wrote {args.M} x {args.N} eigenphases (beta = {beta:g}) to {args.out}")
+        text = json.dumps(meta, default=str)
+        if dof:
+            np.savez(fh, eigvals=sample.values, metadata=text)
+        else:
+            np.savez(fh, eigphases=sample.values, metadata=text)
+    params = "".join(f", {k} = {v:g}" for k, v in dof.items())
+    print(f"wrote {args.M} x {args.N} {what} ({kind + ', ' if dof else ''}beta = {beta:g}{params}) to {args.out}")
     return 0
 
 

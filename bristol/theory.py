@@ -19,7 +19,9 @@ derived in ``docs/theory.md`` (the section is named in each docstring):
 * the normalisation, trace moments and semicircle of bristol's Gaussian ensembles
   (sections 4.1-4.3; Dumitriu & Edelman 2002);
 * the Tracy-Widom laws :math:`F_1, F_2, F_4` as ``scipy.stats`` distributions, from
-  Bornemann's quadrature of Fredholm determinants, and the Marchenko-Pastur and Wachter
+  Bornemann's quadrature of Fredholm determinants, the finite-n centre and scale that map the
+  largest eigenvalue of the Gaussian and Laguerre ensembles to them (section 9.1; Johnstone
+  2001; Ramirez, Rider & Virag 2011), and the Marchenko-Pastur and Wachter
   densities in bristol's Wishart convention (section 9; Tracy & Widom 1994, 1996;
   Bornemann 2010; Marchenko & Pastur 1967; Wachter 1980).
 
@@ -41,6 +43,10 @@ References
   Phys. 177, 727-754 (1996).
 * F. Bornemann, "On the numerical evaluation of Fredholm determinants", Math. Comp. 79,
   871-915 (2010).
+* I. M. Johnstone, "On the distribution of the largest eigenvalue in principal components
+  analysis", Ann. Statist. 29, 295-327 (2001).
+* J. A. Ramirez, B. Rider, B. Virag, "Beta ensembles, stochastic Airy spectrum, and a
+  diffusion", J. Amer. Math. Soc. 24, 919-944 (2011).
 * V. A. Marchenko, L. A. Pastur, "Distribution of eigenvalues for some sets of random
   matrices", Math. USSR Sb. 1, 457-483 (1967).
 * K. W. Wachter, "The limiting empirical measure of multiple discriminant ratios", Ann.
@@ -49,6 +55,7 @@ References
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -70,7 +77,12 @@ __all__ = [
     "circle_density",
     "gaussian_trace_moment",
     "semicircle_radius",
+    "laguerre_trace_moment",
+    "jacobi_trace_moment",
     "tracy_widom",
+    "EdgeScaling",
+    "gaussian_edge_scaling",
+    "laguerre_edge_scaling",
     "marchenko_pastur_density",
     "wachter_density",
 ]
@@ -589,6 +601,16 @@ def circle_density(theta: ArrayLike) -> NDArray[np.float64]:
 
 # --- Gaussian beta-ensembles (normalisation of bristol.ensembles, docs/theory.md sections 4.1-4.2) ----
 
+def _check_power(power: object, allowed: tuple[int, ...]) -> int:
+    """The power of a trace moment: an integer from ``allowed`` (TypeError for a non-integer)."""
+    choices = " or ".join(map(str, allowed))
+    if not isinstance(power, numbers.Integral) or isinstance(power, (bool, np.bool_)):
+        raise TypeError(f"power must be {choices}, got {power!r}")
+    if power not in allowed:
+        raise ValueError(f"power must be {choices}, got {power!r}")
+    return int(power)
+
+
 def gaussian_trace_moment(n: int, beta: float, power: int) -> float:
     r"""Exact :math:`E \sum_j \lambda_j^p` (p = 2 or 4) of the Gaussian beta-ensemble with N levels.
 
@@ -636,15 +658,12 @@ def gaussian_trace_moment(n: int, beta: float, power: int) -> float:
     """
     n = _check_n(n)
     beta = check_positive_real("beta", beta)
-    if not isinstance(power, numbers.Integral) or isinstance(power, (bool, np.bool_)):
-        raise TypeError(f"power must be 2 or 4, got {power!r}")
+    power = _check_power(power, (2, 4))
     b, m = np.float64(beta), np.float64(n)
     with np.errstate(over="ignore", invalid="ignore"):
         if power == 2:
             return _finite(m + b * m * (m - 1) / 2, n, beta)
-        if power == 4:
-            return _finite(b**2 / 2 * m**3 - 5 * b * (b - 2) / 4 * m**2 + (3 * b**2 - 10 * b + 12) / 4 * m, n, beta)
-    raise ValueError(f"power must be 2 or 4, got {power!r}")
+        return _finite(b**2 / 2 * m**3 - 5 * b * (b - 2) / 4 * m**2 + (3 * b**2 - 10 * b + 12) / 4 * m, n, beta)
 
 
 def semicircle_radius(n: int, beta: float) -> float:
@@ -686,6 +705,146 @@ def semicircle_radius(n: int, beta: float) -> float:
     """
     beta, n = check_positive_real("beta", beta), _check_n(n)
     return float(np.sqrt(_finite(2 * beta * n, n, beta)))
+
+
+# --- Laguerre and Jacobi beta-ensembles (normalisation of bristol.ensembles, docs/theory.md section 7) ----
+
+def _check_dof(name: str, value: object, n: int) -> float:
+    """Degrees of freedom of the Laguerre and Jacobi ensembles: a finite real number > n - 1."""
+    value = check_positive_real(name, value)
+    if not value > n - 1:
+        raise ValueError(f"{name} must be larger than n - 1 = {n - 1}, got {name} = {value:g}")
+    return value
+
+
+def laguerre_trace_moment(n: int, m: float, beta: float, power: int) -> float:
+    r"""Exact :math:`E \sum_j \lambda_j^p` (p = 1 or 2) of the Laguerre beta-ensemble (Wishart matrices).
+
+    Parameters
+    ----------
+    n : int
+        The number n of eigenvalues, in [1, 2**53].
+    m : float
+        The degrees of freedom, a finite real number > n - 1.
+    beta : float
+        The Dyson index, a finite real number > 0.
+    power : {1, 2}
+        The power p.
+
+    Returns
+    -------
+    float
+        The expected trace moment.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``power`` is not an integer, or ``m`` or ``beta`` not a real number.
+    ValueError
+        If ``power`` is not 1 or 2, ``n``, ``m`` or ``beta`` are out of range, or the value
+        overflows float64.
+
+    See Also
+    --------
+    bristol.ensembles.laguerre_eigvals : The sampler this describes.
+
+    Notes
+    -----
+    For the density :math:`\propto |\Delta|^\beta \prod \lambda^{\beta(m - n + 1)/2 - 1} e^{-\lambda/2}`
+    of :func:`bristol.ensembles.laguerre_eigvals` and :func:`bristol.ensembles.wishart`:
+    :math:`E \sum \lambda = \beta n m` and
+    :math:`E \sum \lambda^2 = n m (\beta^2 (n + m) + \beta (2 - \beta))`, for every
+    :math:`\beta > 0` and real :math:`m > n - 1` (docs/theory.md, section 7.1).
+
+    References
+    ----------
+    * I. Dumitriu, A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
+      5830-5847 (2002).
+
+    Examples
+    --------
+    >>> from bristol.theory import laguerre_trace_moment
+    >>> laguerre_trace_moment(3, 5, 1, 1), laguerre_trace_moment(3, 5, 1, 2)  # tr W^2 = n m (n + m + 1)
+    (15.0, 135.0)
+    """
+    n = _check_n(n)
+    m = _check_dof("m", m, n)
+    beta = check_positive_real("beta", beta)
+    power = _check_power(power, (1, 2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if power == 1:
+            return _finite(np.float64(beta) * n * m, n, beta)
+        return _finite(np.float64(n) * m * (beta**2 * (np.float64(n) + m) + beta * (2 - beta)), n, beta)
+
+
+def jacobi_trace_moment(n: int, m1: float, m2: float, beta: float, power: int) -> float:
+    r"""Exact :math:`E \sum_j \lambda_j^p` (p = 1 or 2) of the Jacobi beta-ensemble (MANOVA).
+
+    Parameters
+    ----------
+    n : int
+        The number n of eigenvalues, in [1, 2**53].
+    m1, m2 : float
+        The degrees of freedom of A and B, finite real numbers > n - 1.
+    beta : float
+        The Dyson index, a finite real number > 0.
+    power : {1, 2}
+        The power p.
+
+    Returns
+    -------
+    float
+        The expected trace moment.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``power`` is not an integer, or ``m1``, ``m2`` or ``beta`` not real numbers.
+    ValueError
+        If ``power`` is not 1 or 2, or ``n``, ``m1``, ``m2`` or ``beta`` are out of range.
+
+    See Also
+    --------
+    bristol.ensembles.jacobi_eigvals : The sampler this describes.
+
+    Notes
+    -----
+    For the density
+    :math:`\propto |\Delta|^\beta \prod \lambda^{\beta(m_1 - n + 1)/2 - 1} (1 - \lambda)^{\beta(m_2 - n + 1)/2 - 1}`
+    of :func:`bristol.ensembles.jacobi_eigvals` and :func:`bristol.ensembles.manova`, with
+    :math:`a = \beta m_1/2`, :math:`b = \beta m_2/2` and :math:`s = a + b`:
+
+    .. math::
+
+        E \sum \lambda = \frac{n m_1}{m_1 + m_2}, \qquad
+        E \sum \lambda^2 = \frac{n a}{s} \left( \frac{a + 1}{s + 1}
+        + \frac{\beta (n - 1)}{2} \frac{b}{(s + 1)(s - \beta/2)} \right),
+
+    from Kadell's Selberg integrals of Jack polynomials, :math:`\sum \lambda^2` being
+    :math:`P_{(2)} - \tfrac{2\beta}{\beta + 2} P_{(1,1)}` (docs/theory.md, section 7.5); a sum
+    of positive terms, so it keeps full relative precision. At n = 1 they are the moments of
+    :math:`\mathrm{Beta}(\beta m_1/2, \beta m_2/2)`.
+
+    References
+    ----------
+    * K. Aomoto, SIAM J. Math. Anal. 18, 545-549 (1987).
+    * K. W. J. Kadell, "The Selberg-Jack symmetric functions", Adv. Math. 130, 33-102 (1997).
+    * I. G. Macdonald, *Symmetric Functions and Hall Polynomials*, 2nd ed., Oxford (1995), VI.10.
+
+    Examples
+    --------
+    >>> from bristol.theory import jacobi_trace_moment
+    >>> jacobi_trace_moment(4, 6, 5, 1, 1), round(jacobi_trace_moment(4, 6, 5, 1, 2), 12)
+    (2.1818181818181817, 1.594405594406)
+    """
+    n = _check_n(n)
+    m1, m2 = _check_dof("m1", m1, n), _check_dof("m2", m2, n)
+    beta = check_positive_real("beta", beta)
+    if _check_power(power, (1, 2)) == 1:
+        return n * m1 / (m1 + m2)
+    a, b = beta * m1 / 2, beta * m2 / 2
+    s = a + b
+    return float(n * a / s * ((a + 1) / (s + 1) + beta * (n - 1) / 2 * b / ((s + 1) * (s - beta / 2))))
 
 
 # --- Tracy-Widom laws, Marchenko-Pastur and Wachter densities (docs/theory.md section 9) ----------
@@ -750,6 +909,185 @@ def tracy_widom(beta: int) -> TracyWidomDistribution:
     -2.0
     """
     return TracyWidomDistribution(_check_beta(beta, (1, 2, 4), "the Tracy-Widom law"))
+
+
+class EdgeScaling(NamedTuple):
+    r"""Centre and scale of the largest eigenvalue: :math:`(\lambda_{\max} - \mathrm{center}) / \mathrm{scale}`
+    tends in law to the Tracy-Widom variable (see :func:`gaussian_edge_scaling`)."""
+
+    #: The centre (the soft edge of the spectrum at finite n).
+    center: float
+    #: The width of the edge fluctuations, of order n^(-1/6) (Gaussian) or n^(1/3) (Laguerre).
+    scale: float
+
+
+def _edge_size(name: str, value: float, beta: float) -> float:
+    """``value + 1/2 - 1/beta``, refused unless > 0 (the edge regime needs n beta large)."""
+    shifted = value + 0.5 - 1.0 / beta
+    if not shifted > 0:
+        raise ValueError(f"{name} + 1/2 - 1/beta must be > 0 for the edge scaling (it needs {name} beta large), "
+                         f"got {name} = {value:g} and beta = {beta:g}")
+    return shifted
+
+
+def _tracy_widom_factor(beta: float) -> float:
+    """Ratio of the stochastic-Airy law TW_beta to ``tracy_widom(beta)``: 1, except 2^(-1/6) at beta = 4,
+    where ``tracy_widom(4)`` follows Bornemann's scaling (docs/theory.md, section 9.1)."""
+    return 2.0 ** (-1.0 / 6.0) if beta == 4 else 1.0
+
+
+def gaussian_edge_scaling(n: int, beta: float) -> EdgeScaling:
+    r"""Centre and scale that map the largest eigenvalue of bristol's Gaussian ensembles to Tracy-Widom.
+
+    Parameters
+    ----------
+    n : int
+        The number N of levels (N distinct levels for the GSE), in [1, 2**53], with
+        :math:`N + 1/2 - 1/\beta > 0`.
+    beta : float
+        The Dyson index, a finite real number > 0.
+
+    Returns
+    -------
+    EdgeScaling
+        ``(center, scale)``: :math:`(\lambda_{\max} - \mathrm{center}) / \mathrm{scale}` tends in
+        law, as :math:`N \to \infty`, to ``tracy_widom(beta)`` for beta = 1, 2, 4 and to the
+        stochastic-Airy law :math:`\mathrm{TW}_\beta` of Ramirez, Rider and Virag for every other
+        beta.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer or ``beta`` not a real number.
+    ValueError
+        If ``n`` or ``beta`` are out of range, :math:`N + 1/2 - 1/\beta \le 0`, or the values
+        overflow float64.
+
+    See Also
+    --------
+    tracy_widom : The limit laws for beta = 1, 2, 4.
+    laguerre_edge_scaling : The same for the Laguerre (Wishart) ensembles.
+    semicircle_radius : The edge :math:`R = \sqrt{2 \beta N}` to leading order.
+
+    Notes
+    -----
+    The density :math:`\propto |\Delta(\lambda)|^\beta e^{-\sum \lambda^2/2}` of
+    :func:`bristol.ensembles.gaussian_eigvals` is that of Ramirez, Rider and Virag,
+    :math:`\propto |\Delta(\mu)|^\beta e^{-\beta \sum \mu^2/4}`, with
+    :math:`\lambda = \sqrt{\beta/2}\,\mu`; their theorem,
+    :math:`N^{1/6}(\mu_{\max} - 2\sqrt N) \to \mathrm{TW}_\beta` for every :math:`\beta > 0`, gives
+
+    .. math::
+
+        \mathrm{center} = \sqrt{2 \beta N'}, \qquad
+        \mathrm{scale} = \sqrt{\beta/2}\, N'^{-1/6} c_\beta, \qquad N' = N + \tfrac12 - \tfrac1\beta,
+
+    with :math:`c_\beta = 1` except :math:`c_4 = 2^{-1/6}`: :math:`\mathrm{TW}_1`,
+    :math:`\mathrm{TW}_2` are :math:`F_1`, :math:`F_2`, but ``tracy_widom(4)`` is Bornemann's
+    :math:`F_4`, the law of :math:`2^{1/6}\,\mathrm{TW}_4`. The shift :math:`N \to N'` changes
+    nothing in the limit; it removes the :math:`O(N^{-1/3})` bias of the mean that the plain
+    :math:`N` leaves for :math:`\beta \ne 2`, so that the remaining error is :math:`O(N^{-2/3})`
+    (measured for beta = 1, 2, 4 and N = 10 to 1000; docs/theory.md, section 9.1).
+
+    References
+    ----------
+    * C. A. Tracy, H. Widom, Commun. Math. Phys. 159, 151-174 (1994); 177, 727-754 (1996).
+    * J. A. Ramirez, B. Rider, B. Virag, "Beta ensembles, stochastic Airy spectrum, and a
+      diffusion", J. Amer. Math. Soc. 24, 919-944 (2011).
+    * I. Dumitriu, A. Edelman, "Matrix models for beta ensembles", J. Math. Phys. 43,
+      5830-5847 (2002).
+    * F. Bornemann, Math. Comp. 79, 871-915 (2010).
+
+    Examples
+    --------
+    >>> from bristol.theory import gaussian_edge_scaling
+    >>> center, scale = gaussian_edge_scaling(1000, 2)
+    >>> round(center, 6), round(scale, 6)
+    (63.245553, 0.316228)
+    """
+    n = _check_n(n)
+    beta = check_positive_real("beta", beta)
+    size = _edge_size("n", n, beta)
+    center = _finite(np.sqrt(2 * beta * size), n, beta)
+    return EdgeScaling(center, float(np.sqrt(beta / 2) * size ** (-1 / 6) * _tracy_widom_factor(beta)))
+
+
+def laguerre_edge_scaling(n: int, m: float, beta: float) -> EdgeScaling:
+    r"""Centre and scale that map the largest eigenvalue of bristol's Laguerre ensembles to Tracy-Widom.
+
+    Parameters
+    ----------
+    n : int
+        The number n of eigenvalues (rows of G in :func:`bristol.ensembles.wishart`), in
+        [1, 2**53], with :math:`n + 1/2 - 1/\beta > 0`.
+    m : float
+        The degrees of freedom (columns of G), a finite real number > n - 1 with
+        :math:`m + 1/2 - 1/\beta > 0`.
+    beta : float
+        The Dyson index, a finite real number > 0.
+
+    Returns
+    -------
+    EdgeScaling
+        ``(center, scale)``, as in :func:`gaussian_edge_scaling`, for :math:`n, m \to \infty`
+        with :math:`n/m` bounded.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, or ``m`` or ``beta`` not real numbers.
+    ValueError
+        If ``n``, ``m`` or ``beta`` are out of range, a shifted size is not > 0, or the values
+        overflow float64.
+
+    See Also
+    --------
+    gaussian_edge_scaling : The same for the Gaussian ensembles (and the conventions).
+    marchenko_pastur_density : The limiting density, whose upper edge is the centre's limit.
+
+    Notes
+    -----
+    The density :math:`\propto |\Delta|^\beta \prod \lambda^{\beta(m - n + 1)/2 - 1} e^{-\sum\lambda/2}`
+    of :func:`bristol.ensembles.laguerre_eigvals` is that of Ramirez, Rider and Virag (weight
+    :math:`e^{-\beta\mu/2}`) with :math:`\lambda = \beta \mu`. Johnstone's centring and scaling
+    (for beta = 1, with :math:`m - 1` and n), extended to every beta, read
+
+    .. math::
+
+        \mathrm{center} = \beta (\sqrt{m'} + \sqrt{n'})^2, \qquad
+        \mathrm{scale} = \beta (\sqrt{m'} + \sqrt{n'})
+        \left(\frac{1}{\sqrt{m'}} + \frac{1}{\sqrt{n'}}\right)^{1/3} c_\beta,
+
+    with :math:`n' = n + 1/2 - 1/\beta`, :math:`m' = m + 1/2 - 1/\beta` (the shift of
+    :func:`gaussian_edge_scaling`, which leaves an :math:`O(n^{-2/3})` error) and
+    :math:`c_\beta = 1` except :math:`c_4 = 2^{-1/6}` (Bornemann's :math:`F_4`). The centre
+    tends to the upper Marchenko-Pastur edge :math:`\beta m (1 + \sqrt{n/m})^2`
+    (docs/theory.md, section 9.1).
+
+    References
+    ----------
+    * I. M. Johnstone, "On the distribution of the largest eigenvalue in principal components
+      analysis", Ann. Statist. 29, 295-327 (2001).
+    * N. El Karoui, "A rate of convergence result for the largest eigenvalue of complex white
+      Wishart matrices", Ann. Probab. 34, 2077-2117 (2006).
+    * J. A. Ramirez, B. Rider, B. Virag, J. Amer. Math. Soc. 24, 919-944 (2011).
+    * I. Dumitriu, A. Edelman, J. Math. Phys. 43, 5830-5847 (2002).
+
+    Examples
+    --------
+    >>> from bristol.theory import laguerre_edge_scaling
+    >>> center, scale = laguerre_edge_scaling(200, 400, 2)
+    >>> round(center, 4), round(scale, 4)
+    (2331.3708, 33.7471)
+    """
+    n = _check_n(n)
+    m = _check_dof("m", m, n)
+    beta = check_positive_real("beta", beta)
+    root_n, root_m = np.sqrt(_edge_size("n", n, beta)), np.sqrt(_edge_size("m", m, beta))
+    with np.errstate(over="ignore"):
+        center = _finite(beta * (root_m + root_n) ** 2, n, beta)
+        scale = _finite(beta * (root_m + root_n) * (1 / root_m + 1 / root_n) ** (1 / 3), n, beta)
+    return EdgeScaling(center, scale * _tracy_widom_factor(beta))
 
 
 def _interval_density(x: NDArray[np.float64], lower: float, upper: float, scale: NDArray[np.float64]

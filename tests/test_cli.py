@@ -105,6 +105,35 @@ def test_cli_ensemble_writes_exactly_the_path_given(tmp_path):
     assert np.load(tmp_path / "result.dat")["eigphases"].shape == (2, 5)
 
 
+@pytest.mark.parametrize("kind, flags, job", [
+    ("LAGUERRE", {"--m": 9.5}, "laguerre_ensemble_eigvals"),
+    ("jacobi", {"--m1": 9.5, "--m2": 12}, "jacobi_ensemble_eigvals"),
+])
+def test_cli_laguerre_and_jacobi_jobs(tmp_path, capsys, kind, flags, job):
+    """The eigenvalue ensembles write what the library's chunked job gives for the same root seed."""
+    from bristol import ensembles
+
+    dof = [str(t) for flag, value in flags.items() for t in (flag, value)]
+    argv = ["ensemble", kind, "-N", "8", "-M", "5", "--beta", "0.7", "--seed", "4", "--chunk-size", "2",
+            "--no-progress", *dof]
+    assert cli.main(argv + ["--out", str(tmp_path / "a.npz")]) == 0
+    assert cli.main(argv + ["--jobs", "2", "--out", str(tmp_path / "b.npz")]) == 0
+    out = capsys.readouterr().out
+    assert f"wrote 5 x 8 eigenvalues ({kind.upper()}, beta = 0.7" in out and "m" in out
+    data = np.load(tmp_path / "a.npz")
+    meta = json.loads(str(data["metadata"]))
+    expected = getattr(ensembles, job)(8, *flags.values(), 5, 0.7, chunk_size=2,
+                                        random_state=np.random.SeedSequence(4)).values
+    assert np.array_equal(data["eigvals"], expected) and "eigphases" not in data
+    assert np.array_equal(np.load(tmp_path / "b.npz")["eigvals"], expected)
+    assert meta["ensemble"] == kind.upper() and meta["beta"] == 0.7 and meta["N"] == 8 and meta["M"] == 5
+    assert {k: meta[k] for k in ("m", "m1", "m2") if k in meta} == {f.lstrip("-"): v for f, v in flags.items()}
+    assert [c["size"] for c in meta["chunks"]] == [2, 2, 1]
+    assert cli.main(["ensemble", kind, "-N", "8", "-M", "2", "--seed", "4", "--no-progress", *dof,
+                     "--out", str(tmp_path / "c.npz")]) == 0
+    assert json.loads(str(np.load(tmp_path / "c.npz")["metadata"]))["beta"] == 1  # the default Dyson index
+
+
 def small_report(**kwargs):
     from bristol import cPSE
 
@@ -302,6 +331,14 @@ def test_cli_legacy_with_device_is_an_error(tmp_path):
     (["cpse", "{sd}", "--arch", "{sd}"], "--arch must be a torchvision model name"),
     (["cpse", "{sd}", "--arch", "no_such_arch"], "a timm model name"),
     (["ensemble", "COE", "--beta", "2", "-N", "4", "-M", "2", "--out", "x.npz"], "ENSEMBLE (COE) or --beta, not both"),
+    (["ensemble", "CUE", "--m", "6", "-N", "4", "-M", "2", "--out", "x.npz"],
+     "--m applies only to LAGUERRE, not to CUE"),
+    (["ensemble", "--beta", "2", "--m1", "6", "-N", "4", "-M", "2", "--out", "x.npz"],
+     "--m1 applies only to JACOBI, not to CUE"),
+    (["ensemble", "JACOBI", "--m", "6", "--m1", "6", "--m2", "6", "-N", "4", "-M", "2", "--out", "x.npz"],
+     "--m applies only to LAGUERRE, not to JACOBI"),
+    (["ensemble", "LAGUERRE", "--m", "6", "--m2", "6", "-N", "4", "-M", "2", "--out", "x.npz"],
+     "--m2 applies only to JACOBI, not to LAGUERRE"),
 ])
 def test_cli_ignored_arguments_are_errors(capsys, small_state_dict, argv, fragment):
     main_error(capsys, [a.format(sd=small_state_dict) for a in argv], fragment)
@@ -370,6 +407,39 @@ def test_cli_messages_name_flags(capsys, small_state_dict):
     main_error(capsys, ["cpse", SMALL, "--input-shape", "1", "2"], "forward pass on --input-shape failed")
     assert cli._flag_words("pass allow_pickle=True, device='cuda:1' and example_input") == \
         "pass --allow-pickle, --device 'cuda:1' and --input-shape"
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["LAGUERRE"], "LAGUERRE needs --m"),
+    (["JACOBI", "--m1", "6"], "JACOBI needs --m2"),
+    (["LAGUERRE", "--m", "3"], "--m must be larger than -N - 1 = 3, got 3"),
+    (["JACOBI", "--m1", "6", "--m2", "2.5"], "--m2 must be larger than -N - 1 = 3, got 2.5"),
+    (["LAGUERRE", "--m", "1e300", "--beta", "2"], "--beta times --m must be at most 1e+300"),
+    (["JACOBI", "--m1", "6e299", "--m2", "6e299"], "--beta times --m1 + --m2 must be at most 1e+300"),
+    (["LAGUERRE", "--m", "-6"], "argument --m"),
+    (["JACOBI", "--m1", "nan", "--m2", "6"], "argument --m1"),
+    (["WISHART", "--m", "6"], "argument ensemble"),
+])
+def test_cli_laguerre_and_jacobi_errors(capsys, tmp_path, argv, fragment):
+    main_error(capsys, ["ensemble", *argv, "-N", "4", "-M", "2", "--out", tmp_path / "x.npz"], fragment)
+    assert not (tmp_path / "x.npz").exists()
+
+
+@pytest.mark.parametrize("kind, dof", [(["LAGUERRE", "--m", "1200"], 5),
+                                                   (["JACOBI", "--m1", "1200", "--m2", "1500"], 8)])
+def test_cli_eigenvalue_ensembles_memory_counts_output_and_work(capsys, monkeypatch, tmp_path, kind, dof):
+    """Output twice, the chunks' bookkeeping and the bidiagonal models' work arrays (``dof`` arrays of N floats
+    per matrix of a running chunk): one byte less than that is refused."""
+    from bristol.parallel import _CHUNK_BYTES
+
+    n, m, chunk = 1000, 40, 20
+    need = 2 * 8 * m * n + _CHUNK_BYTES * 2 + chunk * 8 * dof * n
+    argv = ["ensemble", *kind, "-N", n, "-M", m, "--chunk-size", chunk, "--no-progress", "--out", tmp_path / "x.npz"]
+    monkeypatch.setattr(_validation, "physical_memory", lambda: need - 1)
+    main_error(capsys, argv, f"-M {m} x -N {n} eigenvalues", "of memory on this machine")
+    monkeypatch.setattr(_validation, "physical_memory", lambda: need)
+    assert cli.main([str(a) for a in argv]) == 0
+    assert np.load(tmp_path / "x.npz")["eigvals"].shape == (m, n)
 
 
 @pytest.mark.slow
@@ -447,12 +517,12 @@ def test_cli_jobs_validated(capsys, tmp_path, jobs, ok):
 
 # --- 7. property: any argument list gives exit 0 or a one-line exit 2 -----------------------------
 
-OPTIONS = ["-N", "-M", "--beta", "--seed", "--chunk-size", "--jobs", "--out", "--no-progress"]
+OPTIONS = ["-N", "-M", "--beta", "--seed", "--chunk-size", "--jobs", "--out", "--no-progress", "--m", "--m1", "--m2"]
 VALUES = ["1", "2", "3", "0", "-1", "2.5", "nan", "inf", "1e400", "abc", "", "OUT", "DIR", "MISSING", "CSE"]
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(["CUE", "COE", "cse", "XYZ"]), max_size=1),
+@given(st.lists(st.sampled_from(["CUE", "COE", "cse", "XYZ", "laguerre", "JACOBI"]), max_size=1),
        st.lists(st.tuples(st.sampled_from(OPTIONS), st.lists(st.sampled_from(VALUES), min_size=0, max_size=2)),
                 max_size=4))
 def test_cli_ensemble_random_arguments(tmp_path, capsys, ensemble, options):
@@ -470,4 +540,5 @@ def test_cli_ensemble_random_arguments(tmp_path, capsys, ensemble, options):
     if code == 2:
         assert len(err.splitlines()) == 1 and err.startswith("bristol: error: "), (argv, err)
     else:
-        assert np.load(paths["OUT"])["eigphases"].shape[0] > 0 and err == ""
+        data = np.load(paths["OUT"])
+        assert data["eigvals" if "eigvals" in data else "eigphases"].shape[0] > 0 and err == ""

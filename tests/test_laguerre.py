@@ -4,6 +4,7 @@ import pytest
 from scipy import stats
 
 from bristol.ensembles import laguerre_eigvals, laguerre_ensemble_eigvals, quaternion_dual, wishart
+from bristol.theory import laguerre_trace_moment
 
 from helpers import assert_chi2
 
@@ -25,6 +26,7 @@ def _dense_eigvals(n, m, beta, size, seed):
 @pytest.mark.parametrize("beta", [0.5, 1, 2, 2.5])
 @pytest.mark.parametrize("n, m", [(5, 8), (3, 2.4)])
 def test_bidiagonal_moments_exact(beta, n, m):
+    assert [laguerre_trace_moment(n, m, beta, p) for p in (1, 2)] == pytest.approx(_moments(n, m, beta), rel=1e-14)
     assert_chi2(_sums(laguerre_eigvals(n, m, beta, size=20000, random_state=11)), _moments(n, m, beta))
 
 

@@ -18,6 +18,7 @@ FIGURES = {
     "spectral_ergodicity": ["spectral_ergodicity.png"],
     "cpse": ["cpse_d_layers.png"],
     "mixed_ensembles": ["mixed_densities.png", "mixed_order_effect.png", "mixed_spacings.png"],
+    "classical_ensembles": ["classical_laguerre.png", "classical_jacobi.png", "classical_tracy_widom.png"],
 }
 
 

@@ -91,6 +91,10 @@ def test_densities():
     lambda: T.circle_density([0.1, np.nan]),
     lambda: T.gaussian_trace_moment(5, 1, 3),
     lambda: T.semicircle_radius(5, -1),
+    lambda: T.laguerre_trace_moment(5, 4, 1, 1),
+    lambda: T.laguerre_trace_moment(5, 6, 1, 4),
+    lambda: T.jacobi_trace_moment(5, 6, 3.9, 1, 2),
+    lambda: T.jacobi_trace_moment(5, 6, 6, 0, 2),
 ])
 def test_bad_input(call):
     with pytest.raises(ValueError):
@@ -114,6 +118,9 @@ def test_bad_input(call):
     (lambda: T.semicircle_density("x", 10, 1), "x"),
     (lambda: T.circle_density("abc"), "theta"),
     (lambda: T.gaussian_trace_moment(5, 1, 2.0), "power"),
+    (lambda: T.laguerre_trace_moment(5, "6", 1, 2), "m"),
+    (lambda: T.jacobi_trace_moment(5, 6, 6, 1, True), "power"),
+    (lambda: T.jacobi_trace_moment(5.0, 6, 6, 1, 1), "n"),
 ])
 def test_bad_input_types(call, match):
     with pytest.raises(TypeError, match=match):
@@ -187,3 +194,26 @@ def test_surmises_at_extreme_arguments(beta):
 def test_overflowing_sizes_are_refused(call):
     with pytest.raises(ValueError, match="overflow|2\\*\\*53"):
         call()
+
+
+@pytest.mark.parametrize("beta", [0.3, 1, 2.5])
+def test_jacobi_trace_moments_at_n_1_are_beta_moments(beta):
+    """One eigenvalue: Beta(beta m1 / 2, beta m2 / 2) (docs/theory.md, section 7.5)."""
+    a, b = beta * 3.5 / 2, beta * 2.25 / 2
+    assert T.jacobi_trace_moment(1, 3.5, 2.25, beta, 1) == pytest.approx(a / (a + b), rel=1e-15)
+    assert T.jacobi_trace_moment(1, 3.5, 2.25, beta, 2) == pytest.approx(a * (a + 1) / ((a + b) * (a + b + 1)),
+                                                                         rel=1e-15)
+
+
+def test_jacobi_second_moment_limits():
+    """E sum lambda^2 / n tends to the Wachter second moment, and to n (m1 / (m1 + m2))^2 ... as m1, m2 grow with n
+    fixed (the eigenvalues concentrate at m1 / (m1 + m2)); it lies between (E sum lambda)^2 / n and E sum lambda."""
+    from scipy.integrate import quad
+
+    n, m1, m2 = 2000, 3000, 5000
+    wachter = quad(lambda x: x**2 * T.wachter_density(x, n, m1, m2), 0, 1, limit=200)[0]
+    assert T.jacobi_trace_moment(n, m1, m2, 1.7, 2) / n == pytest.approx(wachter, rel=1e-3)
+    assert T.jacobi_trace_moment(3, 3e9, 1e9, 0.8, 2) == pytest.approx(3 * 0.75**2, rel=1e-8)
+    for beta in (0.5, 1, 4):
+        mean, second = (T.jacobi_trace_moment(4, 4.5, 7, beta, p) for p in (1, 2))
+        assert mean**2 / 4 < second < mean

@@ -15,7 +15,7 @@
   of the eigenvalues drawn with the same ``random_state``;
 * :func:`mixed_ensemble_eigvals`, :func:`mixed_ensemble_orders` -- mixed Gaussian ensembles;
 * :func:`circular_ensemble_eigphases`, :func:`gaussian_ensemble_eigvals`,
-  :func:`laguerre_ensemble_eigvals` -- many members in
+  :func:`laguerre_ensemble_eigvals`, :func:`jacobi_ensemble_eigvals` -- many members in
   chunks with independent streams, run through joblib or Dask (:mod:`bristol.parallel`),
   reproducible bit for bit whatever ``n_jobs`` or backend.
 
@@ -39,7 +39,12 @@ from ._counts import circular_counts, gaussian_counts
 from ._gaussian import GAUSSIAN_BETA, gaussian_eigvals, goe, gse, gue
 from ._haar import ENSEMBLE_BETA, coe, cse, cue, ensemble_beta, kramers_phases, quaternion_dual, unitary_eigphases
 from ._jacobi import jacobi_eigvals, manova
-from ._jobs import circular_ensemble_eigphases, gaussian_ensemble_eigvals, laguerre_ensemble_eigvals
+from ._jobs import (
+    circular_ensemble_eigphases,
+    gaussian_ensemble_eigvals,
+    jacobi_ensemble_eigvals,
+    laguerre_ensemble_eigvals,
+)
 from ._laguerre import laguerre_eigvals, wishart
 from ._mixed import mixed_ensemble_eigvals, mixed_ensemble_orders
 
@@ -69,6 +74,7 @@ __all__ = [
     "laguerre_ensemble_eigvals",
     "manova",
     "jacobi_eigvals",
+    "jacobi_ensemble_eigvals",
     "gaussian_counts",
     "mixed_ensemble_eigvals",
     "mixed_ensemble_orders",

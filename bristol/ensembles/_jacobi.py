@@ -37,6 +37,15 @@ __all__ = ["manova", "jacobi_eigvals", "jacobi_bidiagonal_model"]
 _JACOBI_WORK_ARRAYS = 8
 
 
+def _check_jacobi(n: object, m1: object, m2: object, beta: object) -> tuple[int, float, float, float]:
+    """Validate (n, m1, m2, beta) of the Edelman-Sutton model: n >= 1, real m1, m2 > n - 1, beta > 0,
+    beta (m1 + m2) <= 1e300."""
+    n = check_int("n", n)
+    m1 = _check_dof("m1", m1, n)
+    m2 = _check_dof("m2", m2, n)
+    return n, m1, m2, _check_model_beta(beta, m1 + m2, "(m1 + m2)")
+
+
 def manova(n: int, m1: int, m2: int, beta: float = 1, size: SizeLike = None,
            random_state: RandomState = None) -> NDArray[np.float64]:
     """Eigenvalues of the MANOVA (Jacobi) ensemble: A (A + B)^-1, A and B independent Wishart.
@@ -223,10 +232,7 @@ def jacobi_eigvals(n: int, m1: float, m2: float, beta: float = 1, size: SizeLike
     >>> lam.shape, bool(np.all(np.diff(lam, axis=-1) >= 0)), bool(np.all((lam >= 0) & (lam <= 1)))
     ((3, 40), True, True)
     """
-    n = check_int("n", n)
-    m1 = _check_dof("m1", m1, n)
-    m2 = _check_dof("m2", m2, n)
-    beta = _check_model_beta(beta, m1 + m2, "(m1 + m2)")
+    n, m1, m2, beta = _check_jacobi(n, m1, m2, beta)
     shape = check_size(size, (n,))
     check_memory(f"jacobi_eigvals(n={n}, size={size!r})",
                  _REAL_BYTES * n * (_JACOBI_WORK_ARRAYS * math.prod(shape) + 4))

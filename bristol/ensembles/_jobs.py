@@ -1,11 +1,11 @@
-"""Chunked, parallel jobs of many ensemble members: circular, Gaussian and Laguerre.
+"""Chunked, parallel jobs of many ensemble members: circular, Gaussian, Laguerre and Jacobi.
 
 All cut ``n_matrices`` members into chunks, bind one independent random stream to each
 chunk (:func:`bristol.parallel.plan_chunks`) and run the chunks through joblib or Dask
 (:func:`bristol.parallel.run_chunks`): the result depends only on the seeds and the chunk
 sizes, so any ``n_jobs`` and any backend give identical bits. The chunk functions
-(``_cmv_sampler``, ``_gaussian_sampler``, ``_laguerre_sampler``) are module-level so that worker processes can
-unpickle them.
+(``_cmv_sampler``, ``_gaussian_sampler``, ``_laguerre_sampler``, ``_jacobi_sampler``) are module-level so
+that worker processes can unpickle them.
 """
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from .._validation import check_choice, check_int, check_positive_real
 from ..parallel import ChunkedSample, sample_in_chunks
 from ._cmv import _cmv_phases, verblunsky_coefficients
 from ._gaussian import _check_gaussian_beta, gaussian_eigvals
+from ._jacobi import _check_jacobi, jacobi_eigvals
 from ._laguerre import _check_laguerre, laguerre_eigvals
 
-__all__ = ["circular_ensemble_eigphases", "gaussian_ensemble_eigvals", "laguerre_ensemble_eigvals"]
+__all__ = ["circular_ensemble_eigphases", "gaussian_ensemble_eigvals", "laguerre_ensemble_eigvals",
+           "jacobi_ensemble_eigvals"]
 
 
 def _cmv_sampler(size: int, rng: np.random.Generator, *, n: int, beta: float, method: str) -> np.ndarray:
@@ -34,6 +36,11 @@ def _gaussian_sampler(size: int, rng: np.random.Generator, *, n: int, beta: floa
 
 def _laguerre_sampler(size: int, rng: np.random.Generator, *, n: int, m: float, beta: float) -> np.ndarray:
     return laguerre_eigvals(n, m, beta, size, rng)
+
+
+def _jacobi_sampler(size: int, rng: np.random.Generator, *, n: int, m1: float, m2: float, beta: float
+                    ) -> np.ndarray:
+    return jacobi_eigvals(n, m1, m2, beta, size, rng)
 
 
 def circular_ensemble_eigphases(
@@ -277,4 +284,77 @@ def laguerre_ensemble_eigvals(
     return sample_in_chunks(sampler, n_matrices, chunk_size=chunk_size, random_state=random_state, seeds=seeds,
                             n_jobs=n_jobs, backend=backend, verbose=verbose,
                             desc=f"Laguerre beta={beta:g} n={n} m={m:g}", samples_name="n_matrices",
+                            sample_bytes=8 * n)
+
+
+def jacobi_ensemble_eigvals(
+    n: int,
+    m1: float,
+    m2: float,
+    n_matrices: int,
+    beta: float = 1,
+    *,
+    chunk_size: int | None = None,
+    random_state: RandomState = None,
+    seeds: Sequence[int] | None = None,
+    n_jobs: int | None = None,
+    backend: str | None = None,
+    verbose: int = 0,
+) -> ChunkedSample:
+    """Eigenvalues of ``n_matrices`` Jacobi beta-ensemble members, in chunks.
+
+    The Jacobi twin of :func:`laguerre_ensemble_eigvals`: every member comes from the
+    Edelman-Sutton model (:func:`bristol.ensembles.jacobi_eigvals`).
+
+    Parameters
+    ----------
+    n : int
+        Number of eigenvalues per matrix, n >= 1.
+    m1, m2 : float
+        Degrees of freedom, any reals > n - 1 with beta (m1 + m2) <= 1e300.
+    n_matrices : int
+        Number of matrices M >= 1.
+    beta : float, default 1
+        Dyson index, any real > 0.
+    chunk_size, random_state, seeds, n_jobs, backend, verbose
+        Chunking and execution, as in :func:`circular_ensemble_eigphases`.
+
+    Returns
+    -------
+    ChunkedSample
+        ``values`` has shape (n_matrices, n), ascending per member, in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        For invalid arguments (as in :func:`circular_ensemble_eigphases` and
+        :func:`bristol.ensembles.jacobi_eigvals`), or a job whose output cannot fit in
+        memory (it needs about twice its size: the chunks, then their concatenation).
+    TypeError
+        For non-integer n, n_matrices, chunk_size or n_jobs, a non-real m1, m2 or beta, or a
+        random_state of another type.
+
+    Notes
+    -----
+    The Edelman-Sutton beta-Jacobi model (docs/theory.md, section 7.4) gives each member in
+    O(n^2); chunks and their streams as in :func:`circular_ensemble_eigphases`
+    (docs/theory.md, section 6): any ``n_jobs`` and any backend give the same bits.
+
+    References
+    ----------
+    .. [1] A. Edelman and B. D. Sutton, "The beta-Jacobi matrix model, the CS decomposition,
+       and generalized singular value problems", Found. Comput. Math. 8, 259-285 (2008).
+
+    Examples
+    --------
+    >>> from bristol.ensembles import jacobi_ensemble_eigvals
+    >>> sample = jacobi_ensemble_eigvals(8, 10.5, 12, 6, beta=0.5, seeds=[1, 2, 3])
+    >>> sample.values.shape, sample.plan.sizes
+    ((6, 8), (2, 2, 2))
+    """
+    n, m1, m2, beta = _check_jacobi(n, m1, m2, beta)
+    sampler = functools.partial(_jacobi_sampler, n=n, m1=m1, m2=m2, beta=beta)
+    return sample_in_chunks(sampler, n_matrices, chunk_size=chunk_size, random_state=random_state, seeds=seeds,
+                            n_jobs=n_jobs, backend=backend, verbose=verbose,
+                            desc=f"Jacobi beta={beta:g} n={n} m1={m1:g} m2={m2:g}", samples_name="n_matrices",
                             sample_bytes=8 * n)
