@@ -22,6 +22,7 @@ __all__ = [
     "MAX_ELEMENTS",
     "check_int",
     "check_positive_real",
+    "check_degrees_of_freedom",
     "check_size",
     "check_choice",
     "check_finite_array",
@@ -120,6 +121,43 @@ def check_positive_real(name: str, value: object) -> float:
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite real number > 0, got {value}")
     return value
+
+
+def check_degrees_of_freedom(name: str, value: object, n: int) -> float:
+    """Validate the degrees of freedom of a Laguerre or Jacobi ensemble: a finite real > n - 1.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : object
+        The value given.
+    n : int
+        The matrix size.
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a real number, not finite and positive, or not larger than n - 1.
+
+    Examples
+    --------
+    >>> check_degrees_of_freedom("m", 4, 3)
+    4.0
+    >>> check_degrees_of_freedom("m", 2, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: m must be larger than n - 1 = 2, got m = 2
+    """
+    number = check_positive_real(name, value)
+    if not number > n - 1:
+        raise ValueError(f"{name} must be larger than n - 1 = {n - 1}, got {name} = {number:g}")
+    return number
 
 
 def check_size(size: SizeLike, item_shape: tuple[int, ...] = ()) -> tuple[int, ...]:

@@ -62,7 +62,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma
 
 from ._fredholm import TracyWidomDistribution
-from ._validation import block_steps, check_int, check_numeric, check_positive_real
+from ._validation import block_steps, check_degrees_of_freedom, check_int, check_numeric, check_positive_real
 
 __all__ = [
     "COE_TERMS_PER_LEVEL",
@@ -709,14 +709,6 @@ def semicircle_radius(n: int, beta: float) -> float:
 
 # --- Laguerre and Jacobi beta-ensembles (normalisation of bristol.ensembles, docs/theory.md section 7) ----
 
-def _check_dof(name: str, value: object, n: int) -> float:
-    """Degrees of freedom of the Laguerre and Jacobi ensembles: a finite real number > n - 1."""
-    value = check_positive_real(name, value)
-    if not value > n - 1:
-        raise ValueError(f"{name} must be larger than n - 1 = {n - 1}, got {name} = {value:g}")
-    return value
-
-
 def laguerre_trace_moment(n: int, m: float, beta: float, power: int) -> float:
     r"""Exact :math:`E \sum_j \lambda_j^p` (p = 1 or 2) of the Laguerre beta-ensemble (Wishart matrices).
 
@@ -768,7 +760,7 @@ def laguerre_trace_moment(n: int, m: float, beta: float, power: int) -> float:
     (15.0, 135.0)
     """
     n = _check_n(n)
-    m = _check_dof("m", m, n)
+    m = check_degrees_of_freedom("m", m, n)
     beta = check_positive_real("beta", beta)
     power = _check_power(power, (1, 2))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -838,7 +830,7 @@ def jacobi_trace_moment(n: int, m1: float, m2: float, beta: float, power: int) -
     (2.1818181818181817, 1.594405594406)
     """
     n = _check_n(n)
-    m1, m2 = _check_dof("m1", m1, n), _check_dof("m2", m2, n)
+    m1, m2 = check_degrees_of_freedom("m1", m1, n), check_degrees_of_freedom("m2", m2, n)
     beta = check_positive_real("beta", beta)
     if _check_power(power, (1, 2)) == 1:
         return n * m1 / (m1 + m2)
@@ -1081,7 +1073,7 @@ def laguerre_edge_scaling(n: int, m: float, beta: float) -> EdgeScaling:
     (2331.3708, 33.7471)
     """
     n = _check_n(n)
-    m = _check_dof("m", m, n)
+    m = check_degrees_of_freedom("m", m, n)
     beta = check_positive_real("beta", beta)
     root_n, root_m = np.sqrt(_edge_size("n", n, beta)), np.sqrt(_edge_size("m", m, beta))
     with np.errstate(over="ignore"):

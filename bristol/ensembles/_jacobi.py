@@ -18,13 +18,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._random import RandomState, as_generator
-from .._validation import SizeLike, check_int, check_memory, check_size
+from .._validation import SizeLike, check_degrees_of_freedom, check_int, check_memory, check_size
 from ._gaussian import _REAL_BYTES
 from ._laguerre import (
     _DENSE_WORK_ARRAYS,
     _bidiagonal_gram_eigvals,
     _check_dense_beta,
-    _check_dof,
     _check_model_beta,
     _dense_bytes,
     _gaussian_factor,
@@ -41,8 +40,8 @@ def _check_jacobi(n: object, m1: object, m2: object, beta: object) -> tuple[int,
     """Validate (n, m1, m2, beta) of the Edelman-Sutton model: n >= 1, real m1, m2 > n - 1, beta > 0,
     beta (m1 + m2) <= 1e300."""
     n = check_int("n", n)
-    m1 = _check_dof("m1", m1, n)
-    m2 = _check_dof("m2", m2, n)
+    m1 = check_degrees_of_freedom("m1", m1, n)
+    m2 = check_degrees_of_freedom("m2", m2, n)
     return n, m1, m2, _check_model_beta(beta, m1 + m2, "(m1 + m2)")
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._random import RandomState, as_generator
-from .._validation import SizeLike, check_int, check_memory, check_positive_real, check_size
+from .._validation import SizeLike, check_degrees_of_freedom, check_int, check_memory, check_positive_real, check_size
 from ._gaussian import (
     _COMPLEX_BYTES,
     _REAL_BYTES,
@@ -75,16 +75,8 @@ def _gram(g: np.ndarray) -> np.ndarray:
 def _check_laguerre(n: object, m: object, beta: object) -> tuple[int, float, float]:
     """Validate (n, m, beta) of the bidiagonal model: n >= 1, real m > n - 1, beta > 0, beta m <= 1e300."""
     n = check_int("n", n)
-    m = _check_dof("m", m, n)
+    m = check_degrees_of_freedom("m", m, n)
     return n, m, _check_model_beta(beta, m, "m")
-
-
-def _check_dof(name: str, m: object, n: int) -> float:
-    """Validate a real number of degrees of freedom ``m > n - 1`` of the sparse models."""
-    value = check_positive_real(name, m)
-    if not value > n - 1:
-        raise ValueError(f"{name} must be larger than n - 1 = {n - 1}, got {name} = {value:g}")
-    return value
 
 
 def _check_model_beta(beta: object, dof: float, dof_name: str) -> float:
