@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._random import RandomState, describe_seed_sequence
 from .._validation import check_choice, check_int, check_memory, check_positive_real
 from ..ensembles import laguerre_eigvals
-from ..parallel import n_workers, plan_chunks, run_chunks
+from ..parallel import _CHUNK_BYTES, n_workers, plan_chunks, run_chunks
 from ..periodic import periodic_extension
 from ._layers import LayerMatrix, extract_layer_matrices, plan_layer_matrices
 from ._loading import resolve_model
@@ -282,10 +282,10 @@ def _mean_square(matrix: LayerMatrix) -> float:
 
 def _check_scales(names: Sequence[str], layers: Sequence[_Layer], power: int) -> None:
     """Refuse variances whose spectra leave the normal float64 range (named by layer)."""
-    big, tiny = np.finfo(np.float64).max, np.finfo(np.float64).tiny
+    log_big, log_tiny = math.log(np.finfo(np.float64).max / 16), math.log(np.finfo(np.float64).tiny * 2**60)
     for name, (n, m, variance, _) in zip(names, layers):
         top = 4 * variance * (math.sqrt(n) + math.sqrt(m)) ** 2  # above the largest eigenvalue of G G^H
-        if variance > 0 and (top ** power >= big / 16 or variance ** power < tiny * 2**60):
+        if variance > 0 and (power * math.log(top) >= log_big or power * math.log(variance) < log_tiny):
             raise ValueError(f"variance = {variance:g} of layer {name} ({n} x {m}) puts its spectrum "
                              "(G G^H)^power outside the float64 range: rescale it")
 
@@ -340,7 +340,7 @@ def _baseline(names: Sequence[str], shapes: Sequence[tuple[int, int]], complex_l
     size = max(n for n, _ in shapes)
     workers = n_workers(n_jobs, n_draws)
     check_memory(f"cpse_baseline(n_draws={n_draws}) of {len(shapes)} layers of up to {size} eigenvalues",
-                 8 * (3 * n_draws * len(shapes) + workers * _DRAW_WORK_ARRAYS * len(shapes) * size))
+                 n_draws * (_CHUNK_BYTES + 3 * 8 * len(shapes)) + workers * _DRAW_WORK_ARRAYS * 8 * len(shapes) * size)
     plan = plan_chunks(n_draws, chunk_size=1, random_state=random_state, samples_name="n_draws")
     sampler = functools.partial(_draw_d_layers, layers=layers, power=power)
     draws = run_chunks(sampler, plan, n_jobs=n_jobs, verbose=verbose, desc="cPSE baseline draws").values
