@@ -81,7 +81,7 @@ class CPSEBaseline:
     shapes : tuple of (int, int)
         The layer matrices' shapes (n, m): n rows (eigenvalues), m columns (fan-in).
     variances : numpy.ndarray
-        The variance of the entries of each layer's Gaussian matrix (E |g|^2 for a complex
+        The variance of the entries of each layer's Gaussian matrix (``E|g|^2`` for a complex
         layer).
     variance_rule : str
         How the variances were chosen: ``"layer"``, ``"fan_in"`` or ``"given"``.
@@ -379,7 +379,7 @@ def cpse_baseline(model_or_shapes: object, n_draws: int = 20, random_state: Rand
         Keyword-only. The variance of each layer's Gaussian entries. Layers are pooled into
         one histogram range, so their relative scales change d_l (a common factor does not):
 
-        * ``"layer"``: each layer's own mean square weight ||W||_F^2 / (n m) (the same-scale
+        * ``"layer"``: each layer's own mean square weight ``||W||_F^2 / (n m)`` (the same-scale
           null: each random layer has its weight's Frobenius norm in expectation); needs a
           model with values;
         * ``"fan_in"``: 1 / m (the scale of standard initialisations up to a common factor);
@@ -426,7 +426,7 @@ def cpse_baseline(model_or_shapes: object, n_draws: int = 20, random_state: Rand
     Notes
     -----
     A layer of shape (n, m) becomes an n x m matrix G of i.i.d. N(0, v) entries (complex
-    Gaussian with E|g|^2 = v for a complex weight of the model). The eigenvalues of the
+    Gaussian with ``E|g|^2 = v`` for a complex weight of the model). The eigenvalues of the
     smaller Gram matrix follow the Laguerre ensemble with beta = 1 (2), order min(n, m) and
     max(n, m) degrees of freedom, and are drawn from the Dumitriu-Edelman bidiagonal model
     (:func:`bristol.ensembles.laguerre_eigvals`), whose law is that of the dense Gram matrix
