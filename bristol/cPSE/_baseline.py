@@ -280,6 +280,21 @@ def _mean_square(matrix: LayerMatrix) -> float:
     return float(w.abs().square().mean())
 
 
+def _variances(variance: object, shapes: Sequence[tuple[int, int]],
+               matrices: Sequence[LayerMatrix] | None = None) -> tuple[NDArray[np.float64], str]:
+    """The entry variance of every layer and the rule's name (``"layer"``, ``"fan_in"``, ``"given"``)
+    for ``variance``; ``matrices``: the model's layers (None for bare shapes)."""
+    checked = _check_variance(variance, len(shapes))
+    if not isinstance(checked, str):
+        return checked, "given"
+    if checked == "fan_in" or (checked == "auto" and matrices is None):
+        return np.array([1.0 / m for _, m in shapes]), "fan_in"
+    if matrices is None:
+        raise ValueError("variance='layer' needs a model's weights, but model_or_shapes is a list of shapes: "
+                         "use 'fan_in', a number or one number per layer")
+    return np.array([_mean_square(m) for m in matrices]), "layer"
+
+
 def _check_scales(names: Sequence[str], layers: Sequence[_Layer], power: int) -> None:
     """Refuse variances whose spectra leave the normal float64 range (named by layer)."""
     log_big, log_tiny = math.log(np.finfo(np.float64).max / 16), math.log(np.finfo(np.float64).tiny * 2**60)
@@ -307,19 +322,15 @@ def baseline_for_matrices(matrices: Sequence[LayerMatrix], n_draws: int = 20, ra
     -------
     CPSEBaseline
     """
-    names = [m.name for m in matrices]
     shapes = [(int(m.matrix_shape[0]), int(m.matrix_shape[1])) for m in matrices]
-    checked = _check_variance(variance, len(matrices))
-    rule: Any = (np.array([_mean_square(m) for m in matrices]), "layer") \
-        if isinstance(checked, str) and checked != "fan_in" else checked
-    return _baseline(names, shapes, [is_complex(m.matrix) for m in matrices], rule, n_draws, random_state,
-                     power, n_jobs, verbose)
+    return _baseline([m.name for m in matrices], shapes, [is_complex(m.matrix) for m in matrices],
+                     _variances(variance, shapes, matrices), n_draws, random_state, power, n_jobs, verbose)
 
 
-def _baseline(names: Sequence[str], shapes: Sequence[tuple[int, int]], complex_layers: Sequence[bool], rule: Any,
-              n_draws: object, random_state: RandomState, power: object, n_jobs: int | None,
-              verbose: int) -> CPSEBaseline:
-    """Draw the baseline; ``rule``: ``"fan_in"``, given variances, or (variances, rule name)."""
+def _baseline(names: Sequence[str], shapes: Sequence[tuple[int, int]], complex_layers: Sequence[bool],
+              rule: tuple[NDArray[np.float64], str], n_draws: object, random_state: RandomState, power: object,
+              n_jobs: int | None, verbose: int) -> CPSEBaseline:
+    """Draw the baseline of the layers ``shapes`` with the variances and rule name ``rule``."""
     n_draws = check_int("n_draws", n_draws, minimum=2)
     power = check_int("power", power)
     if power not in (1, 2):
@@ -328,12 +339,7 @@ def _baseline(names: Sequence[str], shapes: Sequence[tuple[int, int]], complex_l
     if len(shapes) < 3:
         raise ValueError(f"model_or_shapes has {len(shapes)} layer matrices; cPSE needs at least 3 "
                          "(L layers give L - 2 values)")
-    if isinstance(rule, tuple):
-        variances, rule_name = rule
-    elif isinstance(rule, str):
-        variances, rule_name = np.array([1.0 / m for _, m in shapes]), "fan_in"
-    else:
-        variances, rule_name = rule, "given"
+    variances, rule_name = rule
     betas = [2 if c else 1 for c in complex_layers]
     layers = [(n, m, float(v), b) for (n, m), v, b in zip(shapes, variances, betas)]
     _check_scales(names, layers, power)
@@ -457,12 +463,8 @@ def cpse_baseline(model_or_shapes: object, n_draws: int = 20, random_state: Rand
     """
     if isinstance(model_or_shapes, (list, tuple, np.ndarray)):
         shapes = _check_shapes(model_or_shapes)
-        rule = _check_variance(variance, len(shapes))
-        if isinstance(rule, str) and rule == "layer":
-            raise ValueError("variance='layer' needs a model's weights, but model_or_shapes is a list of shapes: "
-                             "use 'fan_in', a number or one number per layer")
-        return _baseline([f"shapes[{i}]" for i in range(len(shapes))], shapes, [False] * len(shapes), rule,
-                         n_draws, random_state, power, n_jobs, verbose)
+        return _baseline([f"shapes[{i}]" for i in range(len(shapes))], shapes, [False] * len(shapes),
+                         _variances(variance, shapes), n_draws, random_state, power, n_jobs, verbose)
     net = resolve_model(model_or_shapes, allow_pickle=allow_pickle)
     reads_values = isinstance(variance, str) and check_choice("variance", variance, VARIANCE_RULES) != "fan_in"
     matrices = (extract_layer_matrices if reads_values else plan_layer_matrices)(net)[0]
