@@ -14,9 +14,11 @@ Measures, side by side in one process:
 * the model's own ``cpse_report`` (the measure being compared with the baseline).
 
 Reports seconds per draw of each and their ratio, the model's cpse with the baseline's mean,
-std and z, and writes benchmarks/results/<NAME>.json (default baseline).
+std and z, and writes benchmarks/results/<NAME>.json (default baseline), with the machine's load
+average (a shared machine: ratios measured in one run are what to compare).
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -74,7 +76,7 @@ def main():
                     "dense_per_draw": per_dense, "report": t_report},
         "dense_over_laguerre_per_draw": per_dense / per_draw,
         "cpse": report.cpse, "baseline_cpse_mean": base.cpse_mean, "baseline_cpse_std": base.cpse_std,
-        "z_cpse": z.cpse, "torch_threads": torch.get_num_threads(),
+        "z_cpse": z.cpse, "torch_threads": torch.get_num_threads(), "load_average_1_5_15_min": os.getloadavg(),
         "threads_note": "cpse_baseline draws (n_jobs=1) and the dense draws both run with one BLAS thread",
     })
 

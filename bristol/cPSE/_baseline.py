@@ -442,7 +442,8 @@ def cpse_baseline(model_or_shapes: object, n_draws: int = 20, random_state: Rand
 
     Time per draw: sum over layers of O(min(n, m)^2) for the bidiagonal eigenvalues (no
     dense matrix, no O(n^3) solve), plus O(L U log U) for d_layers with U the largest n;
-    about 0.2 s for resnet50's 54 layers (benchmarks/bench_baseline.py). Memory: the
+    0.4 s for resnet50's 54 layers on one core, 8x less than dense Gram matrices
+    (benchmarks/bench_baseline.py). Memory: the
     draws' d_layers (n_draws (L - 2) floats) plus about 4 L U floats per draw in flight.
 
     References
