@@ -10,12 +10,12 @@ Measures, side by side in one process:
   variances, their Gram spectra through the measure's own path (``gram_spectra``, syrk +
   symmetric eigen-solve), periodic extension and d_layers: what a baseline without the
   bidiagonal model would cost. Also with one BLAS thread (threadpoolctl), so the ratio compares
-  the algorithms on one core each; a shared, loaded machine distorts multi-threaded BLAS most;
+  the algorithms on one core each; a busy machine distorts multi-threaded BLAS most;
 * the model's own ``cpse_report`` (the measure being compared with the baseline).
 
 Reports seconds per draw of each and their ratio, the model's cpse with the baseline's mean,
 std and z, and writes benchmarks/results/<NAME>.json (default baseline), with the machine's load
-average (a shared machine: ratios measured in one run are what to compare).
+average (a busy machine: ratios measured in one run are what to compare).
 """
 import argparse
 import os
