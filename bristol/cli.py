@@ -7,7 +7,9 @@
   saved with ``torch.save`` only with ``--allow-pickle``, which executes code from the
   file. Prints the per-layer table and cpse; ``--json`` /
   ``--csv`` write them, ``--plot FILE.png`` the d_layers curve; ``--legacy``, ``--device``,
-  ``--weights``, ``--input-shape``.
+  ``--weights``, ``--input-shape``; ``--baseline N`` adds the random-matrix baseline (N draws
+  seeded by ``--seed``): its mean and std per d_l and for cpse, and the model's z-scores, in the
+  table, the JSON, the CSV and the plot.
 * ``bristol ensemble {CUE,COE,CSE} -N 1024 -M 40 --seed 1 --jobs 2 --out FILE`` -- samples
   eigenphases of M matrices (chunked, reproducible for any ``--jobs``) and writes them, with
   the seeds and chunk plan, as an ``.npz`` archive to exactly the path given; ``--beta``
@@ -144,7 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="torchvision weights for a model name, e.g. DEFAULT (downloads: needs network); "
                          "default: none (random init)")
     cp.add_argument("--seed", type=_torch_seed, default=None,
-                    help="torch seed for a randomly initialised model name (default 0)")
+                    help="torch seed for a randomly initialised model name (default 0), and the seed of the "
+                         "--baseline draws (default: fresh entropy, recorded in the JSON)")
+    cp.add_argument("--baseline", type=_int_argument("an integer >= 2", lambda value: value >= 2), default=None,
+                    metavar="N",
+                    help="compare with N draws of i.i.d. Gaussian layers of the model's shapes and weight "
+                         "variances (sigma^4 spectra from the Laguerre model): mean, std and z-scores")
     cp.add_argument("--legacy", action="store_true", help="reproduce bristol 0.2.14 exactly (on the CPU)")
     cp.add_argument("--device", default=None, help="torch device for the linear algebra, e.g. cuda")
     cp.add_argument("--json", help="write the report as JSON (strict: a non-finite cpse is null with a reason)")
@@ -247,12 +254,14 @@ def _check_cpse_flags(args: argparse.Namespace, torch, torchvision) -> None:
                 choices = list(torchvision.models.get_model_weights(args.model).__members__)
                 raise ValueError(f"--weights {args.weights}: {args.model} has the weights {', '.join(choices)} "
                                  "(or none)") from None
-            if args.seed is not None:
-                raise ValueError("--seed applies only to a randomly initialised model (no --weights)")
+            if args.seed is not None and args.baseline is None:
+                raise ValueError("--seed applies only to a randomly initialised model (no --weights) or to --baseline")
     else:
-        for flag, value in (("--weights", args.weights), ("--seed", args.seed)):
-            if value is not None:
-                raise ValueError(f"{flag} applies only to a torchvision model name; {args.model} is not one")
+        if args.weights is not None:
+            raise ValueError(f"--weights applies only to a torchvision model name; {args.model} is not one")
+        if args.seed is not None and args.baseline is None:
+            raise ValueError(f"--seed applies only to a torchvision model name or to --baseline; {args.model} is "
+                             "not a model name")
         if args.arch is not None:
             _check_arch(args.arch, names)
     if args.device is not None:
@@ -339,14 +348,26 @@ def _json_payload(args: argparse.Namespace, report) -> str:
     reason = _cpse_reason(report)
     if reason is not None:
         payload["cpse_reason"] = reason
+    if report.baseline is not None:
+        payload["baseline"] = _finite_or_none_all(report.baseline.to_dict(report))
     return json.dumps(payload, indent=1, default=list, allow_nan=False)
+
+
+def _finite_or_none_all(value):
+    """``value`` (nested dicts and lists) with every non-finite float replaced by None."""
+    if isinstance(value, dict):
+        return {k: _finite_or_none_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_none_all(v) for v in value]
+    return _finite_or_none(value) if isinstance(value, float) else value
 
 
 def _run_cpse(args: argparse.Namespace) -> int:
     import csv
 
     if args.legacy:
-        for flag, value in (("--device", args.device), ("--input-shape", args.input_shape)):
+        for flag, value in (("--device", args.device), ("--input-shape", args.input_shape),
+                            ("--baseline", args.baseline)):
             if value is not None:
                 raise ValueError(f"--legacy cannot be combined with {flag}: it reproduces bristol 0.2.14 "
                                  "(numpy on the CPU, layers in registration order)")
@@ -363,16 +384,29 @@ def _run_cpse(args: argparse.Namespace) -> int:
     example = None if args.input_shape is None else torch.zeros(args.input_shape)
     streamed = {"arch": args.arch, "allow_pickle": args.allow_pickle} if isinstance(net, str) else {}
     report = cpse_report(net, legacy=args.legacy, device=args.device, verbose=0 if args.no_progress else 1,
-                         example_input=example, **streamed)
-    rows = [(str(i), r.name or "(root)", r.layer_type.rsplit(".", 1)[-1].strip("'>"), _shape(r.weight_shape),
-             _shape(r.matrix_shape), "-" if r.d_layer is None else f"{r.d_layer:.6g}", r.status)
-            for i, r in enumerate(report.layers)]
-    headers = ("#", "layer", "type", "weight", "matrix", "d_layer", "status")
+                         example_input=example, baseline=args.baseline,
+                         random_state=None if args.baseline is None else np.random.SeedSequence(args.seed),
+                         **streamed)
+    rows: list[tuple[str, ...]] = [
+        (str(i), r.name or "(root)", r.layer_type.rsplit(".", 1)[-1].strip("'>"), _shape(r.weight_shape),
+         _shape(r.matrix_shape), "-" if r.d_layer is None else f"{r.d_layer:.6g}", r.status)
+        for i, r in enumerate(report.layers)]
+    headers: tuple[str, ...] = ("#", "layer", "type", "weight", "matrix", "d_layer", "status")
+    if report.baseline is not None:
+        headers += ("baseline mean ± std", "z")
+        records = report.to_records()
+        rows = [row + (("-", "-") if rec["d_layer_z"] is None else
+                       (f"{rec['d_layer_baseline_mean']:.4g} ± {rec['d_layer_baseline_std']:.2g}",
+                        f"{rec['d_layer_z']:.2f}")) for row, rec in zip(rows, records)]
     widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(headers)]
     for line in [headers] + rows:
         print("  ".join(c.ljust(w) for c, w in zip(line, widths)))
     print(f"\ncpse = {report.cpse:.10g}  ({len(report.used)} layers, {len(report.d_layers)} d_layers"
           f"{', legacy 0.2.14' if args.legacy else ''})")
+    if report.baseline is not None:
+        base = report.baseline
+        print(f"baseline cpse = {base.cpse_mean:.6g} ± {base.cpse_std:.3g} ({base.n_draws} draws, seed entropy "
+              f"{base.seeds[0]['entropy']}), z = {report.zscores.cpse:.3f}")
     if args.json:
         text = _json_payload(args, report)
         with open(args.json, "w") as fh:

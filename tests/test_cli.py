@@ -542,3 +542,58 @@ def test_cli_ensemble_random_arguments(tmp_path, capsys, ensemble, options):
     else:
         data = np.load(paths["OUT"])
         assert data["eigvals" if "eigvals" in data else "eigphases"].shape[0] > 0 and err == ""
+
+
+# --- --baseline -----------------------------------------------------------------------------------
+
+def _layered():
+    torch.manual_seed(0)
+    return nn.Sequential(*[nn.Linear(8 * (1 + k % 3), 8 * (1 + (k + 1) % 3)) for k in range(5)])
+
+
+def test_cli_cpse_baseline_in_every_output(tmp_path, capsys, monkeypatch):
+    """--baseline N --seed S: the baseline of cpse_report(baseline=N, random_state=SeedSequence(S)) in the
+    table, the strict JSON (with its seeds and z-scores), the CSV columns and the plot's band."""
+    monkeypatch.setattr(cPSE, "resolve_model", lambda *args, **kwargs: _layered())
+    paths = {k: str(tmp_path / f"b.{k}") for k in ("json", "csv", "png")}
+    argv = ["cpse", "resnet18", "--baseline", "3", "--seed", "4", "--no-progress", "--json", paths["json"],
+            "--csv", paths["csv"], "--plot", paths["png"]]
+    assert cli.main(argv) == 0
+    out, err = capsys.readouterr()
+    expected = cPSE.cpse_report(_layered(), baseline=3, random_state=np.random.SeedSequence(4))
+    base = json.loads(Path(paths["json"]).read_text())["baseline"]
+    assert base["n_draws"] == 3 and [s["entropy"] for s in base["seeds"]] == [4] * 3
+    assert base["z_cpse"] == pytest.approx(expected.zscores.cpse, rel=1e-12)
+    assert np.allclose(base["d_layers_mean"], expected.baseline.d_layers_mean, rtol=1e-12)
+    assert base["variance_rule"] == "layer" and "Laguerre" in base["definition"]
+    rows = list(csv.DictReader(open(paths["csv"])))
+    assert float(rows[1]["d_layer_z"]) == pytest.approx(expected.zscores.d_layers[0], rel=1e-12)
+    assert rows[0]["d_layer_z"] == ""
+    assert f"z = {expected.zscores.cpse:.3f}" in out and "baseline mean ± std" in out and err == ""
+    assert Path(paths["png"]).stat().st_size > 2000
+    assert cli.main(argv) == 0
+    assert json.loads(Path(paths["json"]).read_text())["baseline"] == base
+
+
+def test_cli_cpse_baseline_without_seed_records_the_entropy(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cPSE, "resolve_model", lambda *args, **kwargs: _layered())
+    assert cli.main(["cpse", "resnet18", "--baseline", "2", "--no-progress", "--json", str(tmp_path / "e.json")]) == 0
+    seeds = json.loads((tmp_path / "e.json").read_text())["baseline"]["seeds"]
+    assert seeds[0]["entropy"] == seeds[1]["entropy"] and seeds[0]["entropy"] > 2**64
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["cpse", SMALL, "--baseline", "1"], "argument --baseline: expected an integer >= 2"),
+    (["cpse", SMALL, "--baseline", "x"], "argument --baseline"),
+    (["cpse", SMALL, "--legacy", "--baseline", "3"], "--legacy cannot be combined with --baseline"),
+])
+def test_cli_baseline_errors(capsys, argv, fragment):
+    main_error(capsys, argv, fragment)
+
+
+def test_cli_seed_with_baseline_applies_to_files(capsys, small_state_dict):
+    """--seed is refused for a file alone, but seeds --baseline for one."""
+    main_error(capsys, ["cpse", small_state_dict, "--arch", SMALL, "--seed", "3"], "or to --baseline")
+    assert cli.main(["cpse", str(small_state_dict), "--arch", SMALL, "--baseline", "2", "--seed", "3",
+                     "--no-progress"]) == 0
+    assert "baseline cpse = " in capsys.readouterr().out

@@ -17,6 +17,7 @@ FIGURES = {
                            "circular_old_vs_new.png"],
     "spectral_ergodicity": ["spectral_ergodicity.png"],
     "cpse": ["cpse_d_layers.png"],
+    "cpse_baseline": ["cpse_baseline.png", "cpse_baseline_rules.png"],
     "mixed_ensembles": ["mixed_densities.png", "mixed_order_effect.png", "mixed_spacings.png"],
     "classical_ensembles": ["classical_laguerre.png", "classical_jacobi.png", "classical_tracy_widom.png"],
 }

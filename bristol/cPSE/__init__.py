@@ -4,6 +4,8 @@
   (a module, a torchvision model name, a state_dict or a file; :func:`resolve_model`), with a
   per-layer report (:class:`CPSEReport`, :class:`LayerRecord`);
 * :func:`cpse_measure_vanilla` -- cPSE of a list of weight matrices;
+* :func:`cpse_baseline` -- the random-matrix baseline of a model's cPSE (:class:`CPSEBaseline`,
+  :class:`BaselineZScores`): i.i.d. Gaussian layers of its shapes, z-scores of its values;
 * the layer policy: :func:`extract_layer_matrices` (:class:`LayerMatrix`,
   :class:`SkippedWeight`) and :func:`forward_order`;
 * bristol 0.2.14's pipeline functions :func:`get_layer_matrix_set`,
@@ -13,12 +15,14 @@
 
 The implementation: :mod:`bristol.cPSE._layers` (weight matrices of a model),
 :mod:`bristol.cPSE._loading` (the ``model`` argument), :mod:`bristol.cPSE._pse` (Gram spectra
-and d_l, on :mod:`bristol.spectral`) and :mod:`bristol.cPSE._report` (the measures).
+and d_l, on :mod:`bristol.spectral`), :mod:`bristol.cPSE._report` (the measures) and
+:mod:`bristol.cPSE._baseline` (the random-matrix baseline, on :mod:`bristol.ensembles`).
 ``device=`` has one meaning everywhere: see :mod:`bristol._torch`. The measures are silent by
 default; ``verbose=1`` shows a progress bar (scikit-learn's convention; ``progress=`` is a
 deprecated alias).
 """
 from .._lazy import lazy_getattr
+from ._baseline import BaselineZScores, CPSEBaseline, cpse_baseline
 from ._layers import LayerMatrix, SkippedWeight, extract_layer_matrices, forward_order
 from ._loading import resolve_model
 from ._report import (
@@ -48,6 +52,9 @@ __all__ = [
     "CPSEReport",
     "LayerRecord",
     "plot_d_layers",
+    "cpse_baseline",
+    "CPSEBaseline",
+    "BaselineZScores",
     "resolve_model",
     "extract_layer_matrices",
     "forward_order",

@@ -30,10 +30,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._random import RandomState
 from .._torch import require_torch, resolve_device
-from .._validation import check_finite_array
+from .._validation import check_finite_array, check_int
 from ..parallel import check_verbose
 from ..periodic import periodic_extension
+from ._baseline import CPSEBaseline, baseline_for_matrices
 from ._checkpoint import checkpoint_matrices, is_checkpoint_path, is_torch_file
 from ._layers import LayerMatrix, SkippedWeight, extract_layer_matrices, legacy_weight_matrices
 from ._loading import NEEDS_TORCH, resolve_model
@@ -185,8 +187,8 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
     (3, True)
     """
     show = _progress_choice(verbose, progress)
-    report = _measured(pmodel, weights=None, arch=arch, allow_pickle=allow_pickle, legacy=legacy, device=device,
-                       show=show, example_input=example_input)
+    report, _ = _measured(pmodel, weights=None, arch=arch, allow_pickle=allow_pickle, legacy=legacy, device=device,
+                          show=show, example_input=example_input)
     return report.d_layers.tolist(), report.cpse
 
 
@@ -322,6 +324,9 @@ class CPSEReport:
         Whether bristol 0.2.14's arithmetic was used.
     definition : str
         The layer spectra, in words.
+    baseline : CPSEBaseline or None
+        The random-matrix baseline of the same layer shapes (``cpse_report(baseline=...)``),
+        or None.
     """
 
     layers: list[LayerRecord]
@@ -329,6 +334,13 @@ class CPSEReport:
     cpse: float
     legacy: bool = False
     definition: str = field(default="sigma^4: eigenvalues of (W W^T)^2, periodic to the largest layer")
+    baseline: CPSEBaseline | None = None
+
+    @property
+    def zscores(self) -> Any:
+        """The z-scores of d_layers and cpse against :attr:`baseline`
+        (:meth:`CPSEBaseline.zscores`), or None without a baseline."""
+        return None if self.baseline is None else self.baseline.zscores(self)
 
     @property
     def used(self) -> list[LayerRecord]:
@@ -341,8 +353,21 @@ class CPSEReport:
         return [r for r in self.layers if r.status == "skipped"]
 
     def to_records(self) -> list[dict[str, Any]]:
-        """The layer records as a list of dicts (one per row, the fields of :class:`LayerRecord`)."""
-        return [dict(r.__dict__) for r in self.layers]
+        """The layer records as a list of dicts (one per row, the fields of :class:`LayerRecord`).
+
+        With a :attr:`baseline`, every record also has ``d_layer_baseline_mean``,
+        ``d_layer_baseline_std`` and ``d_layer_z`` (None where ``d_layer`` is None).
+        """
+        records = [dict(r.__dict__) for r in self.layers]
+        if self.baseline is not None:
+            columns = (self.baseline.d_layers_mean, self.baseline.d_layers_std, self.baseline.zscores(self).d_layers)
+            per_layer = dict(zip([r.name for r in self.used[1:]], zip(*columns)))
+            for rec in records:
+                stats = per_layer.get(rec["name"]) if rec["status"] == "used" else None
+                for key, value in zip(("d_layer_baseline_mean", "d_layer_baseline_std", "d_layer_z"),
+                                      stats or (None,) * 3):
+                    rec[key] = None if value is None else float(value)
+        return records
 
     def to_dataframe(self) -> Any:
         """The report as a pandas DataFrame, one row per layer record.
@@ -361,7 +386,8 @@ class CPSEReport:
 
 def cpse_report(model: object, *, weights: str | None = None, arch: object = None, legacy: bool = False,
                 device: str | None = None, verbose: int = 0, example_input: object = None,
-                allow_pickle: bool = False, progress: bool | None = _NOT_GIVEN) -> CPSEReport:
+                allow_pickle: bool = False, progress: bool | None = _NOT_GIVEN,
+                baseline: int | CPSEBaseline | None = None, random_state: RandomState = None) -> CPSEReport:
     """Per-layer report with d_layers and cPSE of a model.
 
     Parameters
@@ -378,12 +404,22 @@ def cpse_report(model: object, *, weights: str | None = None, arch: object = Non
         into: a torchvision or timm model name, a Hugging Face model folder or a module.
     legacy, device, verbose, example_input, allow_pickle, progress
         As in :func:`cpse_measure` (``verbose=0``: no progress bar; ``progress`` is deprecated).
+    baseline : int or CPSEBaseline, optional
+        Attach the random-matrix baseline (:func:`bristol.cPSE.cpse_baseline`): an int >= 2
+        draws that many baselines of the report's layers in the report's order, each layer's
+        entries with the variance of its weights (``variance="layer"``); a
+        :class:`CPSEBaseline` drawn before is checked against the report's layer shapes and
+        attached. Not with ``legacy=True`` (the baseline follows the default definition).
+    random_state : int, SeedSequence, Generator or None
+        Seeds the draws of ``baseline=N`` (as in :func:`bristol.cPSE.cpse_baseline`); only
+        with an int ``baseline``.
 
     Returns
     -------
     CPSEReport
         The used layers in the order taken (with the dtype each weight is stored in and the
-        d_l its addition gives), the skipped weights with their reasons, d_layers and cpse.
+        d_l its addition gives), the skipped weights with their reasons, d_layers and cpse;
+        with ``baseline``, the baseline and the z-scores (``report.zscores``).
 
     Raises
     ------
@@ -392,7 +428,9 @@ def cpse_report(model: object, *, weights: str | None = None, arch: object = Non
     ValueError
         As :func:`cpse_measure`; weights that cannot be used (meta device, lazy, NaN / Inf,
         so large that sigma^4 overflows) are named
-        (:func:`bristol.cPSE.extract_layer_matrices`).
+        (:func:`bristol.cPSE.extract_layer_matrices`); a ``baseline`` below 2, of other layer
+        shapes or of sigma^2 spectra, or with ``legacy=True``; ``random_state`` without an
+        int ``baseline``.
     TypeError
         A sparse weight, or an argument of the wrong type.
 
@@ -416,23 +454,35 @@ def cpse_report(model: object, *, weights: str | None = None, arch: object = Non
     [('0', (16, 8)), ('2', (16, 16)), ('3', (4, 16)), ('4', (4, 4))]
     >>> report.d_layers.shape, report.used[0].d_layer is None
     ((2,), True)
+
+    With its random-matrix baseline (the z-scores of d_l and cpse):
+
+    >>> report = cpse_report(model, baseline=10, random_state=0)
+    >>> report.baseline.n_draws, report.zscores.d_layers.shape
+    (10, (2,))
     """
     show = _progress_choice(verbose, progress)
-    return _measured(model, weights=weights, arch=arch, allow_pickle=allow_pickle, legacy=legacy, device=device,
-                     show=show, example_input=example_input)
+    if baseline is None and random_state is not None:
+        raise ValueError("random_state seeds the baseline draws: give baseline=N (the number of draws) with it")
+    report, matrices = _measured(model, weights=weights, arch=arch, allow_pickle=allow_pickle, legacy=legacy,
+                                 device=device, show=show, example_input=example_input)
+    if baseline is not None:
+        report.baseline = _report_baseline(report, matrices, baseline, random_state, check_verbose(verbose))
+    return report
 
 
 def _measured(model: object, *, weights: str | None, arch: object, allow_pickle: bool, legacy: bool,
-              device: str | None, show: bool | None, example_input: object) -> CPSEReport:
-    """The report of ``model``: a checkpoint path streamed from disk, anything else resolved
-    to a module (:func:`bristol.cPSE.resolve_model`)."""
+              device: str | None, show: bool | None,
+              example_input: object) -> tuple[CPSEReport, list[LayerMatrix] | None]:
+    """The report of ``model`` and its layer matrices (None for ``legacy``): a checkpoint path
+    streamed from disk, anything else resolved to a module (:func:`bristol.cPSE.resolve_model`)."""
     if is_checkpoint_path(model) and not legacy and example_input is None:
         if weights is not None:
             raise ValueError(f"weights (--weights) is only for a torchvision model name; the checkpoint "
                              f"{str(model)!r} brings its own weights")
         found = checkpoint_matrices(model, arch, allow_pickle=allow_pickle)  # type: ignore[arg-type]
         if isinstance(found, tuple):
-            return _matrices_report(*found, device=device, show=show)
+            return _matrices_report(*found, device=device, show=show), found[0]
         net = found
     else:
         if is_checkpoint_path(model) and not is_torch_file(model):  # type: ignore[arg-type]
@@ -440,25 +490,42 @@ def _measured(model: object, *, weights: str | None, arch: object, allow_pickle:
                              f"checkpoint {str(model)!r} is read tensor by tensor: load it into its module and "
                              "pass the module")
         net = resolve_model(model, weights=weights, arch=arch, allow_pickle=allow_pickle)
-    return _report(net, legacy=legacy, device=device, show=show, example_input=example_input)
-
-
-def _report(net: Any, *, legacy: bool, device: str | None, show: bool | None, example_input: object) -> CPSEReport:
-    """The report of :func:`cpse_report` for the module ``net``; ``show``: the progress bar
-    (None: for at least :data:`PROGRESS_MIN_LAYERS` layer matrices)."""
-    if legacy and example_input is not None:
-        raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
-                         "example_input (forward order) cannot be combined with it")
     if legacy:
-        weights_f32, types, names = legacy_weight_matrices(net, with_types=True, with_names=True)
-        _check_layer_count(len(weights_f32))
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named by _legacy_eigenvalues
-            grams = [np.matmul(w, w.T) for w in weights_f32]
-        values = _legacy_d_layers(grams, labels=[f"layer {n}" for n in names])
-        records = [LayerRecord(n, t, None, w.shape, "used") for n, t, w in zip(names, types, weights_f32)]
-    else:
-        return _matrices_report(*extract_layer_matrices(net, example_input=example_input), device=device, show=show)
-    return _with_d_layers(records, values, legacy)
+        if example_input is not None:
+            raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
+                             "example_input (forward order) cannot be combined with it")
+        return _legacy_report(net), None
+    mats, skipped = extract_layer_matrices(net, example_input=example_input)
+    return _matrices_report(mats, skipped, device=device, show=show), mats
+
+
+def _report_baseline(report: CPSEReport, matrices: list[LayerMatrix] | None, baseline: object,
+                     random_state: RandomState, verbose: int) -> CPSEBaseline:
+    """The ``baseline=`` of :func:`cpse_report`, checked against ``report`` or drawn for its
+    layer ``matrices`` (None: the legacy report, refused)."""
+    if matrices is None:
+        raise ValueError("baseline= follows the default definition (symmetric solver, descending spectra); "
+                         "it cannot be combined with legacy=True")
+    if isinstance(baseline, CPSEBaseline):
+        if random_state is not None:
+            raise ValueError("random_state seeds baseline=N only; the CPSEBaseline given is already drawn")
+        if baseline.power != 2:
+            raise ValueError("baseline holds sigma^2 spectra (power=1); a model's report uses sigma^4 (power=2)")
+        baseline.zscores(report)  # a ValueError if the layer shapes differ
+        return baseline
+    n_draws = check_int("baseline", baseline, minimum=2)
+    return baseline_for_matrices(matrices, n_draws, random_state, variance="layer", verbose=verbose)
+
+
+def _legacy_report(net: Any) -> CPSEReport:
+    """bristol 0.2.14's report of the module ``net`` (its layer selection and arithmetic)."""
+    weights_f32, types, names = legacy_weight_matrices(net, with_types=True, with_names=True)
+    _check_layer_count(len(weights_f32))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named by _legacy_eigenvalues
+        grams = [np.matmul(w, w.T) for w in weights_f32]
+    values = _legacy_d_layers(grams, labels=[f"layer {n}" for n in names])
+    records = [LayerRecord(n, t, None, w.shape, "used") for n, t, w in zip(names, types, weights_f32)]
+    return _with_d_layers(records, values, True)
 
 
 def _matrices_report(mats: list[LayerMatrix], skipped: list[SkippedWeight], *, device: str | None,
@@ -484,7 +551,7 @@ def _with_d_layers(records: list[LayerRecord], values: np.ndarray, legacy: bool)
 
 
 def plot_d_layers(report: CPSEReport | ArrayLike, ax: Axes | None = None,
-                  path: str | os.PathLike | None = None) -> Axes:
+                  path: str | os.PathLike | None = None, *, baseline: CPSEBaseline | None = None) -> Axes:
     """Plot the d_layers curve (log scale) of a :class:`CPSEReport` or a sequence of values.
 
     Parameters
@@ -496,6 +563,11 @@ def plot_d_layers(report: CPSEReport | ArrayLike, ax: Axes | None = None,
         not manage (no pyplot state, no window, and the user's backend is never changed).
     path : str or os.PathLike, optional
         Save the figure there (``Figure.savefig``; the suffix names the format).
+    baseline : CPSEBaseline, optional
+        Keyword-only. Draw its band, mean +- std of d_l over the draws, and its mean (dashed)
+        behind the curve; default the report's :attr:`CPSEReport.baseline`. On the log axis
+        the band's lower edge is clipped at the smallest draw where mean - std is not
+        positive. The title adds the baseline's cpse and the z-score.
 
     Returns
     -------
@@ -506,6 +578,8 @@ def plot_d_layers(report: CPSEReport | ArrayLike, ax: Axes | None = None,
     ------
     ImportError
         matplotlib is not installed (``pip install 'bristol[plot]'``).
+    ValueError
+        The baseline has another number of d_l than the curve.
 
     Examples
     --------
@@ -521,13 +595,28 @@ def plot_d_layers(report: CPSEReport | ArrayLike, ax: Axes | None = None,
     except ImportError as err:
         raise ImportError("plot_d_layers needs matplotlib: pip install 'bristol[plot]'") from err
     values = np.asarray(report.d_layers if isinstance(report, CPSEReport) else report, dtype=float)
+    if baseline is None and isinstance(report, CPSEReport):
+        baseline = report.baseline
     if ax is None:
         ax = Figure(figsize=(6, 3.5)).add_subplot()
-    ax.semilogy(np.arange(1, values.size + 1), values, marker="o", ms=3)
+    x = np.arange(1, values.size + 1)
+    title = f"cPSE = {report.cpse:.3f}" if isinstance(report, CPSEReport) else ""
+    if baseline is not None:
+        z = baseline.zscores(report)  # a ValueError if the layers differ
+        mean, std = baseline.d_layers_mean, baseline.d_layers_std
+        lower = np.where(mean - std > 0, mean - std, baseline.d_layers_draws.min(axis=0))
+        ax.fill_between(x, lower, mean + std, color="0.8", zorder=1,
+                        label=f"i.i.d. Gaussian baseline, mean ± std ({baseline.n_draws} draws)")
+        ax.plot(x, mean, color="0.45", ls="--", lw=1, zorder=2)
+        title = (f"{title}{', ' if title else ''}baseline {baseline.cpse_mean:.3f} ± {baseline.cpse_std:.3f}, "
+                 f"z = {z.cpse:.2f}")
+    ax.semilogy(x, values, marker="o", ms=3, zorder=3, label="model")
     ax.set_xlabel("layers in the ensemble, l")
     ax.set_ylabel("d_l = D(Omega_l, Omega_l+1)")
-    if isinstance(report, CPSEReport):
-        ax.set_title(f"cPSE = {report.cpse:.3f}")
+    if title:
+        ax.set_title(title)
+    if baseline is not None:
+        ax.legend(fontsize="small")
     if path is not None:
         figure = ax.figure
         root = figure if isinstance(figure, Figure) else figure.figure  # a SubFigure's root Figure saves
