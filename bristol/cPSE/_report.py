@@ -83,8 +83,8 @@ def _progress_choice(verbose: int, progress: bool | None) -> bool | None:
 # --- measures -------------------------------------------------------------------------------
 
 def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = None, verbose: int = 0,
-                 example_input: object = None, allow_pickle: bool = False,
-                 progress: bool | None = _NOT_GIVEN) -> tuple[list[float], float]:
+                 example_input: object = None, allow_pickle: bool = False, include: object = None,
+                 exclude: object = None, progress: bool | None = _NOT_GIVEN) -> tuple[list[float], float]:
     """Cascading periodic spectral ergodicity (cPSE) of a PyTorch model.
 
     Parameters
@@ -110,6 +110,11 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
         Files are read with ``torch.load(weights_only=True)``; a file that needs full
         unpickling (a whole module saved with ``torch.save(model)``) is refused unless
         ``allow_pickle=True``, which executes code from the file (trusted files only).
+    include, exclude : str, type or list of them, optional
+        Keyword-only. Keep only the layer matrices matching a pattern of ``include`` and drop
+        those matching ``exclude``: fnmatch patterns on the matrix's or its module's name
+        (``"lm_head"``, ``"*.h.*"``), or module types (``torch.nn.Embedding``); see
+        :func:`bristol.cPSE.extract_layer_matrices`. Not with ``legacy=True``.
     progress : bool or None, optional
         Deprecated alias of ``verbose`` (FutureWarning): True shows the bar, False hides it,
         None shows it for models with at least :data:`PROGRESS_MIN_LAYERS` layer matrices.
@@ -128,10 +133,12 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
     ValueError
         Fewer than 3 layer matrices; a weight on the meta device, uninitialised, NaN / Inf or
         so large that sigma^4 leaves the float64 range (the message names it); a model
-        argument that cannot be resolved; ``legacy=True`` with ``example_input``; a negative
-        ``verbose``.
+        argument that cannot be resolved; ``legacy=True`` with ``example_input``, ``include``
+        or ``exclude``; a negative ``verbose``; an ``include`` / ``exclude`` pattern that
+        matches no layer matrix.
     TypeError
-        A sparse weight; ``model``, ``allow_pickle`` or ``verbose`` of the wrong type.
+        A sparse weight; ``model``, ``allow_pickle``, ``verbose``, ``include`` or ``exclude``
+        of the wrong type.
 
     See Also
     --------
@@ -169,7 +176,8 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
     """
     show = _progress_choice(verbose, progress)
     net = resolve_model(pmodel, allow_pickle=allow_pickle)
-    report = _report(net, legacy=legacy, device=device, show=show, example_input=example_input)
+    report = _report(net, legacy=legacy, device=device, show=show, example_input=example_input,
+                     include=include, exclude=exclude)
     return report.d_layers.tolist(), report.cpse
 
 
@@ -274,6 +282,11 @@ class LayerRecord:
     weight_dtype : str or None
         The dtype the weight is stored in, e.g. ``"torch.qint8"`` for a quantized layer
         (whose matrix holds the dequantized values).
+    shared_with : tuple of str
+        The other names of the layer's parameters (tied weights): they entered once, here.
+    note : str
+        How the matrix was formed when the policy did more than reshape a weight (a merged
+        LoRA adapter, one expert of a mixture, q of a fused q/k/v projection); empty otherwise.
     """
 
     name: str
@@ -284,6 +297,8 @@ class LayerRecord:
     reason: str = ""
     d_layer: float | None = None
     weight_dtype: str | None = None
+    shared_with: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass
@@ -344,7 +359,8 @@ class CPSEReport:
 
 def cpse_report(model: object, *, weights: str | None = None, arch: object = None, legacy: bool = False,
                 device: str | None = None, verbose: int = 0, example_input: object = None,
-                allow_pickle: bool = False, progress: bool | None = _NOT_GIVEN) -> CPSEReport:
+                allow_pickle: bool = False, include: object = None, exclude: object = None,
+                progress: bool | None = _NOT_GIVEN) -> CPSEReport:
     """Per-layer report with d_layers and cPSE of a model.
 
     Parameters
@@ -357,7 +373,7 @@ def cpse_report(model: object, *, weights: str | None = None, arch: object = Non
         torchvision weights for a model name (pretrained weights need network access).
     arch : str or torch.nn.Module, optional
         The architecture a state_dict is loaded into.
-    legacy, device, verbose, example_input, allow_pickle, progress
+    legacy, device, verbose, example_input, allow_pickle, include, exclude, progress
         As in :func:`cpse_measure` (``verbose=0``: no progress bar; ``progress`` is deprecated).
 
     Returns
@@ -400,15 +416,20 @@ def cpse_report(model: object, *, weights: str | None = None, arch: object = Non
     """
     show = _progress_choice(verbose, progress)
     net = resolve_model(model, weights=weights, arch=arch, allow_pickle=allow_pickle)
-    return _report(net, legacy=legacy, device=device, show=show, example_input=example_input)
+    return _report(net, legacy=legacy, device=device, show=show, example_input=example_input,
+                   include=include, exclude=exclude)
 
 
-def _report(net: Any, *, legacy: bool, device: str | None, show: bool | None, example_input: object) -> CPSEReport:
+def _report(net: Any, *, legacy: bool, device: str | None, show: bool | None, example_input: object,
+            include: object = None, exclude: object = None) -> CPSEReport:
     """The report of :func:`cpse_report` for the module ``net``; ``show``: the progress bar
     (None: for at least :data:`PROGRESS_MIN_LAYERS` layer matrices)."""
     if legacy and example_input is not None:
         raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
                          "example_input (forward order) cannot be combined with it")
+    if legacy and (include is not None or exclude is not None):
+        raise ValueError("legacy=True uses bristol 0.2.14's layer selection; include / exclude cannot be "
+                         "combined with it")
     if legacy:
         weights_f32, types, names = legacy_weight_matrices(net, with_types=True, with_names=True)
         _check_layer_count(len(weights_f32))
@@ -417,14 +438,14 @@ def _report(net: Any, *, legacy: bool, device: str | None, show: bool | None, ex
         values = _legacy_d_layers(grams, labels=[f"layer {n}" for n in names])
         records = [LayerRecord(n, t, None, w.shape, "used") for n, t, w in zip(names, types, weights_f32)]
     else:
-        mats, skipped = extract_layer_matrices(net, example_input=example_input)
+        mats, skipped = extract_layer_matrices(net, example_input=example_input, include=include, exclude=exclude)
         _check_layer_count(len(mats))
         spectra = gram_spectra([m.matrix for m in mats], power=2, solver=_solver(device),
                                progress=len(mats) >= PROGRESS_MIN_LAYERS if show is None else show,
                                labels=[f"layer {m.name}" for m in mats])
         values = _d_layers(periodic_extension(spectra))
         records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used",
-                               weight_dtype=m.weight_dtype) for m in mats]
+                               weight_dtype=m.weight_dtype, shared_with=m.shared_with, note=m.note) for m in mats]
         records += [LayerRecord(s.name, s.layer_type, s.weight_shape, None, "skipped", s.reason) for s in skipped]
     for rec, d in zip(records[1:], values):
         rec.d_layer = float(d)
