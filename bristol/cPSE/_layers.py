@@ -71,7 +71,6 @@ that sigma^4 overflows float64: ValueError.
 """
 from __future__ import annotations
 
-import fnmatch
 import functools
 import re
 import sys
@@ -584,9 +583,11 @@ def extract_layer_matrices(model: Any, example_input: Any = None, *, include: An
         (``named_modules``, as bristol 0.2.14).
     include, exclude : str, type or list of them, optional
         Keyword-only. Keep only the matrices matched by some entry of ``include`` (all when
-        None), then drop those matched by ``exclude``. A string is an fnmatch pattern matched
-        against the matrix's name and its module's name (``"lm_head"``, ``"*.h.*"``,
-        ``"*[q]"``); a ``torch.nn.Module`` subclass matches the matrices of its instances.
+        None), then drop those matched by ``exclude``. A string is a name pattern matched
+        against the whole name of the matrix and of its module, with the wildcards ``*`` (any
+        characters) and ``?`` (one), all else literal, brackets included (``"lm_head"``,
+        ``"*.h.*"``, ``"*[q]"``, ``"*.experts[*"``); a ``torch.nn.Module`` subclass matches
+        the matrices of its instances.
         Selection comes before shared parameters are taken once: excluding a tied input
         embedding lets the output layer that shares it enter. The matrices left out are
         listed among the skipped weights (no warning).
@@ -748,7 +749,7 @@ def _finish(model: Any, found: tuple[list[LayerMatrix], list[str], list[SkippedW
 # --- include / exclude ------------------------------------------------------------------------
 
 def _check_patterns(name: str, value: Any) -> tuple[Any, ...]:
-    """``include`` / ``exclude`` as a tuple of fnmatch patterns (str) and module types."""
+    """``include`` / ``exclude`` as a tuple of name patterns (str) and module types."""
     nn = require_torch(NEEDS_TORCH).nn
     if value is None:
         return ()
@@ -767,10 +768,18 @@ def _check_patterns(name: str, value: Any) -> tuple[Any, ...]:
     return tuple(items)
 
 
+@functools.lru_cache(maxsize=256)
+def _wildcard(pattern: str) -> re.Pattern:
+    """``*`` (any characters) and ``?`` (one character); everything else literal, brackets
+    included (layer names hold them: ``c_attn[q]``, ``experts[3].up_proj``)."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+
+
 def _matches(pattern: Any, matrix: LayerMatrix, owner: str, modules: dict[str, Any]) -> bool:
     if isinstance(pattern, type):
         return isinstance(modules.get(owner), pattern)
-    return fnmatch.fnmatchcase(matrix.name, pattern) or fnmatch.fnmatchcase(owner, pattern)
+    wildcard = _wildcard(pattern)
+    return wildcard.fullmatch(matrix.name) is not None or wildcard.fullmatch(owner) is not None
 
 
 def _select(matrices: list[LayerMatrix], owners: list[str], modules: dict[str, Any], include: Any, exclude: Any):

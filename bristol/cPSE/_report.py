@@ -112,8 +112,9 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
         ``allow_pickle=True``, which executes code from the file (trusted files only).
     include, exclude : str, type or list of them, optional
         Keyword-only. Keep only the layer matrices matching a pattern of ``include`` and drop
-        those matching ``exclude``: fnmatch patterns on the matrix's or its module's name
-        (``"lm_head"``, ``"*.h.*"``), or module types (``torch.nn.Embedding``); see
+        those matching ``exclude``: name patterns with the wildcards ``*`` and ``?`` on the
+        matrix's or its module's name (``"lm_head"``, ``"*.h.*"``, ``"*[q]"``), or module
+        types (``torch.nn.Embedding``); see
         :func:`bristol.cPSE.extract_layer_matrices`. Not with ``legacy=True``.
     progress : bool or None, optional
         Deprecated alias of ``verbose`` (FutureWarning): True shows the bar, False hides it,
@@ -428,7 +429,7 @@ def _report(net: Any, *, legacy: bool, device: str | None, show: bool | None, ex
         raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
                          "example_input (forward order) cannot be combined with it")
     if legacy and (include is not None or exclude is not None):
-        raise ValueError("legacy=True uses bristol 0.2.14's layer selection; include / exclude cannot be "
+        raise ValueError("legacy=True uses bristol 0.2.14's layer selection; include= / exclude= cannot be "
                          "combined with it")
     if legacy:
         weights_f32, types, names = legacy_weight_matrices(net, with_types=True, with_names=True)
