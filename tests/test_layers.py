@@ -463,12 +463,11 @@ def test_a_shared_parameter_enters_once_at_its_first_use():
 
 def test_parameters_on_the_same_storage_are_shared_and_other_views_are_not():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(5, 5), nn.Linear(5, 5), nn.Linear(4, 5), nn.Linear(5, 5))
+    model = nn.Sequential(*[nn.Linear(5, 5) for _ in range(4)])
     model[1].weight = nn.Parameter(model[0].weight.detach())  # another object, the same values
-    with torch.no_grad():
-        wide = torch.randn(5, 5)
-    model[2].weight = nn.Parameter(wide[:, 1:])  # offset 1: a different matrix in one storage
-    model[3].weight = nn.Parameter(wide)
+    flat = torch.randn(50)
+    model[2].weight = nn.Parameter(flat[:25].view(5, 5))  # one storage, two offsets: two matrices
+    model[3].weight = nn.Parameter(flat[25:].view(5, 5))
     mats, _, _ = _extract(model)
     assert list(mats) == ["0", "2", "3"] and mats["0"].shared_with == ("1.weight",)
     assert mats["2"].shared_with == () and mats["3"].shared_with == ()

@@ -351,6 +351,9 @@ def test_lora_at_init_gives_the_base_models_cpse_exactly():
     assert not any("lora" in r.name for r in report.layers)
     q = next(r for r in report.used if r.name.endswith("layers.0.self_attn.q_proj"))
     assert q.note.startswith("LoRA merged") and q.matrix_shape == (32, 32)
+    mats, _ = _by_name(wrapped, exclude="*.q_proj")  # the LoRA layer's parts never enter on their own
+    layers = len(d_base) + 2
+    assert not any("q_proj" in n for n in mats) and len(mats) == layers - 2  # two layers' q_proj
 
 
 @pytest.mark.parametrize("build,targets,kw", [
@@ -375,3 +378,23 @@ def test_lora_merged_view_equals_peft_merge(build, targets, kw):
     for n, m in mats.items():
         assert torch.allclose(m.matrix, merged[n[len(prefix):]].matrix, atol=1e-5), n
     assert sum(m.note.startswith("LoRA merged") for m in mats.values()) >= 2
+
+
+def test_lora_merged_or_dora_adapters():
+    """An adapter merged into the base weight is not added twice; DoRA is refused, not approximated."""
+    torch.manual_seed(0)
+    wrapped = _lora(_llama(), ["q_proj"])
+    with torch.no_grad():
+        for n, p in wrapped.named_parameters():
+            if "lora_B" in n:
+                p.normal_(0, 0.5)
+    before, _ = _by_name(wrapped)
+    wrapped.merge_adapter()
+    after, _ = _by_name(wrapped)
+    name = "base_model.model.model.layers.0.self_attn.q_proj"
+    assert after[name].note == "LoRA adapters merged into the base weight: base weight"
+    assert after[name].sources == (f"{name}.base_layer.weight",)
+    assert torch.allclose(after[name].matrix, before[name].matrix, atol=1e-5)
+    dora = _lora(_llama(), ["q_proj"], use_dora=True)
+    with pytest.raises(ValueError, match="q_proj .* uses DoRA"):
+        _by_name(dora)
