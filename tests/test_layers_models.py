@@ -356,10 +356,15 @@ def test_lora_at_init_gives_the_base_models_cpse_exactly():
     assert not any("q_proj" in n for n in mats) and len(mats) == layers - 2  # two layers' q_proj
 
 
-@pytest.mark.parametrize("build,targets,kw", [
-    (_llama, ["q_proj", "v_proj", "embed_tokens"], {}),
-    (_gpt2, ["c_attn"], {"fan_in_fan_out": True}),
-])
+_LORAS = [(_llama, ["q_proj", "v_proj", "embed_tokens"], {}), (_gpt2, ["c_attn"], {"fan_in_fan_out": True})]
+
+
+@pytest.mark.parametrize("build,targets,kw", _LORAS)
+def test_lora_rebuilds_and_plans_on_meta(build, targets, kw):
+    _check_rebuilt_and_planned(lambda: _lora(build(), targets, **kw))
+
+
+@pytest.mark.parametrize("build,targets,kw", _LORAS)
 def test_lora_merged_view_equals_peft_merge(build, targets, kw):
     """With trained (random) factors the matrices equal those of peft's own merge_and_unload."""
     torch.manual_seed(0)

@@ -106,7 +106,9 @@ class LayerMatrix:
     ----------
     name : str
         Qualified name of the module (gate matrices of a recurrent weight as
-        ``"lstm.weight_ih_l0[i]"``, attention projections as ``"attn.in_proj_weight[q]"``).
+        ``"lstm.weight_ih_l0[i]"``, attention projections as ``"attn.in_proj_weight[q]"``,
+        parts of a fused projection as ``"attn.c_attn[q]"``, experts as
+        ``"mlp.experts[3].gate_proj"``; a LoRA layer by its own name).
     layer_type : str
         The module's class, with its module path.
     weight_shape : tuple of int
