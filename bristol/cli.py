@@ -45,7 +45,7 @@ __all__ = ["build_parser", "main"]
 #: Keyword arguments of the library and the flags that set them, to reword library messages.
 _FLAGS = {"allow_pickle": "--allow-pickle", "example_input": "--input-shape", "arch": "--arch",
           "weights": "--weights", "device": "--device", "legacy": "--legacy", "n_jobs": "--jobs",
-          "chunk_size": "--chunk-size", "random_state": "--seed"}
+          "chunk_size": "--chunk-size", "random_state": "--seed", "include": "--include", "exclude": "--exclude"}
 _MAX_MESSAGE = 500  # characters of one error line (a state_dict mismatch lists every key)
 
 
@@ -160,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--input-shape", type=_positive_int, nargs="+", metavar="DIM",
                     help="take the layers in forward order: one forward pass on zeros of this shape, "
                          "e.g. --input-shape 1 3 224 224 (default: registration order)")
+    cp.add_argument("--include", action="append", metavar="PATTERN",
+                    help="keep only the layer matrices whose name or module name matches PATTERN (wildcards * and "
+                         "?, brackets literal, e.g. 'transformer.h.*'); repeatable")
+    cp.add_argument("--exclude", action="append", metavar="PATTERN",
+                    help="drop the layer matrices whose name or module name matches PATTERN, e.g. lm_head; repeatable")
     cp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     ens = sub.add_parser("ensemble", help="sample eigenphases of a circular ensemble, or eigenvalues of a "
                                           "Laguerre or Jacobi beta-ensemble")
@@ -384,7 +389,7 @@ def _run_cpse(args: argparse.Namespace) -> int:
     example = None if args.input_shape is None else torch.zeros(args.input_shape)
     streamed = {"arch": args.arch, "allow_pickle": args.allow_pickle} if isinstance(net, str) else {}
     report = cpse_report(net, legacy=args.legacy, device=args.device, verbose=0 if args.no_progress else 1,
-                         example_input=example, baseline=args.baseline,
+                         example_input=example, include=args.include, exclude=args.exclude, baseline=args.baseline,
                          random_state=None if args.baseline is None else np.random.SeedSequence(args.seed),
                          **streamed)
     rows: list[tuple[str, ...]] = [
@@ -416,7 +421,7 @@ def _run_cpse(args: argparse.Namespace) -> int:
         with open(args.csv, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(report.to_records()[0]))
             writer.writeheader()
-            writer.writerows(report.to_records())
+            writer.writerows({**r, "shared_with": ";".join(r["shared_with"])} for r in report.to_records())
         print(f"wrote the layer table (CSV) to {args.csv}")
     if args.plot:
         plot_d_layers(report, path=args.plot)

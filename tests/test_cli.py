@@ -597,3 +597,26 @@ def test_cli_seed_with_baseline_applies_to_files(capsys, small_state_dict):
     assert cli.main(["cpse", str(small_state_dict), "--arch", SMALL, "--baseline", "2", "--seed", "3",
                      "--no-progress"]) == 0
     assert "baseline cpse = " in capsys.readouterr().out
+
+
+# --- --include / --exclude ----------------------------------------------------------------------
+
+def test_cli_include_exclude_select_layers(tmp_path, capsys):
+    """Repeatable flags reach cpse_report; tied weights and notes are written to JSON and CSV."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(30, 8), *[nn.Linear(8, 8) for _ in range(4)], nn.Linear(8, 30, bias=False))
+    model[5].weight = model[0].weight
+    torch.save(model, tmp_path / "m.pt")
+    argv = ["cpse", tmp_path / "m.pt", "--allow-pickle", "--no-progress", "--exclude", "1", "--exclude", "2",
+            "--json", tmp_path / "r.json", "--csv", tmp_path / "r.csv"]
+    assert cli.main([str(a) for a in argv]) == 0
+    expected = cPSE.cpse_report(model, exclude=["1", "2"])
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["cpse"] == pytest.approx(expected.cpse, rel=1e-12)
+    assert [r["name"] for r in report["layers"] if r["status"] == "used"] == ["0", "3", "4"]
+    assert report["layers"][0]["shared_with"] == ["5.weight"]
+    rows = list(csv.DictReader(open(tmp_path / "r.csv")))
+    assert rows[0]["shared_with"] == "5.weight" and "note" in rows[0]
+    capsys.readouterr()
+    main_error(capsys, argv[:4] + ["--include", "nothing*"], "--include: 'nothing*' matches no layer matrix")
+    main_error(capsys, argv[:4] + ["--legacy", "--exclude", "1"], "--legacy", "--include / --exclude")

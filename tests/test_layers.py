@@ -433,3 +433,106 @@ def test_plan_rebuilds_every_matrix_from_its_parameters():
     assert [(p.name, p.matrix_shape, p.sources) for p in planned] == \
         [(m.name, m.matrix_shape, m.sources) for m in mats.values()]
     assert all(p.matrix.is_meta for p in planned)
+
+
+# --- shared parameters, tables, include / exclude (plain torch) ---------------------------------
+
+class Tied(nn.Module):
+    """An output layer registered before the embedding it shares, run after it."""
+
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(6, 30, bias=False)
+        self.embed = nn.Embedding(30, 6)
+        self.head.weight = self.embed.weight
+        self.mid = nn.Linear(6, 6)
+
+    def forward(self, x):
+        return self.head(self.mid(self.embed(x)))
+
+
+def test_a_shared_parameter_enters_once_at_its_first_use():
+    torch.manual_seed(0)
+    model = Tied()
+    mats, _, _ = _extract(model)
+    assert list(mats) == ["head", "mid"] and mats["head"].shared_with == ("embed.weight",)
+    ordered, _ = extract_layer_matrices(model, example_input=torch.zeros(2, dtype=torch.long))
+    assert [m.name for m in ordered] == ["embed", "mid"] and ordered[0].shared_with == ("head.weight",)
+    assert ordered[0].matrix_shape == (6, 30)
+
+
+def test_parameters_on_the_same_storage_are_shared_and_other_views_are_not():
+    torch.manual_seed(0)
+    model = nn.Sequential(*[nn.Linear(5, 5) for _ in range(4)])
+    model[1].weight = nn.Parameter(model[0].weight.detach())  # another object, the same values
+    flat = torch.randn(50)
+    model[2].weight = nn.Parameter(flat[:25].view(5, 5))  # one storage, two offsets: two matrices
+    model[3].weight = nn.Parameter(flat[25:].view(5, 5))
+    mats, _, _ = _extract(model)
+    assert list(mats) == ["0", "2", "3"] and mats["0"].shared_with == ("1.weight",)
+    assert mats["2"].shared_with == () and mats["3"].shared_with == ()
+
+
+class Tables(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.words = nn.Embedding(40, 8)
+        self.position_embeddings = nn.Embedding(16, 8)
+        self.pos_embed = nn.Parameter(torch.randn(1, 16, 8))
+        self.token_type_embeddings = nn.Embedding(2, 8)
+        self.fc1, self.fc2 = nn.Linear(8, 8), nn.Linear(8, 8)
+
+
+def test_position_and_segment_tables_skipped_alike():
+    from bristol.cPSE._layers import _TABLE_REASON
+
+    mats, skipped, caught = _extract(Tables())
+    assert list(mats) == ["words", "fc1", "fc2"]
+    assert {n: s.reason for n, s in skipped.items()} == dict.fromkeys(
+        ["position_embeddings.weight", "pos_embed", "token_type_embeddings.weight"], _TABLE_REASON)
+    assert len(caught) == 3
+
+
+def test_include_and_exclude_by_name_pattern_and_module_type():
+    torch.manual_seed(0)
+    model = Zoo()
+    mats, _, _ = _extract(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kept, left = extract_layer_matrices(model, include=["attn*", nn.Embedding], exclude="*[k]")
+        others, _ = extract_layer_matrices(model, exclude=(nn.RNNBase, "hf"))
+    names = [m.name for m in kept]
+    assert names == [n for n in mats if (n.startswith("attn") or n == "embed") and not n.endswith("[k]")]
+    assert {s.reason for s in left if s.name in mats} == {"not selected by include=", "excluded by exclude="}
+    assert "attn.in_proj_weight[k]" in {s.name for s in left}
+    assert [m.name for m in others] == [n for n in mats if not n.startswith(("lstm", "gru", "rnn", "hf"))]
+
+
+@pytest.mark.parametrize("kw,exc,match", [
+    ({"include": 3}, TypeError, "include must be a name pattern"),
+    ({"exclude": [nn.Linear, 1.5]}, TypeError, "exclude must hold name patterns"),
+    ({"include": int}, TypeError, "include: a type must be a torch.nn.Module subclass"),
+    ({"exclude": [""]}, ValueError, "exclude: an empty pattern"),
+    ({"include": ["lin", "nothing*"]}, ValueError, r"include: 'nothing\*' matches no layer matrix .* embed, lin"),
+    ({"exclude": nn.Conv1d}, ValueError, "exclude: 'Conv1d' matches no layer matrix"),
+])
+def test_include_exclude_validated(kw, exc, match):
+    model = nn.Sequential()
+    model.add_module("embed", nn.Embedding(10, 4))
+    model.add_module("lin", nn.Linear(4, 4))
+    with pytest.raises(exc, match=match):
+        extract_layer_matrices(model, **kw)
+
+
+def test_include_exclude_through_cpse_and_not_with_legacy():
+    from bristol import cPSE
+
+    torch.manual_seed(0)
+    model = nn.Sequential(*[nn.Linear(8, 8) for _ in range(5)], nn.Linear(8, 40))
+    report = cPSE.cpse_report(model, exclude="5")
+    assert [r.name for r in report.used] == ["0", "1", "2", "3", "4"]
+    assert report.skipped[0].name == "5" and report.skipped[0].reason == "excluded by exclude="
+    d, cpse = cPSE.cpse_measure(model[:5])
+    assert cPSE.cpse_measure(model, include=[str(i) for i in range(5)]) == (d, cpse) and report.cpse == cpse
+    with pytest.raises(ValueError, match="legacy=True .* include= / exclude="):
+        cPSE.cpse_measure(model, legacy=True, exclude="5")

@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from .._torch import require_torch
-from ._layers import LayerMatrix, SkippedWeight, _as_rows, check_matrix_values, plan_layer_matrices
+from ._layers import LayerMatrix, SkippedWeight, _as_rows, _select, check_matrix_values, plan_layer_matrices
 from ._loading import (
     NEEDS_TORCH,
     _load_file,
@@ -520,9 +520,10 @@ def _lazy(ckpt: Checkpoint, keys: tuple[str, ...], plan: LayerMatrix, shape: tup
     return dataclasses.replace(plan, matrix=lazy, weight_dtype=f"torch.{ckpt.entries[keys[0]].dtype}")
 
 
-def _by_natural_order(ckpt: Checkpoint) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
+def _by_natural_order(ckpt: Checkpoint, include: Any,
+                      exclude: Any) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
     """Layers without a model definition: the floating tensors of >= 2 dimensions by
-    :func:`natural_key`, each as shape[0] x prod(shape[1:])."""
+    :func:`natural_key`, each as shape[0] x prod(shape[1:]), selected by name patterns."""
     mats, skipped = [], []
     shared: dict[str, list[str]] = {}
     for later, first in ckpt.aliases.items():
@@ -548,7 +549,8 @@ def _by_natural_order(ckpt: Checkpoint) -> tuple[list[LayerMatrix], list[Skipped
                   "config.json for the layer policy and order of the model", stacklevel=5)
     for s in skipped:
         warnings.warn(f"cPSE skips {s.name} ({s.layer_type}, shape {s.weight_shape}): {s.reason}", stacklevel=5)
-    return mats, skipped
+    mats, _, left_out = _select(mats, [m.name for m in mats], {}, include, exclude)
+    return mats, skipped + left_out
 
 
 def _definition(ckpt: Checkpoint, arch: Any) -> Any:
@@ -568,13 +570,11 @@ def _definition(ckpt: Checkpoint, arch: Any) -> Any:
         return transformers_model(ckpt.config.parent)
 
 
-def _planned(ckpt: Checkpoint, model: Any, what: str) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
-    """The policy's matrices of ``model`` (a definition), each read lazily from ``ckpt``."""
-    plan, skipped = plan_layer_matrices(model)
-    ties: dict[int, list[str]] = {}
-    for name, p in model.named_parameters(remove_duplicate=False):
-        ties.setdefault(id(p), []).append(name)
-    tied = {name: names for names in ties.values() for name in names}
+def _planned(ckpt: Checkpoint, model: Any, what: str, include: Any,
+             exclude: Any) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
+    """The policy's matrices of ``model`` (a definition), each read lazily from ``ckpt``; a tied
+    parameter is read under whichever of its names (``shared_with``) the file holds."""
+    plan, skipped = plan_layer_matrices(model, include=include, exclude=exclude)
     expected = {**{k: tuple(v.shape) for k, v in model.state_dict().items()},
                 **{k: tuple(p.shape) for k, p in model.named_parameters(remove_duplicate=False)}}
     missing: list[str] = []
@@ -585,7 +585,7 @@ def _planned(ckpt: Checkpoint, model: Any, what: str) -> tuple[list[LayerMatrix]
                              "(a quantized module?): it cannot be read from a checkpoint")
         located = []
         for source in m.sources:
-            names = (source, *m.shared_with, *tied.get(source, ()))
+            names = (source, *m.shared_with)
             key = next((n for n in names if n in ckpt.entries), None)
             if key is None:
                 missing.append(source)
@@ -617,8 +617,9 @@ def _kind(ckpt: Checkpoint) -> str:
     return "state_dict in" if first is not None and first.tensor is not None else "checkpoint"
 
 
-def checkpoint_matrices(path: str | os.PathLike, arch: Any = None, *,
-                        allow_pickle: bool = False) -> tuple[list[LayerMatrix], list[SkippedWeight]] | Any:
+def checkpoint_matrices(path: str | os.PathLike, arch: Any = None, *, allow_pickle: bool = False,
+                        include: Any = None,
+                        exclude: Any = None) -> tuple[list[LayerMatrix], list[SkippedWeight]] | Any:
     """The layer matrices of a checkpoint on disk, each read when its spectrum is computed.
 
     Parameters
@@ -632,6 +633,9 @@ def checkpoint_matrices(path: str | os.PathLike, arch: Any = None, *,
         the tensors in natural order (with a warning).
     allow_pickle : bool, default False
         See :func:`bristol.cPSE.resolve_model`.
+    include, exclude : str, type or list of them, optional
+        The selection of :func:`bristol.cPSE.extract_layer_matrices` (without a definition:
+        name patterns on the tensor names).
 
     Returns
     -------
@@ -654,7 +658,7 @@ def checkpoint_matrices(path: str | os.PathLike, arch: Any = None, *,
         return ckpt
     model = _definition(ckpt, arch)
     if model is None:
-        return _by_natural_order(ckpt)
+        return _by_natural_order(ckpt, include, exclude)
     what = arch_label(arch) if arch is not None else f"{model.__class__.__name__} of config.json"
-    return _planned(ckpt, model, what)
+    return _planned(ckpt, model, what, include, exclude)
 

@@ -20,7 +20,39 @@ RNN / LSTM / GRU                   every weight_ih / weight_hh (and _reverse) sp
                                    gate matrices (LSTM i, f, g, o; GRU r, z, n; RNN one), each
                                    hidden x input; LSTM projections weight_hr as proj x hidden
 transformers Conv1D                weight stored (in, out): used as its transpose, out x in
+fused q/k/v projections            split into q, k, v (names ``"...c_attn[q]"``), each out x in,
+                                   as the attention module splits them: GPT-2 ``c_attn``
+                                   (cross-attention: k, v), Phi-3 ``qkv_proj`` (grouped-query
+                                   sizes from ``num_key_value_heads`` and ``head_dim``), GPT-NeoX,
+                                   Bloom, Persimmon and Falcon ``query_key_value`` (per-head
+                                   interleaved rows, Falcon's multi-query and grouped layouts),
+                                   timm ``Attention.qkv`` and Swin ``WindowAttention.qkv``
+fused gate/up projections          transformers MLPs' ``gate_up_proj`` Linear split into gate, up
+mixture of experts (transformers)  each 3-D expert weight (E, out, in), or (E, in, out) where the
+                                   module says ``is_transposed``, gives E matrices out x in,
+                                   ``"...experts[3].down_proj"``; ``gate_up_proj`` is split into
+                                   ``gate_proj`` and ``up_proj`` (concatenated or interleaved
+                                   rows, as ``is_concatenated`` says); the router's weight
+                                   (num_experts, hidden) is used as a Linear
+PEFT LoRA layers                   one matrix, the base layer's under its own rule, of the
+                                   effective weight W + sum_a scaling[a] B_a A_a over the active
+                                   adapters (``note`` says so); lora_A / lora_B never become
+                                   layers; merged or disabled adapters: the base weight
 =================================  ==========================================================
+
+Shared parameters enter once: a parameter (the same object, or the same storage, offset, shape
+and stride) used by several modules -- tied input and output embeddings -- becomes a matrix
+at its first use only, and ``shared_with`` lists its other names (T5's one embedding used four
+times gives one matrix).
+
+Position, segment and bias tables are skipped, the same way whether they are Embedding
+modules or raw Parameters: learned position embeddings (GPT-2 ``wpe``, BERT
+``position_embeddings``, ViT ``pos_embed``), token-type / segment embeddings, relative
+position biases (T5 ``relative_attention_bias``, Swin ``relative_position_bias_table``) and
+class / distillation / register tokens. They are looked up and added to activations or
+attention scores, not applied to a layer's input, and several are tiny (BERT's 2 x 768
+token types, T5's 32 x heads buckets). They are recognised by name (the last part of the
+module or parameter name), and reported as skipped with that reason.
 
 Quantized modules of ``torch.ao`` (``quantize_dynamic`` with qint8 or float16, static
 quantized Linear / Conv / ConvTranspose / Embedding, dynamic LSTM / GRU) contribute their
@@ -29,9 +61,9 @@ dequantized weights under the same policy; the stored dtype (``torch.qint8``,
 passed on unchanged (no cast).
 
 A matrix with fewer than 2 rows or columns is skipped (as in 0.2.14), and so is every
-weight with >= 2 dimensions of a module the policy does not cover (ViT's class token and
-position embedding, a quantized LSTMCell, say): each skip is reported with its reason and a
-warning, never hidden.
+weight with >= 2 dimensions of a module the policy does not cover (a quantized LSTMCell, a
+custom module's raw Parameter, say): each skip is reported with its reason and a warning,
+never hidden. ``include=`` / ``exclude=`` select matrices by name pattern or module type.
 
 Weights that cannot be read are refused with an error that names the parameter: on the meta
 device or uninitialised (lazy modules): ValueError; sparse: TypeError; NaN / Inf, or so large
@@ -40,7 +72,10 @@ that sigma^4 overflows float64: ValueError.
 from __future__ import annotations
 
 import functools
+import re
+import sys
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -71,7 +106,9 @@ class LayerMatrix:
     ----------
     name : str
         Qualified name of the module (gate matrices of a recurrent weight as
-        ``"lstm.weight_ih_l0[i]"``, attention projections as ``"attn.in_proj_weight[q]"``).
+        ``"lstm.weight_ih_l0[i]"``, attention projections as ``"attn.in_proj_weight[q]"``,
+        parts of a fused projection as ``"attn.c_attn[q]"``, experts as
+        ``"mlp.experts[3].gate_proj"``; a LoRA layer by its own name).
     layer_type : str
         The module's class, with its module path.
     weight_shape : tuple of int
@@ -177,9 +214,11 @@ def _qualified(module_name: str, pname: str) -> str:
     return f"{module_name}.{pname}" if module_name else pname
 
 
-def _module_matrices(name: str, module, own: dict[str, Any], quantized: bool) -> tuple[list[LayerMatrix], list[str]]:
+def _module_matrices(name: str, module, own: dict[str, Any], quantized: bool, parent: Any = None,
+                     attr: str = "") -> tuple[list[LayerMatrix], list[str]]:
     """Matrices of one module under the policy, and the names of the weights it consumed
-    (``own``: the module's own weights, the packed ones if ``quantized``; see :func:`_own_weights`)."""
+    (``own``: the module's own weights, the packed ones if ``quantized``; see :func:`_own_weights`;
+    ``parent``: the module it is the attribute ``attr`` of, which says how a fused projection splits)."""
     nn = require_torch(NEEDS_TORCH).nn
     kind = _type_name(module)
     if quantized:
@@ -188,7 +227,7 @@ def _module_matrices(name: str, module, own: dict[str, Any], quantized: bool) ->
     weight_source = _qualified(name, "weight")
     if isinstance(module, (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)):
         # ConvTranspose: in x (out / groups * prod(kernel)), the weight's storage orientation
-        return [_matrix(name, kind, w, _as_rows, weight_source)], ["weight"]
+        return _split_fused(_matrix(name, kind, w, _as_rows, weight_source), attr, parent), ["weight"]
     if isinstance(module, (nn.Embedding, nn.EmbeddingBag)):
         return [_matrix(name, kind, w, _transposed, weight_source)], ["weight"]
     if isinstance(module, nn.MultiheadAttention):
@@ -200,7 +239,13 @@ def _module_matrices(name: str, module, own: dict[str, Any], quantized: bool) ->
     if isinstance(module, nn.RNNBase):
         return _rnn_matrices(name, kind, module.mode, own, quantized=False)
     if type(module).__name__ == "Conv1D" and isinstance(w, require_torch(NEEDS_TORCH).Tensor) and w.ndim == 2:
-        return [_matrix(name, kind, w, _transposed, weight_source)], ["weight"]  # transformers' Conv1D
+        # transformers' Conv1D
+        return _split_fused(_matrix(name, kind, w, _transposed, weight_source), attr, parent), ["weight"]
+    experts = _expert_matrices(name, module, kind, own)
+    if experts is not None:
+        return experts
+    if _is_router(module, own):
+        return [_matrix(name, kind, own["weight"], _unchanged, weight_source)], ["weight"]
     return [], []
 
 
@@ -218,6 +263,211 @@ def _rnn_matrices(name: str, kind: str, mode: str, own: dict[str, Any], quantize
             mats.append(_matrix(f"{name}.{pname}", kind, p, _unchanged, source, dtype))
             used.append(pname)
     return mats, used
+
+
+# --- fused projections, experts and routers (transformers, timm) -------------------------------
+
+def _derived(m: LayerMatrix, name: str, fn: Callable[[Any], Any], note: str) -> LayerMatrix:
+    """The matrix ``fn(m.matrix)`` named ``name``, rebuilt from the same sources by ``fn`` after
+    ``m``'s own transform."""
+    base = m.transform
+    transform = None if base is None else (lambda *params: fn(base(*params)))
+    return LayerMatrix(name, m.layer_type, m.weight_shape, fn(m.matrix), m.weight_dtype, m.sources, transform,
+                       m.shared_with, note)
+
+
+def _group_block(groups: int, counts: tuple[int, ...], size: int, index: int) -> Callable[[Any], Any]:
+    """The rows of part ``index`` of a matrix whose rows are ``groups`` groups of
+    ``sum(counts) * size`` rows, part i taking ``counts[i] * size`` consecutive rows of each group."""
+    start, width = sum(counts[:index]) * size, sum(counts) * size
+    stop = start + counts[index] * size
+    return lambda w: w.reshape(groups, width, -1)[:, start:stop].reshape(groups * (stop - start), -1)
+
+
+#: timm attention modules whose ``qkv`` Linear gives (3, num_heads, head_dim) outputs: q, k, v blocks.
+_TIMM_QKV = {"timm.layers.attention.Attention", "timm.models.swin_transformer.WindowAttention"}
+#: transformers attention modules whose ``query_key_value`` Linear interleaves per head: [q k v] groups.
+_PER_HEAD_QKV = {"GPTNeoXAttention", "GPTNeoXJapaneseAttention", "BloomAttention", "PersimmonAttention"}
+
+
+def _fused_layout(attr: str, parent, rows: int) -> tuple[Sequence[str], int, tuple[int, ...], int] | None:
+    """How the ``rows`` output rows of the projection ``parent.<attr>`` split into named
+    parts as the parent's forward pass splits them: (part letters or names, groups, counts,
+    size) for :func:`_group_block`; None for a projection that is not a known fusion."""
+    if parent is None:
+        return None
+    cls, path = type(parent).__name__, f"{type(parent).__module__}.{type(parent).__qualname__}"
+    from_transformers = path.startswith("transformers.")
+    if attr == "c_attn" and from_transformers and hasattr(parent, "split_size"):
+        # GPT-2 family: q | k | v blocks of split_size rows (cross-attention: k | v, q in q_attn)
+        parts = {3: "qkv", 2: "kv"}.get(rows // parent.split_size, "")
+        return (parts, 1, (1,) * len(parts), parent.split_size) if parts else None
+    if (attr == "qkv_proj" and from_transformers
+            and hasattr(parent, "num_key_value_heads") and hasattr(parent, "head_dim")):
+        # Phi-3: q (num_heads) | k (num_key_value_heads) | v (num_key_value_heads) heads
+        kv, size = parent.num_key_value_heads, parent.head_dim
+        return "qkv", 1, (rows // size - 2 * kv, kv, kv), size
+    if attr == "query_key_value" and from_transformers and cls == "FalconAttention":
+        heads, kv, size = parent.num_heads, parent.num_kv_heads, parent.head_dim
+        if parent.new_decoder_architecture:  # per key/value head: its queries, k, v
+            return "qkv", kv, (heads // kv, 1, 1), size
+        if parent.multi_query:  # all queries | one k | one v
+            return "qkv", 1, (heads, 1, 1), size
+        return "qkv", heads, (1, 1, 1), size
+    if attr == "query_key_value" and from_transformers and cls in _PER_HEAD_QKV:
+        size = getattr(parent, "head_dim", None) or parent.head_size
+        return "qkv", rows // (3 * size), (1, 1, 1), size
+    if attr == "qkv" and path in _TIMM_QKV:
+        return "qkv", 1, (1, 1, 1), rows // 3
+    if attr == "gate_up_proj" and from_transformers:
+        return ("gate", "up"), 1, (1, 1), rows // 2  # Phi-3 / GLM MLPs: gate, up = chunk(2)
+    return None
+
+
+def _split_fused(m: LayerMatrix, attr: str, parent) -> list[LayerMatrix]:
+    """``m`` split into q, k, v (or gate, up) when its module ``parent.<attr>`` is a known fused
+    projection whose layout accounts for all its rows; ``[m]`` otherwise."""
+    layout = _fused_layout(attr, parent, m.matrix_shape[0])
+    if layout is None:
+        return [m]
+    parts, groups, counts, size = layout
+    if min(counts) < 1 or size < 1 or groups * sum(counts) * size != m.matrix_shape[0]:
+        return [m]
+    what = "/".join(parts)
+    return [_derived(m, f"{m.name}[{p}]", _group_block(groups, counts, size, i), f"{p} of a fused {what} projection")
+            for i, p in enumerate(parts)]
+
+
+#: 3-D expert weights of transformers' mixture-of-experts modules and the matrices of each expert.
+_EXPERT_PARTS = {"gate_up_proj": ("gate_proj", "up_proj"), "up_proj": ("up_proj",), "down_proj": ("down_proj",)}
+#: (is_transposed, is_concatenated) of experts modules without transformers' experts decorator.
+_UNDECORATED_EXPERTS = {"Llama4TextExperts": (True, True), "Step3p7Experts": (False, True)}
+
+
+def _expert_layout(module) -> tuple[bool, bool] | None:
+    """(is_transposed, is_concatenated) of a transformers experts module: the attributes its
+    ``use_experts_implementation`` decorator sets (stored (E, in, out) when transposed, else
+    (E, out, in); gate and up rows concatenated or interleaved); None for other modules."""
+    if not type(module).__module__.startswith("transformers."):
+        return None
+    if isinstance(getattr(module, "is_transposed", None), bool):
+        return module.is_transposed, bool(getattr(module, "is_concatenated", True))
+    return _UNDECORATED_EXPERTS.get(type(module).__name__)
+
+
+def _expert_block(expert: int, transposed: bool, index: int, parts: int, concatenated: bool) -> Callable[[Any], Any]:
+    """The out x in matrix of part ``index`` of ``parts`` (gate, up) of one expert of a 3-D weight."""
+    def block(w):
+        m = w[expert].T if transposed else w[expert]
+        if parts == 1:
+            return m
+        return m.chunk(parts, dim=0)[index] if concatenated else m[index::parts]
+    return block
+
+
+def _expert_matrices(name: str, module, kind: str, own: dict[str, Any]):
+    """Per-expert matrices of a transformers experts module, expert by expert (gate, up, down),
+    and the weights consumed; None for other modules."""
+    layout = _expert_layout(module)
+    weights = {p: w for p, w in own.items() if p in _EXPERT_PARTS and w.ndim == 3}
+    if layout is None or not weights:
+        return None
+    transposed, concatenated = layout
+    experts = next(iter(weights.values())).shape[0]
+    mats = []
+    for e in range(experts):
+        for pname, w in weights.items():
+            parts = _EXPERT_PARTS[pname]
+            for i, part in enumerate(parts):
+                m = _matrix(f"{name}[{e}].{part}", kind, w, _expert_block(e, transposed, i, len(parts), concatenated),
+                            _qualified(name, pname))
+                m.note = f"expert {e} of {experts}"
+                mats.append(m)
+    return mats, list(weights)
+
+
+def _is_router(module, own: dict[str, Any]) -> bool:
+    """A transformers mixture-of-experts router: a ``weight`` (num_experts, hidden) applied as
+    ``F.linear(x, weight)``, i.e. a Linear without the module."""
+    w = own.get("weight")
+    return (type(module).__module__.startswith("transformers.") and type(module).__name__.endswith("Router")
+            and w is not None and w.ndim == 2 and w.shape[0] == getattr(module, "num_experts", None))
+
+
+# --- adapters (PEFT LoRA) ---------------------------------------------------------------------
+
+def _is_lora(module) -> bool:
+    """Whether ``module`` is a PEFT LoRA layer (peft is only looked at when already imported)."""
+    if "peft" not in sys.modules:
+        return False
+    from peft.tuners.lora import LoraLayer
+
+    return isinstance(module, LoraLayer)
+
+
+def _lora_delta(embedding: bool, fan_in_fan_out: bool, scale: float, a, b, shape):
+    """scale * B A in the base weight's layout: Linear / Conv (B a 1x1 kernel) out x in (x kernel),
+    transposed for a weight stored (in, out) (``fan_in_fan_out``); Embedding (V, d) = (B A)^T."""
+    if embedding:
+        return (b @ a).T * scale
+    delta = (b.reshape(b.shape[0], -1) @ a.reshape(a.shape[0], -1)) * scale
+    return delta.T if fan_in_fan_out else delta.reshape(shape)
+
+
+def _lora_transform(base: Callable[..., Any], embedding: bool, fan_in_fan_out: bool, scales: list[float]):
+    """W, A_1, B_1, A_2, B_2, ... -> base(W + sum_a scale_a B_a A_a)."""
+    def merged(w, *factors):
+        for i, scale in enumerate(scales):
+            w = w + _lora_delta(embedding, fan_in_fan_out, scale, factors[2 * i], factors[2 * i + 1], w.shape)
+        return base(w)
+    return merged
+
+
+def _lora_matrices(name: str, module, parent) -> list[LayerMatrix]:
+    """The base layer's matrices of a PEFT LoRA layer under the policy, each on the effective
+    weight W + sum (alpha / r) B A of the active adapters (the merged view), named by the LoRA
+    layer; the factors never become matrices."""
+    base = module.get_base_layer()
+    prefix = _qualified(name, "base_layer")
+    found, _ = _module_matrices(prefix, base, dict(base.named_parameters(recurse=False)), False, parent,
+                                name.rpartition(".")[2])
+    if module.merged or module.disable_adapters:
+        state = "merged into the base weight" if module.merged else "disabled"
+        return [_renamed(m, prefix, name, _type_name(module), f"LoRA adapters {state}: base weight") for m in found]
+    embedding = "lora_embedding_A" in dict(module.named_children()) and bool(module.lora_embedding_A)
+    active = [a for a in module.active_adapters if a in (module.lora_embedding_A if embedding else module.lora_A)]
+    dora = [a for a in active if module.use_dora.get(a)]
+    if dora:
+        raise ValueError(f"layer {name} ({_type_name(module)}) uses DoRA (adapter {dora[0]}): cPSE takes the merged "
+                         "view of plain LoRA only; merge it first (model.merge_and_unload())")
+    factors: list[str] = []
+    for a in active:
+        factors += ([f"lora_embedding_A.{a}", f"lora_embedding_B.{a}"] if embedding
+                    else [f"lora_A.{a}.weight", f"lora_B.{a}.weight"])
+        b = module.lora_embedding_B[a] if embedding else module.lora_B[a].weight
+        if not embedding and (b.shape[2:].numel() != 1 or getattr(base, "groups", 1) != 1):
+            raise ValueError(f"layer {name} ({_type_name(module)}): LoRA adapter {a} with a {tuple(b.shape[2:])} "
+                             "kernel in lora_B or a grouped convolution is not supported; merge it first")
+    scales = [float(module.scaling[a]) for a in active]
+    fan_in_fan_out = bool(getattr(module, "fan_in_fan_out", False))
+    params = [module.get_parameter(f) for f in factors]
+    note = f"LoRA merged: W + (alpha / r) B A, adapters {', '.join(active)}" if active else "LoRA: no active adapter"
+    out = []
+    for m in found:
+        if m.transform is None or len(m.sources) != 1:
+            raise ValueError(f"layer {name} ({_type_name(module)}): LoRA on a {_type_name(base)} is not supported")
+        transform = _lora_transform(m.transform, embedding, fan_in_fan_out, scales)
+        weight = base.get_parameter(m.sources[0].rpartition(".")[2]).detach()
+        matrix = transform(weight, *[p.detach() for p in params])
+        out.append(LayerMatrix(name + m.name[len(prefix):], _type_name(module), m.weight_shape, matrix,
+                               m.weight_dtype, m.sources + tuple(_qualified(name, f) for f in factors), transform,
+                               note=note if not m.note else f"{note}; {m.note}"))
+    return out
+
+
+def _renamed(m: LayerMatrix, prefix: str, name: str, kind: str, note: str) -> LayerMatrix:
+    return LayerMatrix(name + m.name[len(prefix):], kind, m.weight_shape, m.matrix, m.weight_dtype,
+                       m.sources, m.transform, m.shared_with, note if not m.note else f"{note}; {m.note}")
 
 
 # --- quantized modules (torch.ao) -------------------------------------------------------------
@@ -321,7 +571,8 @@ def check_matrix_values(matrix: LayerMatrix) -> None:
 
 # --- the policy -------------------------------------------------------------------------------
 
-def extract_layer_matrices(model: Any, example_input: Any = None) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
+def extract_layer_matrices(model: Any, example_input: Any = None, *, include: Any = None,
+                           exclude: Any = None) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
     """Apply the layer policy to ``model``: the matrices cPSE uses, and the weights it skips.
 
     Parameters
@@ -332,6 +583,16 @@ def extract_layer_matrices(model: Any, example_input: Any = None) -> tuple[list[
         When given, the matrices come in the order their modules first run in one forward
         pass on it (:func:`forward_order`); otherwise in registration order
         (``named_modules``, as bristol 0.2.14).
+    include, exclude : str, type or list of them, optional
+        Keyword-only. Keep only the matrices matched by some entry of ``include`` (all when
+        None), then drop those matched by ``exclude``. A string is a name pattern matched
+        against the whole name of the matrix and of its module, with the wildcards ``*`` (any
+        characters) and ``?`` (one), all else literal, brackets included (``"lm_head"``,
+        ``"*.h.*"``, ``"*[q]"``, ``"*.experts[*"``); a ``torch.nn.Module`` subclass matches
+        the matrices of its instances.
+        Selection comes before shared parameters are taken once: excluding a tied input
+        embedding lets the output layer that shares it enter. The matrices left out are
+        listed among the skipped weights (no warning).
 
     Returns
     -------
@@ -340,8 +601,9 @@ def extract_layer_matrices(model: Any, example_input: Any = None) -> tuple[list[
         layer, a float32 copy of the dequantized weight (the matrices of a quantized model
         take its float32 size in memory).
     skipped : list of SkippedWeight
-        Weights with >= 2 dimensions that the policy does not cover, or whose matrix has
-        fewer than 2 rows or columns; each is also reported with a warning.
+        Weights with >= 2 dimensions that the policy does not cover or skips (position and
+        bias tables), or whose matrix has fewer than 2 rows or columns, each also reported
+        with a warning; then the matrices left out by ``include`` / ``exclude``.
 
     Raises
     ------
@@ -350,9 +612,12 @@ def extract_layer_matrices(model: Any, example_input: Any = None) -> tuple[list[
     ValueError
         A weight is on the meta device, uninitialised (lazy module) or NaN / Inf
         (:func:`check_matrix_values`); the forward pass on ``example_input`` fails or writes
-        into a parameter. The message names the weight.
+        into a parameter; a LoRA layer the merged view does not cover (DoRA). The message
+        names the weight. An ``include`` / ``exclude`` pattern that matches no matrix (the
+        message lists some names), or an empty pattern.
     TypeError
-        A weight is sparse.
+        A weight is sparse; ``include`` / ``exclude`` is not a str, a Module subclass or a
+        list of them.
 
     Notes
     -----
@@ -366,14 +631,20 @@ def extract_layer_matrices(model: Any, example_input: Any = None) -> tuple[list[
     >>> matrices, skipped = extract_layer_matrices(model)
     >>> [(m.name, m.matrix_shape) for m in matrices], skipped
     ([('0', (8, 27)), ('2', (4, 8))], [])
+    >>> matrices, skipped = extract_layer_matrices(model, exclude=torch.nn.Conv2d)
+    >>> [m.name for m in matrices], [(s.name, s.reason) for s in skipped]
+    (['2'], [('0', 'excluded by exclude=')])
     """
-    matrices, owners, skipped = _apply_policy(model, check=True)
-    if example_input is not None:
-        matrices = _in_forward_order(matrices, owners, forward_order(model, example_input))
+    found = _apply_policy(model, check=True)
+    order = None if example_input is None else forward_order(model, example_input)
+    matrices, skipped = _finish(model, found, order, include, exclude)
+    for m in matrices:
+        check_matrix_values(m)
     return matrices, skipped
 
 
-def plan_layer_matrices(model: Any) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
+def plan_layer_matrices(model: Any, *, include: Any = None,
+                        exclude: Any = None) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
     """The layer policy of :func:`extract_layer_matrices` without reading any value.
 
     Works on a model whose parameters hold no values (built on the meta device): each
@@ -386,6 +657,8 @@ def plan_layer_matrices(model: Any) -> tuple[list[LayerMatrix], list[SkippedWeig
     ----------
     model : torch.nn.Module
         The model (any device, meta included).
+    include, exclude : str, type or list of them, optional
+        As in :func:`extract_layer_matrices`.
 
     Returns
     -------
@@ -406,39 +679,173 @@ def plan_layer_matrices(model: Any) -> tuple[list[LayerMatrix], list[SkippedWeig
     >>> tuple(m.transform(torch.zeros(10, 4)).shape)
     (4, 10)
     """
-    matrices, _, skipped = _apply_policy(model, check=False)
-    return matrices, skipped
+    return _finish(model, _apply_policy(model, check=False), None, include, exclude)
+
+
+#: Names (the last part of a module or parameter name) of position, segment and bias tables.
+_TABLE_NAME = re.compile(r"(wpe|\w*pos_embed\w*|\w*position\w*|token_type\w*|segment\w*|\w*relative_attention_bias"
+                         r"|cls_token|class_token|dist_token|reg_token)")
+_TABLE_REASON = ("a position / segment / relative-bias table (looked up and added to activations or attention "
+                 "scores, not a map of a layer's input): skipped by the table rule")
+_UNCOVERED = "not covered by the layer policy"
+
+
+def _is_table(name: str) -> bool:
+    return _TABLE_NAME.fullmatch(name.rpartition(".")[2]) is not None
 
 
 def _apply_policy(model: Any, check: bool) -> tuple[list[LayerMatrix], list[str], list[SkippedWeight]]:
-    """The matrices with the names of their modules, and the skipped weights (warned);
-    ``check``: refuse unreadable or non-finite weights."""
+    """The matrices with the names of their modules, and the skipped weights (not yet warned);
+    ``check``: refuse unreadable weights."""
+    nn = require_torch(NEEDS_TORCH).nn
+    modules = dict(model.named_modules())
     matrices: list[LayerMatrix] = []
     owners: list[str] = []
     skipped: list[SkippedWeight] = []
-    for name, module in model.named_modules():
-        own, quantized = _own_weights(module)
+    wrapped: tuple[str, ...] = ()  # LoRA layers, whose parts the layer itself accounts for
+    for name, module in modules.items():
+        if wrapped and name.startswith(wrapped):
+            continue
+        parent = modules[name.rpartition(".")[0]] if name else None
+        lora = _is_lora(module)
+        own, quantized = (dict(module.named_parameters()), False) if lora else _own_weights(module)
         qualified = {pname: _qualified(name, pname) for pname in own}
         if check:
             for pname, p in own.items():
                 _check_readable(qualified[pname], _type_name(module), p)
-        found, used = _module_matrices(name, module, own, quantized)
+        table = _is_table(name) and isinstance(module, (nn.Embedding, nn.EmbeddingBag))
+        if lora:
+            wrapped += (f"{name}.",)
+            found, used = _lora_matrices(name, module, parent), list(own)
+        elif table:
+            found, used = [], []
+        else:
+            found, used = _module_matrices(name, module, own, quantized, parent, name.rpartition(".")[2])
         for m in found:
             if min(m.matrix_shape) < 2:
                 skipped.append(SkippedWeight(m.name, m.layer_type, m.weight_shape,
                                              f"matrix {m.matrix_shape} has fewer than 2 rows or columns"))
             else:
-                if check:
-                    check_matrix_values(m)
                 matrices.append(m)
                 owners.append(name)
         for pname, p in own.items():
             if p.ndim >= 2 and pname not in used:
-                skipped.append(SkippedWeight(qualified[pname], _type_name(module), tuple(p.shape),
-                                             "not covered by the layer policy"))
+                reason = _TABLE_REASON if table or _is_table(pname) else _UNCOVERED
+                skipped.append(SkippedWeight(qualified[pname], _type_name(module), tuple(p.shape), reason))
+    return matrices, owners, skipped
+
+
+def _finish(model: Any, found: tuple[list[LayerMatrix], list[str], list[SkippedWeight]], order: dict[str, int] | None,
+            include: Any, exclude: Any) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
+    """Order, select (include / exclude), take shared parameters once, warn about skips."""
+    matrices, owners, skipped = found
+    if order is not None:
+        matrices, owners = _in_forward_order(matrices, owners, order)
+    matrices, owners, left_out = _select(matrices, owners, dict(model.named_modules()), include, exclude)
+    matrices, skipped = _once(model, matrices, owners, skipped)
     for s in skipped:
         warnings.warn(f"cPSE skips {s.name} ({s.layer_type}, shape {s.weight_shape}): {s.reason}", stacklevel=4)
-    return matrices, owners, skipped
+    return matrices, skipped + left_out
+
+
+# --- include / exclude ------------------------------------------------------------------------
+
+def _check_patterns(name: str, value: Any) -> tuple[Any, ...]:
+    """``include`` / ``exclude`` as a tuple of name patterns (str) and module types."""
+    nn = require_torch(NEEDS_TORCH).nn
+    if value is None:
+        return ()
+    items = (value,) if isinstance(value, (str, type)) else value
+    if not isinstance(items, (list, tuple, set, frozenset)):
+        raise TypeError(f"{name} must be a name pattern (str), a module type, or a list of them, "
+                        f"got {type(value).__name__}")
+    for item in items:
+        if isinstance(item, type):
+            if not issubclass(item, nn.Module):
+                raise TypeError(f"{name}: a type must be a torch.nn.Module subclass, got {item.__qualname__}")
+        elif not isinstance(item, str):
+            raise TypeError(f"{name} must hold name patterns (str) or module types, got {type(item).__name__}")
+        elif not item:
+            raise ValueError(f"{name}: an empty pattern matches no layer")
+    return tuple(items)
+
+
+@functools.lru_cache(maxsize=256)
+def _wildcard(pattern: str) -> re.Pattern:
+    """``*`` (any characters) and ``?`` (one character); everything else literal, brackets
+    included (layer names hold them: ``c_attn[q]``, ``experts[3].up_proj``)."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+
+
+def _matches(pattern: Any, matrix: LayerMatrix, owner: str, modules: dict[str, Any]) -> bool:
+    if isinstance(pattern, type):
+        return isinstance(modules.get(owner), pattern)
+    wildcard = _wildcard(pattern)
+    return wildcard.fullmatch(matrix.name) is not None or wildcard.fullmatch(owner) is not None
+
+
+def _select(matrices: list[LayerMatrix], owners: list[str], modules: dict[str, Any], include: Any, exclude: Any):
+    """The matrices kept by ``include`` (any pattern matches; all when None) and not dropped by
+    ``exclude``; the others as skipped weights (the user's choice: no warning). A pattern that
+    matches no matrix is refused."""
+    rules = {"include": _check_patterns("include", include), "exclude": _check_patterns("exclude", exclude)}
+    for label, patterns in rules.items():
+        for pattern in patterns:
+            if not any(_matches(pattern, m, o, modules) for m, o in zip(matrices, owners)):
+                shown = getattr(pattern, "__qualname__", pattern)
+                names = ", ".join(m.name for m in matrices[:6])
+                raise ValueError(f"{label}: {shown!r} matches no layer matrix (its name or its module's name or "
+                                 f"type); the layers are {names}{', ...' if len(matrices) > 6 else ''}")
+    kept, kept_owners, left_out = [], [], []
+    for m, owner in zip(matrices, owners):
+        hit = {label: any(_matches(p, m, owner, modules) for p in patterns) for label, patterns in rules.items()}
+        if rules["include"] and not hit["include"]:
+            reason = "not selected by include="
+        elif hit["exclude"]:
+            reason = "excluded by exclude="
+        else:
+            kept.append(m)
+            kept_owners.append(owner)
+            continue
+        left_out.append(SkippedWeight(m.name, m.layer_type, m.weight_shape, reason))
+    return kept, kept_owners, left_out
+
+
+# --- shared parameters ------------------------------------------------------------------------
+
+def _parameter_key(p) -> tuple:
+    """What identifies a parameter's values: its storage, offset, shape and stride (the object
+    itself on the meta device, or where there is no plain storage)."""
+    torch = require_torch(NEEDS_TORCH)
+    if p.is_meta or p.layout != torch.strided or p.is_quantized or type(p) not in (torch.Tensor, torch.nn.Parameter):
+        return ("object", id(p))
+    ptr = p.untyped_storage().data_ptr()
+    return ("storage", str(p.device), ptr, p.storage_offset(), tuple(p.shape), p.stride()) if ptr else ("object", id(p))
+
+
+def _once(model: Any, matrices: list[LayerMatrix], owners: list[str], skipped: list[SkippedWeight]):
+    """Each parameter enters once, with the first module that uses it: a later module's matrices
+    of it are dropped, and every other name of the parameter (``named_parameters`` without
+    removing duplicates, and modules whose parameters share its storage) is listed in
+    ``shared_with``; skips of such other names are dropped too."""
+    key_of: dict[str, tuple] = {}
+    names_of: dict[tuple, list[str]] = {}
+    for pname, p in model.named_parameters(remove_duplicate=False):
+        key = key_of[pname] = _parameter_key(p)
+        names_of.setdefault(key, []).append(pname)
+    taken: dict[tuple, str] = {}
+    kept = []
+    for m, owner in zip(matrices, owners):
+        keys = [key_of.get(s, ("name", s)) for s in m.sources]
+        if any(taken.get(k, owner) != owner for k in keys):
+            continue
+        for k in keys:
+            taken.setdefault(k, owner)
+        others = [n for k in keys for n in names_of.get(k, ()) if n not in m.sources]
+        m.shared_with = tuple(dict.fromkeys(others))
+        kept.append(m)
+    skipped = [s for s in skipped if key_of.get(s.name) not in taken]
+    return kept, skipped
 
 
 # --- forward order, leaving the model unchanged -----------------------------------------------
@@ -569,7 +976,8 @@ def _record_call(order: dict[str, int], name: str, module, args) -> None:
     order.setdefault(name, len(order))
 
 
-def _in_forward_order(matrices: list[LayerMatrix], owners: list[str], order: dict[str, int]) -> list[LayerMatrix]:
+def _in_forward_order(matrices: list[LayerMatrix], owners: list[str],
+                      order: dict[str, int]) -> tuple[list[LayerMatrix], list[str]]:
     """Sort by the first call of each matrix's module (stable: a module's own matrices keep
     their order). A module that does not run (MultiheadAttention's out_proj, whose weight
     the attention uses directly; a branch unused in this mode) stays right after the matrix
@@ -582,8 +990,9 @@ def _in_forward_order(matrices: list[LayerMatrix], owners: list[str], order: dic
     if idle:
         warnings.warn(f"cPSE: {len(idle)} layer matrices belong to modules that did not run in the forward pass "
                       f"({', '.join(idle[:5])}{', ...' if len(idle) > 5 else ''}); each stays after the matrix "
-                      "registered before it", stacklevel=3)
-    return [matrices[i] for _, i in sorted(keys)]
+                      "registered before it", stacklevel=4)
+    ranked = [i for _, i in sorted(keys)]
+    return [matrices[i] for i in ranked], [owners[i] for i in ranked]
 
 
 def legacy_weight_matrices(model: Any, with_types: bool = False, with_names: bool = False) -> Any:

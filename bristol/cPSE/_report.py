@@ -87,6 +87,7 @@ def _progress_choice(verbose: int, progress: bool | None) -> bool | None:
 
 def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = None, verbose: int = 0,
                  example_input: object = None, allow_pickle: bool = False, arch: object = None,
+                 include: object = None, exclude: object = None,
                  progress: bool | None = _NOT_GIVEN) -> tuple[list[float], float]:
     """Cascading periodic spectral ergodicity (cPSE) of a PyTorch model.
 
@@ -120,6 +121,12 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
         name, a Hugging Face model folder (config.json) or a module. For a checkpoint it is
         built on the meta device (structure only); default: the folder's config.json, else
         the tensors in natural order of their names, with a warning.
+    include, exclude : str, type or list of them, optional
+        Keyword-only. Keep only the layer matrices matching a pattern of ``include`` and drop
+        those matching ``exclude``: name patterns with the wildcards ``*`` and ``?`` on the
+        matrix's or its module's name (``"lm_head"``, ``"*.h.*"``, ``"*[q]"``), or module
+        types (``torch.nn.Embedding``); see
+        :func:`bristol.cPSE.extract_layer_matrices`. Not with ``legacy=True``.
     progress : bool or None, optional
         Deprecated alias of ``verbose`` (FutureWarning): True shows the bar, False hides it,
         None shows it for models with at least :data:`PROGRESS_MIN_LAYERS` layer matrices.
@@ -138,11 +145,13 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
     ValueError
         Fewer than 3 layer matrices; a weight on the meta device, uninitialised, NaN / Inf or
         so large that sigma^4 leaves the float64 range (the message names it); a model
-        argument that cannot be resolved; ``legacy=True`` with ``example_input``; a negative
-        ``verbose``; a checkpoint that is malformed, names files outside its folder, or does
-        not fit its definition (the message names the file and the tensor).
+        argument that cannot be resolved; ``legacy=True`` with ``example_input``, ``include``
+        or ``exclude``; a negative ``verbose``; an ``include`` / ``exclude`` pattern that
+        matches no layer matrix; a checkpoint that is malformed, names files outside its
+        folder, or does not fit its definition (the message names the file and the tensor).
     TypeError
-        A sparse weight; ``model``, ``allow_pickle`` or ``verbose`` of the wrong type.
+        A sparse weight; ``model``, ``allow_pickle``, ``verbose``, ``include`` or ``exclude``
+        of the wrong type.
 
     See Also
     --------
@@ -188,7 +197,7 @@ def cpse_measure(pmodel: object, legacy: bool = False, *, device: str | None = N
     """
     show = _progress_choice(verbose, progress)
     report, _ = _measured(pmodel, weights=None, arch=arch, allow_pickle=allow_pickle, legacy=legacy, device=device,
-                          show=show, example_input=example_input)
+                          show=show, example_input=example_input, include=include, exclude=exclude)
     return report.d_layers.tolist(), report.cpse
 
 
@@ -293,6 +302,11 @@ class LayerRecord:
     weight_dtype : str or None
         The dtype the weight is stored in, e.g. ``"torch.qint8"`` for a quantized layer
         (whose matrix holds the dequantized values).
+    shared_with : tuple of str
+        The other names of the layer's parameters (tied weights): they entered once, here.
+    note : str
+        How the matrix was formed when the policy did more than reshape a weight (a merged
+        LoRA adapter, one expert of a mixture, q of a fused q/k/v projection); empty otherwise.
     """
 
     name: str
@@ -303,6 +317,8 @@ class LayerRecord:
     reason: str = ""
     d_layer: float | None = None
     weight_dtype: str | None = None
+    shared_with: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass
@@ -386,8 +402,9 @@ class CPSEReport:
 
 def cpse_report(model: object, *, weights: str | None = None, arch: object = None, legacy: bool = False,
                 device: str | None = None, verbose: int = 0, example_input: object = None,
-                allow_pickle: bool = False, progress: bool | None = _NOT_GIVEN,
-                baseline: int | CPSEBaseline | None = None, random_state: RandomState = None) -> CPSEReport:
+                allow_pickle: bool = False, include: object = None, exclude: object = None,
+                progress: bool | None = _NOT_GIVEN, baseline: int | CPSEBaseline | None = None,
+                random_state: RandomState = None) -> CPSEReport:
     """Per-layer report with d_layers and cPSE of a model.
 
     Parameters
@@ -402,7 +419,7 @@ def cpse_report(model: object, *, weights: str | None = None, arch: object = Non
     arch : str, os.PathLike or torch.nn.Module, optional
         The model definition of a checkpoint, or the architecture a state_dict is loaded
         into: a torchvision or timm model name, a Hugging Face model folder or a module.
-    legacy, device, verbose, example_input, allow_pickle, progress
+    legacy, device, verbose, example_input, allow_pickle, include, exclude, progress
         As in :func:`cpse_measure` (``verbose=0``: no progress bar; ``progress`` is deprecated).
     baseline : int or CPSEBaseline, optional
         Attach the random-matrix baseline (:func:`bristol.cPSE.cpse_baseline`): an int >= 2
@@ -465,22 +482,27 @@ def cpse_report(model: object, *, weights: str | None = None, arch: object = Non
     if baseline is None and random_state is not None:
         raise ValueError("random_state seeds the baseline draws: give baseline=N (the number of draws) with it")
     report, matrices = _measured(model, weights=weights, arch=arch, allow_pickle=allow_pickle, legacy=legacy,
-                                 device=device, show=show, example_input=example_input)
+                                 device=device, show=show, example_input=example_input, include=include,
+                                 exclude=exclude)
     if baseline is not None:
         report.baseline = _report_baseline(report, matrices, baseline, random_state, check_verbose(verbose))
     return report
 
 
 def _measured(model: object, *, weights: str | None, arch: object, allow_pickle: bool, legacy: bool,
-              device: str | None, show: bool | None,
-              example_input: object) -> tuple[CPSEReport, list[LayerMatrix] | None]:
+              device: str | None, show: bool | None, example_input: object, include: object = None,
+              exclude: object = None) -> tuple[CPSEReport, list[LayerMatrix] | None]:
     """The report of ``model`` and its layer matrices (None for ``legacy``): a checkpoint path
     streamed from disk, anything else resolved to a module (:func:`bristol.cPSE.resolve_model`)."""
+    if legacy and (include is not None or exclude is not None):
+        raise ValueError("legacy=True uses bristol 0.2.14's layer selection; include= / exclude= cannot be "
+                         "combined with it")
     if is_checkpoint_path(model) and not legacy and example_input is None:
         if weights is not None:
             raise ValueError(f"weights (--weights) is only for a torchvision model name; the checkpoint "
                              f"{str(model)!r} brings its own weights")
-        found = checkpoint_matrices(model, arch, allow_pickle=allow_pickle)  # type: ignore[arg-type]
+        found = checkpoint_matrices(model, arch, allow_pickle=allow_pickle,  # type: ignore[arg-type]
+                                    include=include, exclude=exclude)
         if isinstance(found, tuple):
             return _matrices_report(*found, device=device, show=show), found[0]
         net = found
@@ -495,7 +517,7 @@ def _measured(model: object, *, weights: str | None, arch: object, allow_pickle:
             raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
                              "example_input (forward order) cannot be combined with it")
         return _legacy_report(net), None
-    mats, skipped = extract_layer_matrices(net, example_input=example_input)
+    mats, skipped = extract_layer_matrices(net, example_input=example_input, include=include, exclude=exclude)
     return _matrices_report(mats, skipped, device=device, show=show), mats
 
 
@@ -538,7 +560,7 @@ def _matrices_report(mats: list[LayerMatrix], skipped: list[SkippedWeight], *, d
                            labels=[f"layer {m.name}" for m in mats])
     values = _d_layers(periodic_extension(spectra))
     records = [LayerRecord(m.name, m.layer_type, m.weight_shape, m.matrix_shape, "used",
-                           weight_dtype=m.weight_dtype) for m in mats]
+                           weight_dtype=m.weight_dtype, shared_with=m.shared_with, note=m.note) for m in mats]
     records += [LayerRecord(s.name, s.layer_type, s.weight_shape, None, "skipped", s.reason) for s in skipped]
     return _with_d_layers(records, values, False)
 
