@@ -16,7 +16,7 @@ TESTS = Path(__file__).parent
 #: Packages only the extras install: bristol must not import them on its own, and a test
 #: module imports them through pytest.importorskip so that the suite passes with .[test-core].
 OPTIONAL = {"torch", "torchvision", "dask", "distributed", "matplotlib", "nbclient", "nbformat", "ipykernel",
-            "transformers", "timm", "safetensors"}
+            "transformers", "timm", "safetensors", "peft"}
 
 
 def _pyproject():
@@ -103,7 +103,7 @@ def test_extras_compose():
     test = " ".join(extras["test"])
     for extra in ("test-core", "torch", "dask", "plot", "docs", "hf"):
         assert re.search(rf"bristol\[[^\]]*\b{extra}\b", test), extra
-    for tool in ("nbclient", "nbformat", "ipykernel", "ruff", "mypy"):
+    for tool in ("nbclient", "nbformat", "ipykernel", "ruff", "mypy", "peft"):
         assert tool in test
     assert extras["all"] == ["bristol[torch,dask,plot,hf]"]
 
