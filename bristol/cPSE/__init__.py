@@ -1,20 +1,23 @@
 """Cascading periodic spectral ergodicity (cPSE) of deep networks (Suezen, arXiv:1911.07831).
 
 * :func:`cpse_measure`, :func:`cpse_report`, :func:`plot_d_layers` -- cPSE of a PyTorch model
-  (a module, a torchvision model name, a state_dict or a file; :func:`resolve_model`), with a
-  per-layer report (:class:`CPSEReport`, :class:`LayerRecord`);
+  (a module, a torchvision model name, a state_dict or a file; :func:`resolve_model`) or of a
+  checkpoint on disk read tensor by tensor (a safetensors file, a sharded index, a Hugging Face
+  model folder, a ``torch.save`` state_dict), with a per-layer report (:class:`CPSEReport`,
+  :class:`LayerRecord`);
 * :func:`cpse_measure_vanilla` -- cPSE of a list of weight matrices;
 * :func:`cpse_baseline` -- the random-matrix baseline of a model's cPSE (:class:`CPSEBaseline`,
   :class:`BaselineZScores`): i.i.d. Gaussian layers of its shapes, z-scores of its values;
 * the layer policy: :func:`extract_layer_matrices` (:class:`LayerMatrix`,
-  :class:`SkippedWeight`) and :func:`forward_order`;
+  :class:`SkippedWeight`, ``include=`` / ``exclude=``) and :func:`forward_order`;
 * bristol 0.2.14's pipeline functions :func:`get_layer_matrix_set`,
   :func:`get_eigenvals_layer_matrix_set`, :func:`list2plist`,
   :func:`eigenvals_set_to_periodic` and :func:`d_layers_pse`, which live in
   :mod:`bristol._legacy.cpse` and are importable from here.
 
 The implementation: :mod:`bristol.cPSE._layers` (weight matrices of a model),
-:mod:`bristol.cPSE._loading` (the ``model`` argument), :mod:`bristol.cPSE._pse` (Gram spectra
+:mod:`bristol.cPSE._loading` (the ``model`` argument), :mod:`bristol.cPSE._checkpoint`
+(checkpoints on disk, checked before they are read), :mod:`bristol.cPSE._pse` (Gram spectra
 and d_l, on :mod:`bristol.spectral`), :mod:`bristol.cPSE._report` (the measures) and
 :mod:`bristol.cPSE._baseline` (the random-matrix baseline, on :mod:`bristol.ensembles`).
 ``device=`` has one meaning everywhere: see :mod:`bristol._torch`. The measures are silent by
