@@ -330,3 +330,18 @@ def test_warns_once_when_draws_have_a_zero_distance():
     assert [str(w.message) for w in caught if "baseline draws" in str(w.message)] == \
         ["3 of 3 baseline draws have a d_l = 0 (identical metrics of consecutive layer ensembles): "
          "their cpse is -inf, and so is cpse_mean"]
+
+
+def test_baseline_of_a_checkpoint_equals_the_models(tmp_path):
+    """A checkpoint on disk (read tensor by tensor, here without a definition: natural order)
+    gives the baseline of the same model in memory, bit for bit, for both variance rules."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(*[torch.nn.Linear(8 * (1 + k % 3), 8 * (1 + (k + 1) % 3)) for k in range(11)])
+    path = tmp_path / "sd.pt"
+    torch.save(model.state_dict(), path)
+    for variance in ("layer", "fan_in"):
+        in_memory = cpse_baseline(model, n_draws=3, random_state=5, variance=variance)
+        with pytest.warns(UserWarning, match="natural order"):
+            on_disk = cpse_baseline(path, n_draws=3, random_state=5, variance=variance)
+        assert np.array_equal(on_disk.d_layers_draws, in_memory.d_layers_draws), variance
+        assert np.array_equal(on_disk.cpse_draws, in_memory.cpse_draws), variance

@@ -31,6 +31,7 @@ from .._validation import check_choice, check_int, check_memory, check_positive_
 from ..ensembles import laguerre_eigvals
 from ..parallel import _CHUNK_BYTES, n_workers, plan_chunks, run_chunks
 from ..periodic import periodic_extension
+from ._checkpoint import checkpoint_matrices, is_checkpoint_path
 from ._layers import LayerMatrix, extract_layer_matrices, plan_layer_matrices
 from ._loading import resolve_model
 from ._pse import LazyMatrix, cpse_from_d_layers, d_layers, is_complex
@@ -365,14 +366,14 @@ def _baseline(names: Sequence[str], shapes: Sequence[tuple[int, int]], complex_l
 
 def cpse_baseline(model_or_shapes: object, n_draws: int = 20, random_state: RandomState = None, *,
                   variance: object = "auto", power: int = 2, n_jobs: int | None = None, verbose: int = 0,
-                  allow_pickle: bool = False) -> CPSEBaseline:
+                  allow_pickle: bool = False, arch: object = None) -> CPSEBaseline:
     """d_layers and cpse of i.i.d. Gaussian matrices with a model's layer shapes: cPSE's null model.
 
     Parameters
     ----------
     model_or_shapes : torch.nn.Module, str, os.PathLike, mapping or sequence of (int, int)
         A model, as :func:`bristol.cPSE.cpse_measure` takes it (a module, a torchvision model
-        name, a file; see :func:`bristol.cPSE.resolve_model`), whose layer matrices give the
+        name, a file, a checkpoint on disk read tensor by tensor), whose layer matrices give the
         shapes and order (registration order; the layer policy of
         :func:`bristol.cPSE.extract_layer_matrices`), or the shapes (n, m) themselves, n rows
         and m columns (fan-in), at least 3.
@@ -405,6 +406,9 @@ def cpse_baseline(model_or_shapes: object, n_draws: int = 20, random_state: Rand
         Keyword-only. 0 is silent, >= 1 shows a progress bar over the draws.
     allow_pickle : bool, default False
         Keyword-only. As in :func:`cpse_measure`, for a model file.
+    arch : str, os.PathLike or torch.nn.Module, optional
+        Keyword-only. The model definition of a checkpoint or state_dict, as in
+        :func:`cpse_measure`.
 
     Returns
     -------
@@ -467,8 +471,14 @@ def cpse_baseline(model_or_shapes: object, n_draws: int = 20, random_state: Rand
         shapes = _check_shapes(model_or_shapes)
         return _baseline([f"shapes[{i}]" for i in range(len(shapes))], shapes, [False] * len(shapes),
                          _variances(variance, shapes), n_draws, random_state, power, n_jobs, verbose)
-    net = resolve_model(model_or_shapes, allow_pickle=allow_pickle)
     reads_values = isinstance(variance, str) and check_choice("variance", variance, VARIANCE_RULES) != "fan_in"
-    matrices = (extract_layer_matrices if reads_values else plan_layer_matrices)(net)[0]
+    if is_checkpoint_path(model_or_shapes):
+        found = checkpoint_matrices(model_or_shapes, arch, allow_pickle=allow_pickle)  # type: ignore[arg-type]
+    else:
+        found = resolve_model(model_or_shapes, arch=arch, allow_pickle=allow_pickle)
+    if isinstance(found, tuple):  # the layers of a checkpoint, read (for "layer") one at a time
+        matrices = found[0]
+    else:
+        matrices = (extract_layer_matrices if reads_values else plan_layer_matrices)(found)[0]
     return baseline_for_matrices(matrices, n_draws, random_state, variance=variance, power=power, n_jobs=n_jobs,
                                  verbose=verbose)
