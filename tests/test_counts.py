@@ -239,3 +239,21 @@ def test_counts_memory_is_one_chunk_and_the_lanes():
     _counts._prepare("circular", 10**7, np.linspace(-np.pi, np.pi, 33), 40)
     with pytest.raises(ValueError, match="circular_counts.*needs .* more than"):
         _counts._prepare("circular", 10, np.linspace(-np.pi, np.pi, 33), 10**9)
+
+
+def test_pruefer_step_with_unit_alpha_facing_the_phase():
+    """|alpha| = 1 and u = conj(alpha): w = 1 - conj(alpha u) rounds to 0, and the step raises p to
+    _P_MIN (a turn by 2 arg w = 0) instead of dividing 0 by 0."""
+    x = np.array([1.0, 0.0, -1.0, 0.0])
+    y = np.array([0.0, 1.0, 0.0, -1.0])
+    theta = 0.3
+    nx, ny, dw = _counts._pruefer_step(x, -y, np.cos(theta), np.sin(theta), x, y)
+    np.testing.assert_allclose(nx + 1j * ny, np.exp(1j * theta) * (x + 1j * y), rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(dw, [0, 0, 1, 0])  # only u = -1 (arg pi) turns across the cut
+
+
+def test_pruefer_unit_vector_stays_normalised():
+    """Without the Newton step |u| would drift like sqrt(n) eps; with it, it stays within 1 ulp of 1."""
+    inputs, state = _pruefer_lanes_input(0, n=20000)
+    _counts._pruefer_vector(*inputs, *state)
+    np.testing.assert_allclose(state[0] ** 2 + state[1] ** 2, 1.0, rtol=0, atol=4.5e-16)

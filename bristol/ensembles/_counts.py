@@ -10,7 +10,7 @@ eigenvalues (docs/theory.md, section 8):
   floor((psi_{N-1}(theta) - c) / 2 pi) - floor((psi_{N-1}(-pi) - c) / 2 pi), c = arg conj(alpha_{N-1})
   (Killip & Stoiciu 2009). psi is carried as 2 pi w + arg(u) with an integer winding w and the
   unit vector u = e^{i psi}, advanced by rotations with +, -, *, / only; w counts the crossings
-  of the cut at -1 (docs/theory.md, section 8.4).
+  of the cut at -1 (docs/theory.md, section 8.3).
 * Gaussian (Dumitriu-Edelman tridiagonal model, :mod:`bristol.ensembles._gaussian`): the number
   of eigenvalues below x is the number of negative pivots of the LDL^T factorisation of T - x I
   (Sylvester's law of inertia), with LAPACK dstebz's safeguard against tiny pivots.
@@ -60,9 +60,9 @@ _MODEL_BYTES = {"circular": 40, "gaussian": 32}
 #: arrays on the numpy and torch paths) and the result.
 _RECURSION_BYTES = 96
 #: Model bytes per chunk of members (at least one member per chunk).
-_CHUNK_BYTES = 2**30
+_CHUNK_BYTES = 2**31
 #: Smallest p = Re(1 - conj(alpha_k) e^{-i psi}) of a Pruefer step: p >= 1 - |alpha_k| >= 0, and a
-#: p that rounds to <= 0 (|alpha_k| = 1 in double precision) is raised to this (section 8.4).
+#: p that rounds to <= 0 (|alpha_k| = 1 in double precision) is raised to this (section 8.3).
 _P_MIN = 2.0**-500
 #: Edges per block of the compiled kernels' parallel loop (at most; blocks are balanced).
 _EDGE_BLOCK = 16
@@ -87,6 +87,18 @@ class _SplitStream:
         return getattr(stream, name)
 
 
+class _Zeros:
+    """Stands in for a Generator whose draws are not needed: every distribution returns zeros of
+    numpy's output shape (``size`` if given, else the broadcast shape of the parameters)."""
+
+    def __getattr__(self, name: str) -> Callable[..., NDArray[np.float64]]:
+        def draw(*params: Any, size: Any = None) -> NDArray[np.float64]:
+            shape = np.broadcast_shapes(*(np.shape(p) for p in params)) if size is None else size
+            return np.zeros(shape)
+
+        return draw
+
+
 def _model_chunks(
     draw: Callable[[int, np.random.Generator], Any], members: int, rows: int, rng: np.random.Generator
 ) -> Iterator[Any]:
@@ -98,17 +110,17 @@ def _model_chunks(
     that draw the elements of an array one after the other. Chunk c therefore takes its first
     array from a copy of ``rng`` that has drawn the first arrays of chunks 0 .. c-1, and its
     second array from ``rng`` after the first arrays of all members: a first pass over the
-    chunks moves ``rng`` there (its second draws go to a scratch stream). One chunk is a single
-    call.
+    chunks moves ``rng`` there (its second draws are zeros that are not drawn, :class:`_Zeros`).
+    One chunk is a single call.
     """
     if members <= rows:
         yield draw(members, rng)
         return
     first = copy.deepcopy(rng)
-    scratch = np.random.default_rng(0)
+    skip = cast(np.random.Generator, _Zeros())
     starts = range(0, members, rows)
     for start in starts:
-        draw(min(rows, members - start), cast(np.random.Generator, _SplitStream(rng, scratch)))
+        draw(min(rows, members - start), cast(np.random.Generator, _SplitStream(rng, skip)))
     for start in starts:
         yield draw(min(rows, members - start), cast(np.random.Generator, _SplitStream(first, rng)))
 
@@ -130,7 +142,7 @@ def _pruefer_step(ar: Any, ai: Any, c: Any, s: Any, x: Any, y: Any) -> tuple[Any
     number of times the two turns (by 2 arg w, then by theta, each at most pi in modulus, in
     the direction of the sign of q and of s) cross the cut at -1 counter-clockwise less
     clockwise. Points with y > 0, or y = 0 and x < 0, have arg in (0, pi] ("upper"), the others
-    arg in (-pi, 0] (docs/theory.md, section 8.4).
+    arg in (-pi, 0] (docs/theory.md, section 8.3).
     """
     p = 1.0 - (ar * x - ai * y)
     p = _select(p < _P_MIN, _P_MIN, p)
@@ -203,7 +215,8 @@ def _pruefer_lanes(ar: Any, ai: Any, c: Any, s: Any, x: Any, y: Any, w: Any) -> 
         i = task // blocks
         lo = (task % blocks) * size
         hi = min(lo + size, c.size)
-        bc, bs, bx, by, bw = c[lo:hi].copy(), s[lo:hi].copy(), x[i, lo:hi].copy(), y[i, lo:hi].copy(), w[i, lo:hi].copy()
+        bc, bs = c[lo:hi].copy(), s[lo:hi].copy()  # local copies: the compiler sees no aliasing
+        bx, by, bw = x[i, lo:hi].copy(), y[i, lo:hi].copy(), w[i, lo:hi].copy()
         for k in range(n - 1):
             a_re, a_im = ar[i, k], ai[i, k]
             for e in range(hi - lo):
@@ -229,7 +242,7 @@ def _sturm_lanes(diag: Any, off_sq: Any, edges: Any, pivmin: Any, guard: Any, co
         count[i, lo:hi] = bc
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled() -> dict[str, Callable[..., None]] | None:
     """The lane kernels compiled with numba (cached on disk), or None without numba.
 
@@ -365,11 +378,15 @@ def circular_counts(
         Batch shape; ``None`` counts one matrix.
     random_state : int, SeedSequence, Generator or None
         Source of randomness, as in :func:`~bristol.ensembles.circular_eigphases`: the same
-        value draws the same Verblunsky coefficients.
+        value draws the same Verblunsky coefficients (also when members are counted in chunks).
+    device : str, torch.device or None, keyword-only
+        Where the recursion runs (see :mod:`bristol._torch`): None on the CPU (compiled with
+        numba where it is installed, else a numpy loop); a torch device ("cuda", "cpu") runs it
+        with torch there and returns a torch tensor on it. Every path gives the same counts.
 
     Returns
     -------
-    ndarray of int64, shape ``size + (n_edges - 1,)``
+    ndarray of int64 (torch tensor with ``device``), shape ``size + (n_edges - 1,)``
         ``numpy.histogram(circular_eigphases(n, beta, size, random_state)[i], bins=edges)[0]`` for
         each member i: bin b counts the phases with edges[b] <= theta < edges[b + 1], the last bin
         also those equal to edges[-1].
@@ -378,8 +395,9 @@ def circular_counts(
     ------
     ValueError
         For n < 1, beta not finite and > 0, invalid edges (not 1-D, fewer than 2, NaN or Inf,
-        not strictly increasing), a negative size or seed, or a job that does not fit in memory
-        (about 40 bytes per coefficient plus 80 per member and edge).
+        not strictly increasing), a negative size or seed, an unknown device, or a job that does
+        not fit in memory (one chunk of at most 2 GiB of coefficients plus 96 bytes per member
+        and edge).
     TypeError
         For a non-integer n or size, a non-real beta or edges, or a random_state of another type.
 
@@ -390,11 +408,14 @@ def circular_counts(
     Notes
     -----
     The Pruefer-phase recursion of Killip & Stoiciu (docs/theory.md, section 8.1), O(N) per edge
-    and member: for E edges and M members the time is O(N E M), the memory O(N M + E M). The count
-    equals that of the eigenvalue path whenever no eigenphase lies within the rounding of both
-    computations of an edge (1e-13 rad suffices in the tests, N <= 3000): the phase is carried
-    modulo 2 pi with an integer winding, so the rounding of a step does not grow with
-    psi ~ 2 pi N (section 8.3).
+    and member: for E edges and M members the time is O(N E M), the memory O(E M) plus one chunk
+    of members' coefficients (at most 2 GiB). The count equals that of the eigenvalue path
+    whenever no eigenphase lies within the rounding of both computations of an edge (1e-12 rad
+    suffices in the tests, N <= 3000): the phase is carried as a unit vector and an integer
+    winding, and the rounding errors of all steps together act like a shift of the edge by at
+    most the largest error of one step, whatever N (section 8.3). With numba the kernel runs
+    compiled, in parallel over members and blocks of edges; without it, a numpy loop over k
+    vectorised over members and edges performs the same operations.
 
     References
     ----------
@@ -485,11 +506,15 @@ def gaussian_counts(
         Batch shape; ``None`` counts one matrix.
     random_state : int, SeedSequence, Generator or None
         Source of randomness, as in :func:`~bristol.ensembles.gaussian_eigvals`: the same value
-        draws the same tridiagonal matrices.
+        draws the same tridiagonal matrices (also when members are counted in chunks).
+    device : str, torch.device or None, keyword-only
+        Where the recursion runs (see :mod:`bristol._torch`): None on the CPU (compiled with
+        numba where it is installed, else a numpy loop); a torch device ("cuda", "cpu") runs it
+        with torch there and returns a torch tensor on it. Every path gives the same counts.
 
     Returns
     -------
-    ndarray of int64, shape ``size + (n_edges - 1,)``
+    ndarray of int64 (torch tensor with ``device``), shape ``size + (n_edges - 1,)``
         ``numpy.histogram(gaussian_eigvals(n, beta, size, random_state)[i], bins=edges)[0]`` for
         each member i: bin b counts the eigenvalues with edges[b] <= x < edges[b + 1], the last
         bin also those equal to edges[-1].
@@ -498,8 +523,9 @@ def gaussian_counts(
     ------
     ValueError
         For n < 1, beta not finite and > 0 or beta (N - 1) > 1e300, invalid edges (not 1-D,
-        fewer than 2, NaN or Inf, not strictly increasing), a negative size or seed, or a job that
-        does not fit in memory (about 32 bytes per matrix entry plus 80 per member and edge).
+        fewer than 2, NaN or Inf, not strictly increasing), a negative size or seed, an unknown
+        device, or a job that does not fit in memory (one chunk of at most 2 GiB of matrices
+        plus 96 bytes per member and edge).
     TypeError
         For a non-integer n or size, a non-real beta or edges, or a random_state of another type.
 
@@ -514,7 +540,8 @@ def gaussian_counts(
     with pivots smaller than LAPACK dstebz's pivmin in modulus replaced by +pivmin (for the count
     < x) or -pivmin (<= x). Kahan's analysis makes the count exact for a matrix within a few
     relative roundings of T: it agrees with the eigenvalue path whenever no eigenvalue lies within
-    a few roundings of ||T|| of an edge (1e-13 ||T|| suffices in the tests; section 8.3). O(N) per edge and member.
+    a few roundings of ||T|| of an edge (1e-12 ||T|| suffices in the tests; section 8.3). O(N) per
+    edge and member; compiled with numba where it is installed, as :func:`circular_counts`.
 
     References
     ----------
