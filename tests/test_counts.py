@@ -194,6 +194,23 @@ def test_kernels_torch_agrees_bitwise(kind):
             np.testing.assert_array_equal(got.numpy(), expected)
 
 
+@pytest.mark.slow
+def test_kernels_compile_without_a_cache_directory(monkeypatch):
+    """Where numba finds no writable cache directory the kernels are compiled uncached (seconds)."""
+    numba = pytest.importorskip("numba")
+    njit = numba.njit
+
+    def no_cache(*args, cache=False, **kwargs):
+        if cache:
+            raise RuntimeError("cannot cache function: no locator available")
+        return njit(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+    compiled = _counts._compiled.__wrapped__()["sturm"]
+    for got, expected in zip(_run_kernel(compiled, "sturm", 0), _run_kernel(KERNELS["sturm"][1], "sturm", 0)):
+        np.testing.assert_array_equal(got, expected)
+
+
 @pytest.mark.parametrize("kind", sorted(PATHS))
 def test_counts_numpy_fallback_equals_compiled(kind, monkeypatch):
     """The public functions give the same counts with numba and with the numpy loop (numba absent)."""
