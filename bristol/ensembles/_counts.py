@@ -261,7 +261,7 @@ def _compiled() -> dict[str, Callable[..., None]] | None:
     overload(_select)(lambda condition, a, b: lambda condition, a, b: a if condition else b)
     for helper in (_pruefer_step, _sturm_step, _blocks):
         register_jitable(helper)
-    kernels = {"pruefer": _pruefer_lanes, "sturm": _sturm_lanes}
+    kernels: dict[str, Callable[..., None]] = {"pruefer": _pruefer_lanes, "sturm": _sturm_lanes}
     try:
         return {kind: numba.njit(parallel=True, error_model="numpy", cache=True)(f) for kind, f in kernels.items()}
     except RuntimeError:  # numba finds no writable cache directory: compile in every process
