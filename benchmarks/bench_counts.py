@@ -1,19 +1,22 @@
 """Eigenvalue counts per bin without eigenvalues (circular_counts, gaussian_counts) against the
 eigenvalue path (circular_eigphases / gaussian_eigvals; the histogram is not timed), side by side in one run:
 40 members, beta = 2, the delta_rad = 0.2 phase grid (33 edges; for the Gaussian ensemble 33 equal
-edges over 1.05 x the semicircle), N = 1e3, 1e4 and 1e5 (1e3, 1e4 with --quick).
+edges over 1.05 x the semicircle), N = 1e3 ... 1e6 (1e3, 1e4 with --quick; --max-n 1e7 adds 1e7).
 
-The eigenvalue path is timed on all members up to N = 1e3 and on ``EIG_MEMBERS_LARGE`` members
-above (scaled to 40 and marked "scaled"); beyond ``EIG_MAX_N`` it is not run. Where both paths run,
-the counts are checked equal. Writes benchmarks/results/counts.json.
-Usage (from benchmarks/): python bench_counts.py [--quick]
+Columns: ``counts`` is the default path (the numba kernel where numba is installed, in parallel on
+numba's threads), ``numpy loop`` the fallback without numba (run up to ``FALLBACK_MAX_N``; the two
+are checked equal), ``eigenvalues`` the eigenvalue path, timed on all members up to N = 1e3 and on
+``EIG_MEMBERS_LARGE`` members up to ``EIG_MAX_N`` (scaled to 40 and marked "scaled"); beyond
+``EIG_MAX_N`` it is not run, and its time is extrapolated from the largest measured N as N^2 (marked
+"extrap."). Where both paths run, the counts are checked equal. Writes benchmarks/results/counts.json.
+Usage (from benchmarks/): python bench_counts.py [--quick] [--max-n 1e7]
 """
 import math
 import sys
 
 import numpy as np
 
-from bristol.ensembles import circular_counts, circular_eigphases, gaussian_counts, gaussian_eigvals
+from bristol.ensembles import _counts, circular_counts, circular_eigphases, gaussian_counts, gaussian_eigvals
 from bristol.spectral import phase_bin_edges
 
 from _common import table, timed, write
@@ -23,13 +26,25 @@ MEMBERS, BETA, DELTA_RAD = 40, 2.0, 0.2
 EIG_MEMBERS_LARGE = 2
 #: Largest N at which the eigenvalue path is run (O(N^2) per member).
 EIG_MAX_N = 10**4
+#: Largest N at which the numpy fallback is timed.
+FALLBACK_MAX_N = 10**5
 
 
 def _histograms(values, edges):
     return np.array([np.histogram(v, bins=edges)[0] for v in values])
 
 
-def _case(kind, n, seed):
+def _fallback(fn):
+    """fn() with the numpy loop instead of the compiled kernels."""
+    compiled = _counts._compiled
+    _counts._compiled = lambda: None
+    try:
+        return fn()
+    finally:
+        _counts._compiled = compiled
+
+
+def _case(kind, n, seed, largest_eigen):
     if kind == "circular":
         counts_fn, values_fn, edges = circular_counts, circular_eigphases, phase_bin_edges(DELTA_RAD)
     else:
@@ -37,6 +52,10 @@ def _case(kind, n, seed):
         counts_fn, values_fn, edges = gaussian_counts, gaussian_eigvals, np.linspace(-radius, radius, 33)
     counts, t_counts = timed(lambda: counts_fn(n, BETA, edges, size=MEMBERS, random_state=seed))
     row = dict(ensemble=kind, N=n, members=MEMBERS, edges=edges.size, counts_s=t_counts)
+    if _counts._compiled() is not None and n <= FALLBACK_MAX_N:
+        fallback, row["numpy_loop_s"] = timed(lambda: _fallback(
+            lambda: counts_fn(n, BETA, edges, size=MEMBERS, random_state=seed)))
+        row["fallback_equal"] = bool(np.array_equal(fallback, counts))
     if n <= EIG_MAX_N:
         members = MEMBERS if n <= 1000 else EIG_MEMBERS_LARGE
         # a smaller batch draws other numbers than the first members of a full one: its counts are
@@ -48,22 +67,52 @@ def _case(kind, n, seed):
         else:
             check = counts_fn(n, BETA, edges, size=members, random_state=seed)
             row["equal"] = bool(np.array_equal(check, _histograms(values, edges)))
+        largest_eigen[kind] = (n, row["eigen_s"])
+    elif kind in largest_eigen:
+        n0, t0 = largest_eigen[kind]
+        row["eigen_s_extrapolated"] = t0 * (n / n0) ** 2
+    print(row, flush=True)  # a long run shows its progress
     return row
 
 
-def main(quick=False):
-    sizes = (10**3, 10**4) if quick else (10**3, 10**4, 10**5)
-    results = [_case(kind, n, seed=n) for kind in ("circular", "gaussian") for n in sizes]
+def _eigen_cell(r):
+    if "eigen_s" in r:
+        return f"{r['eigen_s']:.2f}" + ("" if r["eigen_members_timed"] == MEMBERS else " (scaled)")
+    if "eigen_s_extrapolated" in r:
+        return f"{r['eigen_s_extrapolated']:.3g} (extrap.)"
+    return "not run"
+
+
+def main(quick=False, max_n=10**6):
+    sizes = [10**e for e in range(3, int(round(math.log10(max_n))) + 1)]
+    if quick:
+        sizes = sizes[:2]
+    backend = "numba" if _counts._compiled() is not None else "numpy loop"
+    threads = None
+    if backend == "numba":
+        import numba
+
+        threads = numba.get_num_threads()
+        # compile (or load the cache) outside the timings
+        circular_counts(3, BETA, [-1.0, 1.0], random_state=0)
+        gaussian_counts(3, BETA, [-1.0, 1.0], random_state=0)
+    largest_eigen = {}
+    results = [_case(kind, n, seed=n, largest_eigen=largest_eigen)
+               for kind in ("circular", "gaussian") for n in sizes]
     rows = []
     for r in results:
-        eig = "not run" if "eigen_s" not in r else (
-            f"{r['eigen_s']:.2f}" + ("" if r["eigen_members_timed"] == MEMBERS else " (scaled)"))
-        ratio = f"{r['eigen_s'] / r['counts_s']:.0f}x" if "eigen_s" in r else ""
-        rows.append((r["ensemble"], r["N"], f"{r['counts_s']:.2f}", eig, ratio, r.get("equal", "")))
-    print(f"\n{MEMBERS} members, beta = {BETA}, delta_rad = {DELTA_RAD} (seconds, one process)")
-    table(rows, ("ensemble", "N", "counts", "eigenvalues", "ratio", "equal"))
-    write("counts", dict(members=MEMBERS, beta=BETA, delta_rad=DELTA_RAD, results=results))
+        eigen = r.get("eigen_s", r.get("eigen_s_extrapolated"))
+        loop = f"{r['numpy_loop_s']:.2f}" if "numpy_loop_s" in r else ""
+        rows.append((r["ensemble"], r["N"], f"{r['counts_s']:.2f}", loop, _eigen_cell(r),
+                     f"{eigen / r['counts_s']:.0f}x" if eigen is not None else "",
+                     r.get("equal", ""), r.get("fallback_equal", "")))
+    print(f"\n{MEMBERS} members, beta = {BETA}, delta_rad = {DELTA_RAD} (seconds, one process); "
+          f"counts: {backend}" + (f" on {threads} threads" if threads else ""))
+    table(rows, ("ensemble", "N", "counts", "numpy loop", "eigenvalues", "ratio", "equal", "loop equal"))
+    write("counts", dict(members=MEMBERS, beta=BETA, delta_rad=DELTA_RAD, backend=backend,
+                         numba_threads=threads, results=results))
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    max_n = float(sys.argv[sys.argv.index("--max-n") + 1]) if "--max-n" in sys.argv else 10**6
+    main(quick="--quick" in sys.argv, max_n=int(max_n))

@@ -14,6 +14,8 @@ from bristol.cmv import (
     BOUNDARY_TOL,
     DENSE_MAX_N,
     DIRECTIONS,
+    PAIR_DIRECTIONS,
+    SIDE_MARGIN,
     TIE_DIRECTION,
     circular_eigphases,
     circular_eigvals,
@@ -167,6 +169,55 @@ def test_rotation_symmetric_spectra_need_the_tie_list():
     tie_list = eig_banded(cmv._hermitian_part_bands(diags, TIE_DIRECTION), eigvals_only=True)
     assert phases_from_projections(_projections(diags)) is None
     assert circular_distance(phases_from_projections(_projections(diags), tie_list), theta) < ACCURACY
+
+
+def _pair_lists(theta):
+    return np.sort(np.cos(theta[None, :] - PAIR_DIRECTIONS[:, None]), axis=1)
+
+
+def test_two_lists_recover_random_spectra():
+    rng = np.random.default_rng(13)
+    for n in (3, 10, 200, 2000):
+        theta = rng.uniform(-np.pi, np.pi, n)
+        assert circular_distance(phases_from_projections(_pair_lists(theta)), theta) < 1e-13
+
+
+def test_two_lists_leave_antipodal_pairs_open():
+    """An eigenphase near the antipode of another supports the mirror image of the first in the
+    other list: the side is decided only when the two candidates' support differs clearly, and
+    mirroring both members of a pair (which leaves both lists unchanged) never passes."""
+    rng = np.random.default_rng(14)
+    base = rng.uniform(-np.pi, np.pi, 30)
+    for gap in (0.0, 1e-13, 1e-11):  # antipodal within rounding, or within SIDE_MARGIN: undecided
+        theta = np.concatenate([base, base[:5] + np.pi + gap])
+        assert phases_from_projections(_pair_lists(theta)) is None, gap
+    theta = np.concatenate([base, base[:5] + np.pi + 20 * SIDE_MARGIN])  # clearly apart: decided
+    assert circular_distance(phases_from_projections(_pair_lists(theta)), theta) < 1e-13
+    # two near-antipodal pairs whose zone values are within VERIFY_TOL (no twin rule with two lists)
+    theta = np.concatenate([base, [1e-10, -3e-10, np.pi - 1e-10, -np.pi + 2e-10]])
+    assert phases_from_projections(_pair_lists(theta)) is None
+
+
+def test_banded_path_solves_two_lists_and_falls_back_to_three(monkeypatch):
+    """Random spectra: two banded solves per block; an even regular polygon (antipodal pairs):
+    more, and still the right phases without the dense solver."""
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return eig_banded(*args, **kwargs)
+
+    monkeypatch.setattr(cmv, "eig_banded", counting)
+    diags = cmv_diagonals(verblunsky_coefficients(300, 2.0, (4,), np.random.default_rng(15)))
+    banded = pentadiagonal_unitary_eigphases(diags, method="banded")
+    assert len(calls) == 2
+    for a, b in zip(banded, pentadiagonal_unitary_eigphases(diags, method="dense")):
+        assert circular_distance(a, b) < ACCURACY
+    theta = 2 * np.pi * np.arange(40) / 40 + 0.01
+    calls.clear()
+    polygon = pentadiagonal_unitary(theta, np.random.default_rng(16).uniform(0.5, 1.5, theta.size))
+    assert circular_distance(pentadiagonal_unitary_eigphases(polygon, method="banded"), theta) < ACCURACY
+    assert len(calls) >= 4
 
 
 def test_phases_from_projections_rejects_inconsistent_lists():

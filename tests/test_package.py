@@ -16,7 +16,7 @@ TESTS = Path(__file__).parent
 #: Packages only the extras install: bristol must not import them on its own, and a test
 #: module imports them through pytest.importorskip so that the suite passes with .[test-core].
 OPTIONAL = {"torch", "torchvision", "dask", "distributed", "matplotlib", "nbclient", "nbformat", "ipykernel",
-            "transformers", "timm", "safetensors", "peft"}
+            "transformers", "timm", "safetensors", "peft", "numba"}
 
 
 def _pyproject():
@@ -101,7 +101,7 @@ def test_extras_compose():
     """test = test-core + every extra the suite and .ci/run use; all = the runtime extras."""
     extras = _pyproject()["project"]["optional-dependencies"]
     test = " ".join(extras["test"])
-    for extra in ("test-core", "torch", "dask", "plot", "docs", "hf"):
+    for extra in ("test-core", "torch", "dask", "plot", "docs", "hf", "fast"):
         assert re.search(rf"bristol\[[^\]]*\b{extra}\b", test), extra
     for tool in ("nbclient", "nbformat", "ipykernel", "ruff", "mypy", "peft"):
         assert tool in test

@@ -18,9 +18,17 @@ For a direction phi, H_phi = (e^{-i phi} C + e^{i phi} C^H) / 2 is Hermitian and
 pentadiagonal, with eigenvalues cos(theta_j - phi): LAPACK's banded Hermitian solver
 (``scipy.linalg.eig_banded``) gives them in O(N^2). One such list fixes each phase only
 up to the mirror image theta -> 2 phi - theta, and is ill-conditioned near theta = phi and
-phi + pi. We use three directions phi_m = phi_0 + m pi/3 (phi_0 = 0.3, generic, so that
+phi + pi. The banded path first tries two directions, phi_0 and phi_0 + pi/2 (``PAIR_DIRECTIONS``,
+zones |x| <= 1/sqrt(2), d theta / dx <= sqrt(2)), with steps 1, 2 and 4 below; two lists cannot
+tell an eigenphase from its mirror image when another eigenphase lies at its antipode (within
+rounding), so a value with both candidates supported is decided only when one is within
+``SIDE_TOL`` and the other further than ``SIDE_MARGIN``, and a matrix the two lists leave open
+is solved with three directions phi_m = phi_0 + m pi/3 (phi_0 = 0.3, generic, so that
 spectra symmetric under conjugation -- real Verblunsky coefficients -- or under rotations by
-pi/N do not line up with a mirror axis):
+pi/N do not line up with a mirror axis; the list for phi_0 is reused). Two lists cost 2/3 of
+three (the LAPACK solves are the whole cost); random spectra need the third and fourth lists
+rarely (an eigenphase within about 1e-10 of the antipode of another: about N^2 1e-11 per matrix).
+With three lists:
 
 1. The values of list m with |x| <= 1/2 are exactly the phases with theta - phi_m in
    +-[pi/3, 2pi/3] (the three zones tile the circle), where d theta / dx = 1/|sin| <= 2/sqrt(3):
@@ -68,6 +76,9 @@ __all__ = [
     "DENSE_MAX_N",
     "DIRECTIONS",
     "TIE_DIRECTION",
+    "PAIR_DIRECTIONS",
+    "SIDE_TOL",
+    "SIDE_MARGIN",
     "VERIFY_TOL",
     "BOUNDARY_TOL",
     "MERGE_TOL",
@@ -90,6 +101,11 @@ DENSE_MAX_N = 48
 DIRECTIONS = 0.3 + np.arange(3) * np.pi / 3
 #: A fourth direction, off the pi / 6 grid of DIRECTIONS, for sides the three lists leave open.
 TIE_DIRECTION = DIRECTIONS[0] + 0.5
+#: The two directions phi_0, phi_0 + pi / 2 tried first by the banded path (module notes, step 0).
+PAIR_DIRECTIONS = DIRECTIONS[0] + np.arange(2) * np.pi / 2
+#: With two lists, a value whose two candidates are both supported takes the candidate within
+#: SIDE_TOL of the other list when the other candidate is further than SIDE_MARGIN from it.
+SIDE_TOL, SIDE_MARGIN = 1e-12, 1e-10
 #: Largest mismatch of sorted projections accepted when verifying a banded solution.
 VERIFY_TOL = 1e-9
 #: Zone values up to 1/2 + BOUNDARY_TOL are read, so a phase within ~BOUNDARY_TOL of a zone
@@ -104,7 +120,7 @@ BLOCK_ENTRIES = 2**16
 #: The Beta(1, b) draws of |alpha_k|^2 use b clipped to this range (see circular_eigphases).
 BETA_PARAMETER_RANGE = (np.finfo(float).tiny, 1e300)
 #: Working memory of a solver block, in bytes per entry: dense (stacked ``eigvals``) per matrix
-#: entry, banded (three ``eig_banded`` calls and the side scores) per diagonal entry.
+#: entry, banded (two to four ``eig_banded`` calls and the side scores) per diagonal entry.
 _DENSE_WORK_BYTES, _BANDED_WORK_BYTES = 64, 256
 #: Diagonals of C, by offset.
 Diagonals = dict[int, np.ndarray]
@@ -262,7 +278,7 @@ def _nearest_distance(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndar
     return np.minimum(np.abs(queries - lo), np.abs(queries - hi))
 
 
-def _choose_sides(x: np.ndarray, score: np.ndarray) -> np.ndarray | None:
+def _choose_sides(x: np.ndarray, score: np.ndarray, separate: bool = False) -> np.ndarray | None:
     """True where the + candidate phi_m + arccos(x) is taken, for the sorted zone values ``x``.
 
     ``score`` (2, k) is the worst distance of each candidate's projections to the other
@@ -273,10 +289,18 @@ def _choose_sides(x: np.ndarray, score: np.ndarray) -> np.ndarray | None:
     ends of a symmetry axis phi_m +- pi/2): one copy takes each side, in the better supported
     of the two ways. Returns None when another value has both candidates supported: the
     lists leave its side open (they do for every spectrum invariant under a rotation by
-    2 pi / 3, whose mirror image about phi_0 has the same three lists).
+    2 pi / 3, whose mirror image about phi_0 has the same three lists). With ``separate`` (two
+    lists) there is no twin rule, and a value with both candidates supported is decided only
+    when one candidate is within SIDE_TOL and the other further than SIDE_MARGIN: an eigenphase
+    near the antipode of another supports the wrong candidate to within their distance from
+    exact antipodes, and mirroring both members of an antipodal pair leaves both lists unchanged,
+    so the final verification could not tell.
     """
     plus = score[0] <= score[1]
     supported = score.max(axis=0) <= VERIFY_TOL
+    if separate:  # no twin rule: two values near a mirror pair may be two near-antipodal pairs
+        supported &= ~((score.min(axis=0) <= SIDE_TOL) & (score.max(axis=0) > SIDE_MARGIN))
+        return None if supported.any() else plus
     twin = supported[:-1] & supported[1:] & (np.diff(x) <= VERIFY_TOL)
     paired = -1
     for i in np.flatnonzero(twin):
@@ -296,8 +320,9 @@ def phases_from_projections(
 
     Parameters
     ----------
-    projections : ndarray of float, shape (3, n)
-        Row m: the eigenvalues of H_phi for phi = ``DIRECTIONS[m]``, sorted ascending.
+    projections : ndarray of float, shape (3, n) or (2, n)
+        Row m: the eigenvalues of H_phi for phi = ``DIRECTIONS[m]`` (three rows) or
+        ``PAIR_DIRECTIONS[m]`` (two rows), sorted ascending.
     tie_list : ndarray of float, shape (n,), optional
         The sorted list cos(theta_j - TIE_DIRECTION), which then also scores the side
         candidates and verifies the result.
@@ -317,19 +342,21 @@ def phases_from_projections(
     >>> bool(np.allclose(phases_from_projections(lists), theta))
     True
     """
-    n = projections.shape[1]
-    checks = [(DIRECTIONS[m], projections[m]) for m in range(3)]
+    rows, n = projections.shape
+    directions = DIRECTIONS if rows == 3 else PAIR_DIRECTIONS
+    zone = 0.5 if rows == 3 else math.sqrt(0.5)  # sin(pi / 2 rows): the zones |x| <= zone tile the circle
+    checks = [(directions[m], projections[m]) for m in range(rows)]
     extra = [] if tie_list is None else [(TIE_DIRECTION, tie_list)]
     phases, sources = [], []
-    for m, phi in enumerate(DIRECTIONS):
+    for m, phi in enumerate(directions):
         x = projections[m]
-        x = x[np.abs(x) <= 0.5 + BOUNDARY_TOL]
+        x = x[np.abs(x) <= zone + BOUNDARY_TOL]
         a = np.arccos(x)
         cand = np.stack([phi + a, phi - a])  # (2, k)
         score = np.zeros_like(cand)
         for other, values in checks[m + 1:] + checks[:m] + extra:
             score = np.maximum(score, _nearest_distance(values, np.cos(cand - other)))
-        plus = _choose_sides(x, score)
+        plus = _choose_sides(x, score, separate=rows == 2)
         if plus is None:
             return None
         phases.append(np.where(plus, cand[0], cand[1]))
@@ -378,9 +405,9 @@ def pentadiagonal_unitary_eigphases(
         Offsets -2..2 -> arrays of shape (..., n - |offset|) holding C[i, i + k] (as returned
         by :func:`cmv_diagonals`); C must be unitary (not checked).
     method : {"banded", "dense"}
-        "banded": three pentadiagonal Hermitian eigenvalue problems, O(n^2) time and O(n)
-        memory per matrix (module notes); "dense": ``numpy.linalg.eigvals`` on the stacked
-        matrices, O(n^3) time and O(n^2) memory per matrix.
+        "banded": two (where they leave a side open, three or four) pentadiagonal Hermitian
+        eigenvalue problems, O(n^2) time and O(n) memory per matrix (module notes); "dense":
+        ``numpy.linalg.eigvals`` on the stacked matrices, O(n^3) time and O(n^2) memory per matrix.
     device : str, torch.device or None, keyword-only
         With a torch device (either method) the three Hermitian eigenvalue problems are
         solved densely there (:mod:`bristol.ensembles._device`) and combined as on the banded
@@ -411,6 +438,15 @@ def pentadiagonal_unitary_eigphases(
     return to_device(_pentadiagonal_phases(diags, method, device), device)
 
 
+def _banded_lists(diags: Diagonals, directions: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The sorted eigenvalues of H_phi for each phi in ``directions``, shape (..., len(directions), n):
+    ``scipy.linalg.eig_banded`` (LAPACK ?hbevd), O(n^2) each."""
+    return np.stack(
+        [eig_banded(np.moveaxis(_hermitian_part_bands(diags, phi), 0, -2), eigvals_only=True) for phi in directions],
+        axis=-2,
+    )
+
+
 def _pentadiagonal_phases(diags: Diagonals, method: str, device: DeviceLike) -> NDArray[np.float64]:
     """:func:`pentadiagonal_unitary_eigphases` as a numpy array, whatever ``device`` solves them."""
     method = check_choice("method", method, ("banded", "dense"))
@@ -430,17 +466,18 @@ def _pentadiagonal_phases(diags: Diagonals, method: str, device: DeviceLike) -> 
 
         projections = hermitian_part_eigvalsh(flat, DIRECTIONS, device=device)
     else:
-        projections = np.stack(
-            [eig_banded(np.moveaxis(_hermitian_part_bands(flat, phi), 0, -2), eigvals_only=True) for phi in DIRECTIONS],
-            axis=1,
-        )  # (b, 3, n), each list sorted ascending by LAPACK
+        projections = _banded_lists(flat, PAIR_DIRECTIONS)  # (b, 2, n)
     out = np.empty((count, n))
     for i in range(count):
-        theta = phases_from_projections(projections[i])
+        lists = projections[i]
+        theta = phases_from_projections(lists)
+        single = {k: v[i] for k, v in flat.items()}
+        if theta is None and lists.shape[0] == 2:  # two lists leave a side open: the three of DIRECTIONS
+            lists = np.concatenate([lists[:1], _banded_lists(single, DIRECTIONS[1:])])  # phi_0 is shared
+            theta = phases_from_projections(lists)
         if theta is None:  # sides undecided: score them on a fourth list too, O(n^2)
-            single = {k: v[i] for k, v in flat.items()}
             tie_list = eig_banded(_hermitian_part_bands(single, TIE_DIRECTION), eigvals_only=True)
-            theta = phases_from_projections(projections[i], tie_list)
+            theta = phases_from_projections(lists, tie_list)
         if theta is None:
             theta = _dense_eigphases(matrix_from_diagonals(single))
         out[i] = theta
@@ -652,7 +689,7 @@ def circular_eigphases(
     The Killip-Nenciu model (docs/theory.md, section 2): the eigenphases of the five-diagonal
     CMV matrix of independent Verblunsky coefficients (:func:`verblunsky_coefficients`) have
     the joint density proportional to ``prod_{j<k} |e^{i theta_j} - e^{i theta_k}|^beta``
-    (docs/theory.md, section 1.4). They are found in O(N^2) from three Hermitian banded
+    (docs/theory.md, section 1.4). They are found in O(N^2) from two (rarely three or four) Hermitian banded
     eigenvalue problems (module notes), or densely for N <= ``DENSE_MAX_N``. Memory grows as
     64 bytes x prod(size) x n (the coefficients, their draws and the result), plus one solver
     block (see :func:`cmv_eigphases`).
