@@ -200,8 +200,9 @@ def test_cpse_from_d_layers_never_returns_nan():
 
 
 # --- speed and memory: per-layer solves, NaN found by the scaling, stored dtypes --------------
+# (names read from the module at call time: other test files reload bristol's modules, and a
+# class imported before a reload would not match the one gram_spectra checks against)
 
-from bristol.pse import STACK_ENTRIES, LazyMatrix, NonFiniteMatrix, scale_exponents, scaled_stack  # noqa: E402
 
 
 def _solvers():
@@ -238,7 +239,7 @@ def test_nan_in_a_torch_matrix_or_lazy_matrix_is_refused():
     mats[2][0, 0] = float("nan")
     with pytest.raises(ValueError, match=r"^matrices\[2\] has NaN or Inf weights$"):
         gram_spectra(mats)
-    lazy = [LazyMatrix((5, 7), False, lambda m=m: m) for m in mats]
+    lazy = [pse.LazyMatrix((5, 7), False, lambda m=m: m) for m in mats]
     with pytest.raises(ValueError, match=r"^layer z has NaN or Inf weights$"):
         gram_spectra(lazy, labels=["x", "y", "layer z"])
     complex_ = [torch.ones(3, 4, dtype=torch.complex64)] * 2
@@ -249,12 +250,12 @@ def test_nan_in_a_torch_matrix_or_lazy_matrix_is_refused():
 
 
 def test_scale_exponents_and_scaled_stack_refuse_non_finite():
-    assert scale_exponents([8.0, 0.25, 0.0, 5e-324]).tolist() == [4, -1, 0, -1073]
-    with pytest.raises(NonFiniteMatrix, match="matrix 1 of the stack") as err:
-        scale_exponents([1.0, np.nan, np.inf])
+    assert pse.scale_exponents([8.0, 0.25, 0.0, 5e-324]).tolist() == [4, -1, 0, -1073]
+    with pytest.raises(pse.NonFiniteMatrix, match="matrix 1 of the stack") as err:
+        pse.scale_exponents([1.0, np.nan, np.inf])
     assert err.value.position == 1 and isinstance(err.value, ValueError)
-    with pytest.raises(NonFiniteMatrix, match="matrix 0"):
-        scaled_stack([np.array([[1.0, -np.inf]])])
+    with pytest.raises(pse.NonFiniteMatrix, match="matrix 0"):
+        pse.scaled_stack([np.array([[1.0, -np.inf]])])
 
 
 def test_a_model_with_nan_is_refused_by_the_spectra_alone(monkeypatch):
@@ -282,7 +283,7 @@ def test_stored_dtypes_are_converted_and_scaled_exactly(dtype):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(12)
     x = torch.from_numpy(rng.standard_normal((6, 9)) * 40).to(getattr(torch, dtype))
-    stack, exponents = scaled_stack([x, x.T.contiguous().T])
+    stack, exponents = pse.scaled_stack([x, x.T.contiguous().T])
     wide = x.double().numpy()
     e = np.frexp(np.abs(wide).max())[1]
     assert exponents.tolist() == [e, e]
@@ -295,10 +296,10 @@ def test_a_transposed_view_is_copied_without_a_transpose():
     is a straight pass) and holds the same values."""
     torch = pytest.importorskip("torch")
     weight = torch.randn(50, 8, generator=torch.Generator().manual_seed(0))
-    stack, exponents = scaled_stack([weight.T])
+    stack, exponents = pse.scaled_stack([weight.T])
     assert stack.shape == (1, 8, 50) and stack[0].flags.f_contiguous
     assert np.array_equal(stack[0], np.ldexp(weight.T.double().numpy(), -int(exponents[0])))
-    row_major, _ = scaled_stack([weight.T.contiguous()])
+    row_major, _ = pse.scaled_stack([weight.T.contiguous()])
     assert row_major[0].flags.c_contiguous and np.array_equal(row_major, stack)
 
 
@@ -311,6 +312,7 @@ def test_small_matrices_are_batched_large_ones_solved_alone(monkeypatch):
         calls.append(len(mats))
         return pse.numpy_scaled_solver(mats)
 
+    assert pse.STACK_ENTRIES * 8 == 2**23
     small = [np.ones((2, 3))] * 100
     gram_spectra(small, solver=solver)
     assert calls == [100]
@@ -318,7 +320,6 @@ def test_small_matrices_are_batched_large_ones_solved_alone(monkeypatch):
     monkeypatch.setattr(pse, "STACK_ENTRIES", 12)
     gram_spectra(small[:5] + [np.ones((4, 4))] * 2, solver=solver)
     assert calls == [2, 2, 1, 1, 1]
-    assert STACK_ENTRIES * 8 == 2**23
 
 
 def test_gram_spectra_memory_follows_the_largest_matrix(monkeypatch):
@@ -329,7 +330,8 @@ def test_gram_spectra_memory_follows_the_largest_matrix(monkeypatch):
     n, m, count = 64, 80, 60
     one = n * m * 8
     seeds = np.random.SeedSequence(13).spawn(count)
-    lazy = [LazyMatrix((n, m), False, lambda s=s: np.random.default_rng(s).standard_normal((n, m)).astype(np.float32))
+    lazy = [pse.LazyMatrix((n, m), False,
+                           lambda s=s: np.random.default_rng(s).standard_normal((n, m)).astype(np.float32))
             for s in seeds]
     gram_spectra(lazy[:2])  # imports and first-call allocations outside the measurement
     tracemalloc.start()
