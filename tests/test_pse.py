@@ -197,3 +197,148 @@ def test_cpse_from_d_layers_never_returns_nan():
         cpse_from_d_layers([1.0, np.nan])
     with pytest.raises(ValueError, match="negative value at l = 2"):
         cpse_from_d_layers([1.0, -0.5])
+
+
+# --- speed and memory: per-layer solves, NaN found by the scaling, stored dtypes --------------
+# (names read from the module at call time: other test files reload bristol's modules, and a
+# class imported before a reload would not match the one gram_spectra checks against)
+
+
+
+def _solvers():
+    """The default numpy solver and, with torch, the torch solver of ``device="cpu"``."""
+    solvers = [None]
+    if _torch.installed_torch() is not None:
+        from bristol.cPSE._report import _solver
+
+        solvers.append(_solver("cpu"))
+    return solvers
+
+
+@pytest.mark.parametrize("solver", _solvers(), ids=["numpy", "torch-cpu"][:len(_solvers())])
+@pytest.mark.parametrize("bad, complex_", [(np.nan, False), (np.inf, False), (-np.inf, False), (np.nan, True)])
+def test_gram_spectra_refuses_nan_and_inf_naming_the_matrix(solver, bad, complex_):
+    """The min/max that choose the power-of-two scale see a NaN or Inf (in a real or an imaginary
+    part): gram_spectra names the matrix by its label and returns nothing."""
+    rng = np.random.default_rng(10)
+    mats = [rng.standard_normal((4, 6)) * (1 + 1j if complex_ else 1) for _ in range(3)]
+    if complex_:
+        mats[1][2, 3] = complex(0.5, bad)
+    else:
+        mats[1][2, 3] = bad
+    with pytest.raises(ValueError, match=r"^layer b has NaN or Inf weights$"):
+        gram_spectra(mats, labels=["layer a", "layer b", "layer c"], solver=solver)
+    with pytest.raises(ValueError, match=r"^matrices\[1\] has NaN or Inf weights$"):
+        gram_spectra(mats, solver=solver)
+
+
+def test_nan_in_a_torch_matrix_or_lazy_matrix_is_refused():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    mats = [torch.from_numpy(rng.standard_normal((5, 7))).to(torch.bfloat16) for _ in range(3)]
+    mats[2][0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"^matrices\[2\] has NaN or Inf weights$"):
+        gram_spectra(mats)
+    lazy = [pse.LazyMatrix((5, 7), False, lambda m=m: m) for m in mats]
+    with pytest.raises(ValueError, match=r"^layer z has NaN or Inf weights$"):
+        gram_spectra(lazy, labels=["x", "y", "layer z"])
+    complex_ = [torch.ones(3, 4, dtype=torch.complex64)] * 2
+    complex_[1] = complex_[1].clone()
+    complex_[1][2, 1] = complex(1.0, float("inf"))
+    with pytest.raises(ValueError, match=r"^matrices\[1\] has NaN or Inf weights$"):
+        gram_spectra(complex_)
+
+
+def test_scale_exponents_and_scaled_stack_refuse_non_finite():
+    assert pse.scale_exponents([8.0, 0.25, 0.0, 5e-324]).tolist() == [4, -1, 0, -1073]
+    with pytest.raises(pse.NonFiniteMatrix, match="matrix 1 of the stack") as err:
+        pse.scale_exponents([1.0, np.nan, np.inf])
+    assert err.value.position == 1 and isinstance(err.value, ValueError)
+    with pytest.raises(pse.NonFiniteMatrix, match="matrix 0"):
+        pse.scaled_stack([np.array([[1.0, -np.inf]])])
+
+
+def test_a_model_with_nan_is_refused_by_the_spectra_alone(monkeypatch):
+    """Without the policy's separate finiteness pass (check_matrix_values made a no-op), cPSE
+    still refuses a NaN weight, naming the layer, before any result."""
+    pytest.importorskip("torch")
+    import torch
+
+    from bristol import cPSE
+    from bristol.cPSE import _layers
+
+    monkeypatch.setattr(_layers, "check_matrix_values", lambda matrix: None)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(*(torch.nn.Linear(6, 6) for _ in range(4)))
+    with torch.no_grad():
+        model[3].weight[1, 2] = float("inf")
+    with pytest.raises(ValueError, match=r"^layer 3 has NaN or Inf weights$"):
+        cPSE.cpse_report(model)
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float32", "float64"])
+def test_stored_dtypes_are_converted_and_scaled_exactly(dtype):
+    """A bf16 / fp16 / fp32 tensor is widened and scaled in one pass into the float64 stack,
+    bit for bit as float64 and ldexp would; its spectra are those of the float64 copy."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(12)
+    x = torch.from_numpy(rng.standard_normal((6, 9)) * 40).to(getattr(torch, dtype))
+    stack, exponents = pse.scaled_stack([x, x.T.contiguous().T])
+    wide = x.double().numpy()
+    e = np.frexp(np.abs(wide).max())[1]
+    assert exponents.tolist() == [e, e]
+    assert np.array_equal(stack[0], np.ldexp(wide, -e)) and np.array_equal(stack[1], stack[0])
+    assert [s.tolist() for s in gram_spectra([x], power=2)] == [s.tolist() for s in gram_spectra([wide], power=2)]
+
+
+def test_a_transposed_view_is_copied_without_a_transpose():
+    """An embedding's d x V matrix is a transposed view: the stack takes its layout (the copy
+    is a straight pass) and holds the same values."""
+    torch = pytest.importorskip("torch")
+    weight = torch.randn(50, 8, generator=torch.Generator().manual_seed(0))
+    stack, exponents = pse.scaled_stack([weight.T])
+    assert stack.shape == (1, 8, 50) and stack[0].flags.f_contiguous
+    assert np.array_equal(stack[0], np.ldexp(weight.T.double().numpy(), -int(exponents[0])))
+    row_major, _ = pse.scaled_stack([weight.T.contiguous()])
+    assert row_major[0].flags.c_contiguous and np.array_equal(row_major, stack)
+
+
+def test_small_matrices_are_batched_large_ones_solved_alone(monkeypatch):
+    """Equally shaped matrices are stacked up to STACK_ENTRIES entries (8 MiB); a larger one
+    is solved alone."""
+    calls = []
+
+    def solver(mats):
+        calls.append(len(mats))
+        return pse.numpy_scaled_solver(mats)
+
+    assert pse.STACK_ENTRIES * 8 == 2**23
+    small = [np.ones((2, 3))] * 100
+    gram_spectra(small, solver=solver)
+    assert calls == [100]
+    calls.clear()
+    monkeypatch.setattr(pse, "STACK_ENTRIES", 12)
+    gram_spectra(small[:5] + [np.ones((4, 4))] * 2, solver=solver)
+    assert calls == [2, 2, 1, 1, 1]
+
+
+def test_gram_spectra_memory_follows_the_largest_matrix(monkeypatch):
+    """60 lazily read matrices: each is read right before its solve and let go after, so the
+    peak of gram_spectra is a few times one matrix in float64, not the 60 of them (the old
+    2 GiB stacks held all of them)."""
+    monkeypatch.setattr(pse, "STACK_ENTRIES", 2**12)
+    n, m, count = 64, 80, 60
+    one = n * m * 8
+    seeds = np.random.SeedSequence(13).spawn(count)
+    lazy = [pse.LazyMatrix((n, m), False,
+                           lambda s=s: np.random.default_rng(s).standard_normal((n, m)).astype(np.float32))
+            for s in seeds]
+    gram_spectra(lazy[:2])  # imports and first-call allocations outside the measurement
+    tracemalloc.start()
+    try:
+        spectra = gram_spectra(lazy, power=2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(spectra) == count
+    assert peak < 4 * one + count * n * 8 * 2 + 2**16, f"peak {peak} bytes, one matrix {one}"

@@ -39,7 +39,7 @@ from ._baseline import CPSEBaseline, baseline_for_matrices
 from ._checkpoint import checkpoint_matrices, is_checkpoint_path, is_torch_file
 from ._layers import LayerMatrix, SkippedWeight, extract_layer_matrices, legacy_weight_matrices
 from ._loading import NEEDS_TORCH, resolve_model
-from ._pse import cpse_from_d_layers, gram_spectra, is_complex, smaller_gram
+from ._pse import cpse_from_d_layers, gram_spectra, is_complex, scale_exponents, scale_factors, smaller_gram
 from ._pse import d_layers as _d_layers
 
 if TYPE_CHECKING:
@@ -763,7 +763,8 @@ def _as_numpy(tensor) -> np.ndarray:
 def _solver(device: str | None):
     """The Gram eigen-solver of :func:`bristol.cPSE._pse.gram_spectra` for ``device`` (None: numpy on
     the CPU): torch on the device, float64 (complex128 for complex matrices), each matrix scaled
-    by 2^-e so that its largest |real or imaginary part| lies in [0.5, 1)."""
+    by 2^-e so that its largest |real or imaginary part| lies in [0.5, 1); a matrix with NaN or
+    Inf raises :class:`~bristol.cPSE._pse.NonFiniteMatrix` (:func:`~bristol.cPSE._pse.scale_exponents`)."""
     if device is None:
         return None
     dev = resolve_device(device)
@@ -771,14 +772,16 @@ def _solver(device: str | None):
 
     def solve(mats):
         dtype = torch.complex128 if any(is_complex(m) for m in mats) else torch.float64
-        # to the device in the stored dtype, then to float64 there: torch converts a blocking
-        # host-to-device copy on the host, which would double the bytes moved
-        stack = torch.stack([torch.as_tensor(m).to(dev).to(dtype) for m in mats])
+        stack = torch.empty((len(mats),) + tuple(mats[0].shape), dtype=dtype, device=dev)
+        for target, m in zip(stack, mats):
+            # to the device in the stored dtype, then to float64 there: torch converts a blocking
+            # host-to-device copy on the host, which would double the bytes moved
+            target.copy_(torch.as_tensor(m).to(dev))
         parts = torch.view_as_real(stack) if stack.is_complex() else stack
-        exponents = torch.frexp(parts.abs().amax(dim=tuple(range(1, parts.ndim))))[1].cpu().numpy().astype(np.int64)
-        half = -exponents // 2  # 2^-e in two factors (2^-e alone can overflow), made by numpy's exact
-        for factor in (half, -exponents - half):  # ldexp: torch.pow(2.0, -300) is inexact on CUDA
-            parts.mul_(torch.from_numpy(np.ldexp(1.0, factor)).to(dev).reshape((-1,) + (1,) * (parts.ndim - 1)))
+        low, high = torch.aminmax(parts.reshape(len(mats), -1), dim=1)
+        exponents = scale_exponents(torch.maximum(-low, high).cpu().numpy())
+        for factor in scale_factors(exponents):
+            parts.mul_(torch.from_numpy(factor).to(dev).reshape((-1,) + (1,) * (parts.ndim - 1)))
         return torch.linalg.eigvalsh(smaller_gram(stack, stack.mH)).cpu().numpy(), exponents
 
     return solve
