@@ -635,12 +635,21 @@ def extract_layer_matrices(model: Any, example_input: Any = None, *, include: An
     >>> [m.name for m in matrices], [(s.name, s.reason) for s in skipped]
     (['2'], [('0', 'excluded by exclude=')])
     """
-    found = _apply_policy(model, check=True)
-    order = None if example_input is None else forward_order(model, example_input)
-    matrices, skipped = _finish(model, found, order, include, exclude)
+    matrices, skipped = _unchecked_layer_matrices(model, example_input, include=include, exclude=exclude)
     for m in matrices:
         check_matrix_values(m)
     return matrices, skipped
+
+
+def _unchecked_layer_matrices(model: Any, example_input: Any = None, *, include: Any = None,
+                              exclude: Any = None) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
+    """:func:`extract_layer_matrices` without its NaN / Inf pass over the values, for callers
+    whose next step sees every value anyway: :func:`bristol.cPSE._pse.gram_spectra` refuses
+    non-finite matrices in the pass that picks their power-of-two scale (one pass instead of
+    two). Unreadable weights (meta, lazy, sparse) are still refused here."""
+    found = _apply_policy(model, check=True)
+    order = None if example_input is None else forward_order(model, example_input)
+    return _finish(model, found, order, include, exclude)
 
 
 def plan_layer_matrices(model: Any, *, include: Any = None,

@@ -37,7 +37,7 @@ from ..parallel import check_verbose
 from ..periodic import periodic_extension
 from ._baseline import CPSEBaseline, baseline_for_matrices
 from ._checkpoint import checkpoint_matrices, is_checkpoint_path, is_torch_file
-from ._layers import LayerMatrix, SkippedWeight, extract_layer_matrices, legacy_weight_matrices
+from ._layers import LayerMatrix, SkippedWeight, _unchecked_layer_matrices, legacy_weight_matrices
 from ._loading import NEEDS_TORCH, resolve_model
 from ._pse import cpse_from_d_layers, gram_spectra, is_complex, scale_exponents, scale_factors, smaller_gram
 from ._pse import d_layers as _d_layers
@@ -517,7 +517,7 @@ def _measured(model: object, *, weights: str | None, arch: object, allow_pickle:
             raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
                              "example_input (forward order) cannot be combined with it")
         return _legacy_report(net), None
-    mats, skipped = extract_layer_matrices(net, example_input=example_input, include=include, exclude=exclude)
+    mats, skipped = _unchecked_layer_matrices(net, example_input=example_input, include=include, exclude=exclude)
     return _matrices_report(mats, skipped, device=device, show=show), mats
 
 
