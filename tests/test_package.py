@@ -16,7 +16,7 @@ TESTS = Path(__file__).parent
 #: Packages only the extras install: bristol must not import them on its own, and a test
 #: module imports them through pytest.importorskip so that the suite passes with .[test-core].
 OPTIONAL = {"torch", "torchvision", "dask", "distributed", "matplotlib", "nbclient", "nbformat", "ipykernel",
-            "transformers", "timm", "safetensors", "peft", "numba"}
+            "transformers", "timm", "safetensors", "peft", "numba", "torchao", "bitsandbytes"}
 
 
 def _pyproject():

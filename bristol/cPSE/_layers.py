@@ -57,8 +57,17 @@ module or parameter name), and reported as skipped with that reason.
 Quantized modules of ``torch.ao`` (``quantize_dynamic`` with qint8 or float16, static
 quantized Linear / Conv / ConvTranspose / Embedding, dynamic LSTM / GRU) contribute their
 dequantized weights under the same policy; the stored dtype (``torch.qint8``,
-``torch.float16``, ...) is reported with each matrix (``weight_dtype``). Complex weights are
-passed on unchanged (no cast).
+``torch.float16``, ...) is reported with each matrix (``weight_dtype``). So do float modules
+holding quantized weights, with fused projections split as in float: torchao's tensor
+subclasses (``quantize_`` with ``Int8WeightOnlyConfig``, ``IntxWeightOnlyConfig``,
+``Float8WeightOnlyConfig``, ...) through their ``dequantize()``, reported as the subclass and
+its stored dtype (``"Int8Tensor(torch.int8)"``, ``"IntxUnpackedToInt8Tensor(torch.int4)"``);
+bitsandbytes' ``Linear4bit`` through ``dequantize_4bit`` (``"Params4bit(nf4)"``) and
+``Linear8bitLt`` as its int8 rows times their scales / 127 (``"Int8Params(torch.int8)"``),
+once quantized (before, their weights are float). These matrices are read through the module
+(``sources`` is empty), so a LoRA adapter on a quantized layer (QLoRA) is refused, and
+``example_input`` is refused with bitsandbytes weights, whose aliases in the forward pass lose
+their quantization state. Complex weights are passed on unchanged (no cast).
 
 A matrix with fewer than 2 rows or columns is skipped (as in 0.2.14), and so is every
 weight with >= 2 dimensions of a module the policy does not cover (a quantized LSTMCell, a
@@ -71,6 +80,7 @@ that sigma^4 overflows float64: ValueError.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import sys
@@ -114,13 +124,15 @@ class LayerMatrix:
     weight_shape : tuple of int
         Shape of the weight it comes from.
     matrix : torch.Tensor
-        The 2-D matrix: a view of the weight, or a float32 copy of a dequantized weight.
+        The 2-D matrix: a view of the weight, or a copy of a dequantized weight (float32 for
+        torch.ao; for torchao and bitsandbytes the float dtype their dequantization gives).
     weight_dtype : str
-        The dtype the weight is stored in (``"torch.qint8"`` for a quantized layer).
+        The dtype the weight is stored in (``"torch.qint8"`` for a torch.ao quantized layer,
+        ``"Int8Tensor(torch.int8)"`` for torchao's, ``"Params4bit(nf4)"`` for bitsandbytes').
     sources : tuple of str
         The qualified names of the parameters the matrix is computed from
         (``model.get_parameter(name)``); empty when it is read through the module instead
-        (quantized modules).
+        (quantized modules and quantized weights).
     transform : callable or None
         ``matrix == transform(*parameters)`` for the parameters named by ``sources``
         (detached); how a matrix is rebuilt from tensors read elsewhere, e.g. one at a
@@ -223,7 +235,11 @@ def _module_matrices(name: str, module, own: dict[str, Any], quantized: bool, pa
     kind = _type_name(module)
     if quantized:
         return _quantized_matrices(name, module, kind, own)
-    w: Any = getattr(module, "weight", None)
+    held = {pname: found for pname, p in own.items()
+            if (found := _dequantized(module, p, _qualified(name, pname))) is not None}
+    if held:
+        return _held_matrices(name, module, own, held, parent, attr)
+    w: Any = own.get("weight", getattr(module, "weight", None))
     weight_source = _qualified(name, "weight")
     if isinstance(module, (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)):
         # ConvTranspose: in x (out / groups * prod(kernel)), the weight's storage orientation
@@ -512,6 +528,70 @@ def _quantized_matrices(name: str, module, kind: str, own: dict[str, Any]):
     return [], []
 
 
+# --- quantized weights held by float modules (torchao, bitsandbytes) ---------------------------
+
+def _is_held_quantized(p) -> bool:
+    """Whether the parameter ``p`` holds quantized values: a torchao tensor subclass
+    (``quantize_``), or a bitsandbytes ``Params4bit`` / ``Int8Params`` once quantized (neither
+    package is imported here: a model holding such a tensor has imported it)."""
+    cls = type(p)
+    if cls.__module__.startswith("torchao."):
+        return True
+    if not cls.__module__.startswith("bitsandbytes."):
+        return False
+    if cls.__name__ == "Params4bit":
+        return getattr(p, "quant_state", None) is not None
+    return cls.__name__ == "Int8Params" and p.dtype == require_torch(NEEDS_TORCH).int8
+
+
+def _dequantized(module, p, qualified: str) -> tuple[Any, str] | None:
+    """(dequantized values, stored dtype) of the parameter ``qualified`` if it holds quantized
+    values, in the float module's layout; None for any other parameter. torchao: ``p.dequantize()``, stored
+    as the subclass name and its integer or float8 dtype (``"Int8Tensor(torch.int8)"``,
+    ``"IntxUnpackedToInt8Tensor(torch.int4)"``); bitsandbytes: ``dequantize_4bit`` with the
+    parameter's quant_state (``"Params4bit(nf4)"``), or the int8 rows times their scales
+    ``SCB`` / 127 (``int8_vectorwise_dequant``, ``"Int8Params(torch.int8)"``; after a forward
+    pass the scales are in the module's ``state``)."""
+    if not _is_held_quantized(p):
+        return None
+    cls = type(p).__name__
+    where = f"weight {qualified} ({_type_name(module)}, stored as {cls})"
+    if type(p).__module__.startswith("torchao."):
+        inner = getattr(p, "target_dtype", None) or getattr(getattr(p, "qdata", None), "dtype", None)
+        try:
+            values, stored = p.dequantize(), cls if inner is None else f"{cls}({inner})"
+        except NotImplementedError as err:  # torchao's dispatch: an operator the subclass lacks
+            raise ValueError(f"{where} cannot be dequantized: {err}") from None
+    else:
+        import bitsandbytes.functional as bnbf
+
+        if cls == "Params4bit":
+            values, stored = bnbf.dequantize_4bit(p.data, p.quant_state), f"{cls}({p.quant_state.quant_type})"
+        else:
+            scales = p.SCB if p.SCB is not None else getattr(getattr(module, "state", None), "SCB", None)
+            if scales is None:
+                raise ValueError(f"{where} holds int8 values without their scales (SCB): it cannot be "
+                                 "dequantized")
+            values, stored = bnbf.int8_vectorwise_dequant(p.data, scales), f"{cls}({p.dtype})"
+    torch = require_torch(NEEDS_TORCH)
+    if type(values) is not torch.Tensor or not values.is_floating_point():
+        raise ValueError(f"{where}: its dequantize() gives a {type(values).__name__} of "
+                         f"{getattr(values, 'dtype', None)}, not a float tensor: it cannot be read")
+    return values.detach(), stored
+
+
+def _held_matrices(name: str, module, own: dict[str, Any], held: dict[str, tuple[Any, str]], parent, attr: str):
+    """The float module's policy on its dequantized weights (fused projections split as usual),
+    each with its stored dtype; read through the module (no parameter source: the values need
+    the quantization state, not only the parameter)."""
+    values = {**own, **{pname: v for pname, (v, _) in held.items()}}
+    found, used = _module_matrices(name, module, values, False, parent, attr)
+    stored = {_qualified(name, pname): dtype for pname, (_, dtype) in held.items()}
+    out = [dataclasses.replace(m, weight_dtype=stored[m.sources[0]], sources=(), transform=None)
+           if m.sources and m.sources[0] in stored else m for m in found]
+    return out, used
+
+
 def _own_weights(module) -> tuple[dict[str, Any], bool]:
     """A module's own weights by name (its parameters, or the packed weights of a quantized
     module) and whether it is quantized."""
@@ -598,8 +678,8 @@ def extract_layer_matrices(model: Any, example_input: Any = None, *, include: An
     -------
     matrices : list of LayerMatrix
         Each a view of its weight (transposed or reshaped, no copy), or, for a quantized
-        layer, a float32 copy of the dequantized weight (the matrices of a quantized model
-        take its float32 size in memory).
+        layer, a copy of the dequantized weight (the matrices of a quantized model take its
+        float size in memory).
     skipped : list of SkippedWeight
         Weights with >= 2 dimensions that the policy does not cover or skips (position and
         bias tables), or whose matrix has fewer than 2 rows or columns, each also reported
@@ -882,7 +962,7 @@ def _write_guard_class():
                     continue
                 value = args[i] if i < len(args) else kwargs.get(arg.name)
                 for t in value if isinstance(value, (list, tuple)) else (value,):
-                    name = self.protected.get(_storage_key(t))
+                    name = next((self.protected[k] for k in _storage_keys(t) if k in self.protected), None)
                     if name is not None:
                         self.hit = self.hit or name
                         raise _ParameterWrite(f"{func} would write to parameter {name}")
@@ -891,12 +971,18 @@ def _write_guard_class():
     return WriteGuard
 
 
-def _storage_key(tensor) -> int | None:
+def _storage_keys(tensor) -> list[int]:
+    """The data pointers of the storages holding ``tensor``'s values: its own, or those of the
+    inner tensors of a wrapper subclass (a torchao quantized weight's qdata and scales)."""
     torch = require_torch(NEEDS_TORCH)
+    from torch.utils._python_dispatch import is_traceable_wrapper_subclass
+
+    if is_traceable_wrapper_subclass(tensor):
+        return [key for inner in tensor.__tensor_flatten__()[0] for key in _storage_keys(getattr(tensor, inner))]
     if not isinstance(tensor, torch.Tensor) or tensor.is_meta or tensor.is_quantized or tensor.layout != torch.strided:
-        return None
+        return []
     ptr = tensor.untyped_storage().data_ptr()
-    return ptr or None  # 0: an empty storage, nothing to protect
+    return [ptr] if ptr else []  # 0: an empty storage, nothing to protect
 
 
 def forward_order(model: Any, example_input: Any) -> dict[str, int]:
@@ -919,7 +1005,8 @@ def forward_order(model: Any, example_input: Any) -> dict[str, int]:
     ImportError
         torch is not installed.
     ValueError
-        The forward pass fails, or writes into a parameter.
+        The forward pass fails, or writes into a parameter; a parameter whose alias would
+        lose its quantization state (bitsandbytes ``Params4bit`` / ``Int8Params``).
 
     Notes
     -----
@@ -952,13 +1039,18 @@ def forward_order(model: Any, example_input: Any) -> dict[str, int]:
     torch = require_torch(NEEDS_TORCH)
     from torch.func import functional_call
 
+    params = dict(model.named_parameters())
+    state = {name: p.detach() for name, p in params.items()}
+    lost = [name for name, p in params.items() if _is_held_quantized(p) and type(state[name]) is not type(p)]
+    if lost:
+        raise ValueError(f"the forward pass on example_input runs on aliases of the parameters, and the alias of "
+                         f"{lost[0]} ({type(params[lost[0]]).__name__}) loses its quantization state: take the "
+                         "layers in registration order (no example_input) instead")
     order: dict[str, int] = {}
     modes = [(module, module.training) for module in model.modules()]
     handles = [module.register_forward_pre_hook(functools.partial(_record_call, order, name))
                for name, module in model.named_modules()]
-    params = dict(model.named_parameters())
-    protected = {key: name for name, p in params.items() if (key := _storage_key(p)) is not None}
-    state = {name: p.detach() for name, p in params.items()}
+    protected = {key: name for name, p in params.items() for key in _storage_keys(p)}
     state.update((name, b.clone()) for name, b in model.named_buffers())
     args = example_input if isinstance(example_input, tuple) else (example_input,)
     guard = _write_guard_class()(protected)
@@ -1046,8 +1138,9 @@ def legacy_weight_matrices(model: Any, with_types: bool = False, with_names: boo
     mats, types, names, quantized = [], [], [], []
     for name, module in model.named_modules():
         w = getattr(module, "weight", None)
-        if _quantized_weights(module) is not None:
+        if _quantized_weights(module) is not None or any(map(_is_held_quantized, module.parameters(recurse=False))):
             quantized.append(name)
+            continue
         if "torch.nn.modules" not in str(type(module)) or not isinstance(w, torch.Tensor):
             continue
         _check_readable(f"{name}.weight" if name else "weight", _type_name(module), w)
