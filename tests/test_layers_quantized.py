@@ -240,14 +240,27 @@ def test_bitsandbytes_layers_not_yet_quantized_are_float():
     assert torch.equal(m.matrix, layer.weight.data)
 
 
-def test_lora_on_a_quantized_layer_is_refused():
-    """A LoRA adapter on a quantized base (QLoRA) is refused with a ValueError: the quantized
-    matrix has no parameter source to merge the factors into."""
+def test_lora_on_a_quantized_layer_is_its_merged_view():
+    """QLoRA: a LoRA adapter on a quantized Linear contributes one matrix, the dequantized weight
+    plus scaling * B A (never the factors); B = 0 at init gives the quantized model's cPSE exactly."""
     peft = pytest.importorskip("peft")
     model = _bnb_model(_float_model(), "nf4")
-    wrapped = _quiet(peft.get_peft_model, model, peft.LoraConfig(r=2, target_modules=["1"]))
-    with pytest.raises(ValueError, match=r"LoRA on a bitsandbytes\.nn\.modules\.Linear4bit is not supported"):
-        _quiet(extract_layer_matrices, wrapped)
+    plain = _by_name(model)
+    config = peft.LoraConfig(r=2, lora_alpha=6, target_modules=["1"])
+    wrapped = _quiet(peft.get_peft_model, copy.deepcopy(model), config)
+    base = _by_name(wrapped)
+    assert [m.matrix_shape for m in base.values()] == [m.matrix_shape for m in plain.values()]
+    assert cPSE.cpse_report(wrapped).cpse == cPSE.cpse_report(model).cpse
+    lora = wrapped.get_submodule("base_model.model.1")
+    torch.manual_seed(3)
+    with torch.no_grad():
+        lora.lora_B["default"].weight.normal_()
+    merged = _by_name(wrapped)["base_model.model.1"]
+    b, a = lora.lora_B["default"].weight, lora.lora_A["default"].weight
+    expected = plain["1"].matrix + (b @ a) * lora.scaling["default"]
+    assert torch.equal(merged.matrix, expected) and lora.scaling["default"] == 3.0
+    assert merged.weight_dtype == plain["1"].weight_dtype and "LoRA merged" in merged.note
+    assert not any("lora" in k for k in _by_name(wrapped))
 
 
 def test_quantized_weights_that_cannot_be_dequantized_are_refused():

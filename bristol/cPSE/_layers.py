@@ -468,6 +468,8 @@ def _lora_matrices(name: str, module, parent) -> list[LayerMatrix]:
     fan_in_fan_out = bool(getattr(module, "fan_in_fan_out", False))
     params = [module.get_parameter(f) for f in factors]
     note = f"LoRA merged: W + (alpha / r) B A, adapters {', '.join(active)}" if active else "LoRA: no active adapter"
+    if found and all(m.transform is None for m in found):  # a quantized base: its matrix is read dequantized
+        return [_quantized_lora_matrix(name, module, base, found, params, scales, embedding, fan_in_fan_out, note)]
     out = []
     for m in found:
         if m.transform is None or len(m.sources) != 1:
@@ -479,6 +481,24 @@ def _lora_matrices(name: str, module, parent) -> list[LayerMatrix]:
                                m.weight_dtype, m.sources + tuple(_qualified(name, f) for f in factors), transform,
                                note=note if not m.note else f"{note}; {m.note}"))
     return out
+
+
+def _quantized_lora_matrix(name: str, module, base, found: list[LayerMatrix], params: list[Any], scales: list[float],
+                           embedding: bool, fan_in_fan_out: bool, note: str) -> LayerMatrix:
+    """QLoRA: the merged view W + sum scale B A of a LoRA layer on a quantized Linear, W the
+    dequantized weight (read through the module, so no parameter sources: it is not rebuilt
+    from a checkpoint)."""
+    torch = require_torch(NEEDS_TORCH)
+    (m,) = found if len(found) == 1 else (None,)
+    if m is None or embedding or fan_in_fan_out or not isinstance(base, torch.nn.Linear) or m.matrix.ndim != 2:
+        raise ValueError(f"layer {name} ({_type_name(module)}): LoRA on a {_type_name(base)} is not supported "
+                         "(the merged view of a quantized base covers a plain Linear)")
+    merged = m.matrix
+    for i, scale in enumerate(scales):
+        a, b = params[2 * i].detach(), params[2 * i + 1].detach()
+        merged = merged + _lora_delta(False, False, scale, a.to(merged.dtype), b.to(merged.dtype), merged.shape)
+    return LayerMatrix(name, _type_name(module), m.weight_shape, merged, m.weight_dtype,
+                       note=f"{note} on the dequantized weight" if not m.note else f"{note}; {m.note}")
 
 
 def _renamed(m: LayerMatrix, prefix: str, name: str, kind: str, note: str) -> LayerMatrix:
