@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-__all__ = ["uniform_edges", "binned_counts", "histogram_range", "own_range_counts", "count_moments"]
+__all__ = ["uniform_edges", "binned_counts", "histogram_range", "own_range_counts", "count_moments",
+           "moments_of_counts"]
 
 #: Safety factor on the bound of the scaled positions' rounding in :func:`_bin_keys`. A position
 #: is a handful of rounded operations on the data (a few ulps of the data's dtype, times the
@@ -313,6 +314,19 @@ def own_range_counts(samples: NDArray[np.floating],
     return binned_counts(samples, edges), edges
 
 
+def moments_of_counts(counts: NDArray[np.integer]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Pooled counts K(b) = sum_i n_i(b) and S(b) = sum_i n_i(b)^2 of (M, B) integer counts, as
+    float64 (summed exactly in integers first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> moments_of_counts(np.array([[2, 1, 0], [1, 1, 2]]))
+    (array([3., 2., 2.]), array([5., 2., 4.]))
+    """
+    return counts.sum(axis=0).astype(float), np.einsum("ib,ib->b", counts, counts).astype(float)
+
+
 def count_moments(data: NDArray[np.floating],
                   edges: NDArray[np.floating]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Pooled counts K(b) = sum_i n_i(b) and S(b) = sum_i n_i(b)^2 of the rows of (M, N) data.
@@ -332,8 +346,7 @@ def count_moments(data: NDArray[np.floating],
     """
     n, n_bins = data.shape[1], edges.size - 1
     if n_bins <= n:
-        counts = binned_counts(data, edges)
-        return counts.sum(axis=0).astype(float), np.einsum("ib,ib->b", counts, counts).astype(float)
+        return moments_of_counts(binned_counts(data, edges))
     keys = _bin_keys(data, edges, _scaled_positions(data, edges))
     if np.any(keys[1:] < keys[:-1]):
         keys = np.sort(keys)

@@ -34,8 +34,8 @@ from .._validation import check_choice, check_int, check_memory, check_positive_
 from ..ensembles import circular_counts, circular_eigphases, gaussian_counts, gaussian_eigvals
 from ..parallel import ChunkedSample, check_verbose, n_workers, plan_chunks, run_chunks
 from ..theory import semicircle_radius
-from ._binning import uniform_edges
-from ._ergodicity import _BIN_COUNT_SLACK, _GRID_BYTES, consecutive_distances, phase_bin_edges
+from ._binning import moments_of_counts, uniform_edges
+from ._ergodicity import _BIN_COUNT_SLACK, _GRID_BYTES, consecutive_distances, metric_from_moments, phase_bin_edges
 
 __all__ = [
     "KINDS",
@@ -316,10 +316,7 @@ def counts_of_ensemble(
 def _thirumalai_mountain_of_counts(counts: np.ndarray, n: int) -> NDArray[np.float64]:
     r"""Omega(b) = (S(b) - K(b)^2 / M) / (M N) from the (M, B) counts, as
     :func:`~bristol.spectral.thirumalai_mountain` computes it on a common grid (the same bits)."""
-    m = counts.shape[0]
-    pooled = counts.sum(axis=0).astype(float)
-    squares = np.einsum("ib,ib->b", counts, counts).astype(float)
-    return np.maximum(squares - pooled**2 / m, 0.0) / m / n
+    return metric_from_moments(*moments_of_counts(counts), counts.shape[0], n)
 
 
 def thirumalai_mountain_of_ensemble(

@@ -70,6 +70,7 @@ __all__ = [
     "member_counts",
     "spectral_density",
     "thirumalai_mountain",
+    "metric_from_moments",
     "symmetric_kl_distance",
     "consecutive_distances",
     "approach_to_ergodicity",
@@ -468,8 +469,21 @@ def thirumalai_mountain(
     arr, _, pooled, (grid, data) = _binned(spectra, kind, delta_rad, real_grid, real_bins)
     m, n = arr.shape
     if grid == "common":
-        return np.maximum(data - pooled**2 / m, 0.0) / m / n
+        return metric_from_moments(pooled, data, m, n)
     return np.sum((data - pooled / m) ** 2, axis=0) / m / n
+
+
+def metric_from_moments(pooled: NDArray[np.float64], squares: NDArray[np.float64], m: int,
+                        n: int) -> NDArray[np.float64]:
+    r"""Omega(b) = (S(b) - K(b)^2 / M) / (M N) on a common grid, from the pooled counts K and the
+    pooled squared counts S of M members of N values each (clipped at 0 against rounding).
+
+    Examples
+    --------
+    >>> metric_from_moments(np.array([3.0, 1.0]), np.array([5.0, 1.0]), 2, 2)
+    array([0.125, 0.125])
+    """
+    return np.maximum(squares - pooled**2 / m, 0.0) / m / n
 
 
 def symmetric_kl_distance(p: ArrayLike, q: ArrayLike, shift: float = KL_SHIFT) -> float:
