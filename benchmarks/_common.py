@@ -2,6 +2,8 @@
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -73,3 +75,41 @@ def table(rows, headers):
     print("-" * len(line))
     for r in rows:
         print("  ".join(str(c).rjust(w) for c, w in zip(r, widths)))
+
+
+#: The source of :class:`Launcher`'s process: ``python -c <argv...>`` for each JSON line it reads,
+#: answered with the output and its own ``RUSAGE_CHILDREN`` peak.
+_LAUNCHER = """
+import json, resource, subprocess, sys
+for line in sys.stdin:
+    out = subprocess.run([sys.executable, "-c", *json.loads(line)], capture_output=True, text=True)
+    print(json.dumps({"rc": out.returncode, "stdout": out.stdout, "stderr": out.stderr[-4000:],
+                      "children_peak_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}), flush=True)
+"""
+
+
+class Launcher:
+    """Runs measured child processes from a small process started before anything heavy.
+
+    Linux keeps a process's peak RSS across fork and exec, so a child started by a process that
+    holds a model would report the model's memory as its own: start the launcher first, then
+    :meth:`run` children that print one JSON line (their own ``ru_maxrss`` in it).
+    """
+
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", _LAUNCHER], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+
+    def run(self, script, *argv):
+        """The last JSON line the child ``python -c script *argv`` prints, with the launcher's
+        ``RUSAGE_CHILDREN`` peak (``children_peak_kb``, the largest over the children so far)."""
+        self.process.stdin.write(json.dumps([script, *map(str, argv)]) + "\n")
+        self.process.stdin.flush()
+        out = json.loads(self.process.stdout.readline())
+        if out["rc"]:
+            raise SystemExit(f"child failed:\n{out['stderr']}")
+        return {**json.loads(out["stdout"].strip().splitlines()[-1]), "children_peak_kb": out["children_peak_kb"]}
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()

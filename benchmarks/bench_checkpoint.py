@@ -31,7 +31,6 @@ benchmarks/results/<NAME>.json (default checkpoint).
 """
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,18 +39,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-#: Linux keeps a process's peak RSS across fork and exec, so a child started by this process
-#: after it holds the model would report the model's memory as its own: the children are
-#: started by this small launcher, itself started before anything heavy is imported. It
-#: runs ``python -c <argv...>`` for each JSON line it reads and answers with the output and
-#: its own ``RUSAGE_CHILDREN`` peak.
-LAUNCHER = subprocess.Popen([sys.executable, "-c", """
-import json, resource, subprocess, sys
-for line in sys.stdin:
-    out = subprocess.run([sys.executable, "-c", *json.loads(line)], capture_output=True, text=True)
-    print(json.dumps({"rc": out.returncode, "stdout": out.stdout, "stderr": out.stderr[-4000:],
-                      "children_peak_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}), flush=True)
-"""], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+from _common import Launcher, table, write  # noqa: E402
+
+#: Started before anything heavy is imported (see _common.Launcher).
+LAUNCHER = Launcher()
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -62,8 +53,6 @@ from bristol import cPSE  # noqa: E402
 from bristol.cPSE import _layers  # noqa: E402
 from bristol.layers import extract_layer_matrices  # noqa: E402
 from bristol.pse import numpy_gram_eigvalsh  # noqa: E402
-
-from _common import table, write  # noqa: E402
 
 TINYLLAMA = dict(hidden_size=2048, intermediate_size=5632, num_hidden_layers=22, num_attention_heads=32,
                  num_key_value_heads=4, vocab_size=32000, tie_word_embeddings=False)
@@ -116,17 +105,6 @@ cpse = cpse_from_d_layers(d_layers(periodic_extension(spectra)))
 print(json.dumps({"seconds": time.perf_counter() - t0, "cpse": cpse, "imports_kb": imports_kb,
                   "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
-
-
-def run_child(script, *argv):
-    """The JSON line a child process prints (its own peak RSS in it, ``peak_kb``), with the
-    launcher's ``RUSAGE_CHILDREN`` peak (the largest over the children so far)."""
-    LAUNCHER.stdin.write(json.dumps([script, str(ROOT), *argv]) + "\n")
-    LAUNCHER.stdin.flush()
-    out = json.loads(LAUNCHER.stdout.readline())
-    if out["rc"]:
-        raise SystemExit(f"child failed:\n{out['stderr']}")
-    return {**json.loads(out["stdout"].strip().splitlines()[-1]), "children_peak_kb": out["children_peak_kb"]}
 
 
 def linear_algebra_seconds(model):
@@ -182,11 +160,10 @@ def main():
         order = [[f"{r.name}.weight", tuple(params[f"{r.name}.weight"].shape) != r.matrix_shape, r.matrix_shape]
                  for r in report.used]
         del model, params
-        streamed = run_child(STREAMED, folder, json.dumps(order))
-        disk = run_child(FROM_DISK, folder)
+        streamed = LAUNCHER.run(STREAMED, ROOT, folder, json.dumps(order))
+        disk = LAUNCHER.run(FROM_DISK, ROOT, folder)
     largest = max(int(np.prod(r.matrix_shape)) for r in report.used)
-    LAUNCHER.stdin.close()
-    LAUNCHER.wait()
+    LAUNCHER.close()
     result.update(layer_matrices=len(report.used), largest_matrix_entries=largest, linalg_s=t_linalg,
                   in_memory_s=t_memory, in_memory_without_separate_check_s=t_unchecked, cpse=report.cpse)
     rows.append(("(a) Gram + eigen-solve, float64 in memory", f"{t_linalg:.1f}", "1.00", "", ""))
