@@ -192,47 +192,108 @@ QUANTIZED = {
     "fp8 with block-wise scales": {"0.weight": torch.zeros(12, 9, dtype=torch.uint8),
                                    "0.weight_scale_inv": torch.ones(1, 1)},
 }
+_REFUSAL = r"load the model with its quantization library .* pass the module"
 
 
 @pytest.mark.parametrize("method", list(QUANTIZED))
-def test_quantized_tensor_names_are_refused(tmp_path, method):
-    """With a definition or without (natural order), the refusal names the method, the tensor and
-    what to do instead."""
+def test_quantized_tensor_names_are_refused(tmp_path, method, monkeypatch):
+    """Without a definition (natural order), and with one for the formats not read from the
+    file (bitsandbytes without bitsandbytes installed), the refusal names the method, the
+    tensor and what to do instead."""
+    monkeypatch.setattr(_checkpoint, "_has_bitsandbytes", lambda: False)
     path = write_safetensors(tmp_path / "q.safetensors", {**QUANTIZED[method], "1.weight": torch.ones(7, 12)})
     for arch in (mlp(depth=2), None):
-        with pytest.raises(ValueError, match=rf"q.safetensors' is a quantized checkpoint \({method}: it holds the "
-                                             r"tensor '0\..*'\): .* load the model with its quantization library .* "
-                                             "pass the module"):
+        with pytest.raises(ValueError, match=rf"q.safetensors' is a quantized checkpoint \({method.split()[0]}.*: it "
+                                             rf"holds the tensor '0\..*'.*: .*{_REFUSAL}"):
             cPSE.cpse_report(path, arch=arch)
 
 
-def test_quantization_config_is_refused(tmp_path):
+def test_quantization_config_is_refused(tmp_path, monkeypatch):
     model = mlp()
-    (tmp_path / "config.json").write_text(json.dumps({
-        "model_type": "llama", "quantization_config": {"quant_method": "bitsandbytes", "load_in_4bit": True}}))
     write_safetensors(tmp_path / "model.safetensors", model.state_dict())
-    with pytest.raises(ValueError, match=r"is a quantized checkpoint \(bitsandbytes 4-bit: its config.json has a "
-                                         r"quantization_config\)"):
-        cPSE.cpse_report(tmp_path)
+    for method, config in (("gptq", {"quant_method": "gptq", "bits": 4}),
+                           ("bitsandbytes 4-bit", {"quant_method": "bitsandbytes", "load_in_4bit": True})):
+        (tmp_path / "config.json").write_text(json.dumps({"model_type": "llama", "quantization_config": config}))
+        monkeypatch.setattr(_checkpoint, "_has_bitsandbytes", lambda: False)
+        with pytest.raises(ValueError, match=rf"is a quantized checkpoint \({method}: its config.json has a "
+                                             rf"quantization_config\): .*{_REFUSAL}"):
+            cPSE.cpse_report(tmp_path)
 
 
-@pytest.mark.parametrize("bits", ["load_in_4bit", "load_in_8bit"])
-def test_bitsandbytes_saved_folder_is_refused(tmp_path, bits):
-    """A folder bitsandbytes-quantized by transformers and saved: refused, and the module loaded
-    from it (what the message says to pass) is measured."""
-    pytest.importorskip("bitsandbytes")
+BITSANDBYTES = {"fp4": dict(load_in_4bit=True),
+                "nf4 double": dict(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                   bnb_4bit_compute_dtype=torch.bfloat16),
+                "int8": dict(load_in_8bit=True)}
+
+
+@pytest.fixture(scope="module")
+def float_llama(tmp_path_factory):
     torch.manual_seed(3)
     config = transformers.LlamaConfig(vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=1,
-                                      num_attention_heads=4, num_key_value_heads=2)
-    transformers.LlamaForCausalLM(config).save_pretrained(tmp_path / "float")
-    quantization = transformers.BitsAndBytesConfig(**{bits: True})
-    quantized = transformers.LlamaForCausalLM.from_pretrained(tmp_path / "float", quantization_config=quantization,
-                                                              device_map="cpu")
-    quantized.save_pretrained(tmp_path / "q")
-    with pytest.raises(ValueError, match=rf"is a quantized checkpoint \(bitsandbytes {bits[8]}-bit: its config.json"):
-        cPSE.cpse_report(tmp_path / "q")
-    (tmp_path / "q" / "config.json").unlink()  # the tensors alone say it too
-    with pytest.raises(ValueError, match=r"is a quantized checkpoint \(bitsandbytes (4|8)-bit: it holds the tensor"):
-        cPSE.cpse_report(tmp_path / "q" / "model.safetensors")
-    report = cPSE.cpse_report(quantized)
-    assert report.used and any("4bit" in r.weight_dtype or "int8" in r.weight_dtype.lower() for r in report.used)
+                                      num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=False)
+    folder = tmp_path_factory.mktemp("float")
+    transformers.LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+def _bitsandbytes_folder(float_llama, path, kind):
+    pytest.importorskip("bitsandbytes")
+    quantization = transformers.BitsAndBytesConfig(**BITSANDBYTES[kind])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quantized = transformers.LlamaForCausalLM.from_pretrained(float_llama, quantization_config=quantization,
+                                                                  device_map="cpu")
+        quantized.save_pretrained(path)
+    return quantized
+
+
+@pytest.mark.parametrize("kind", list(BITSANDBYTES))
+def test_bitsandbytes_folder_equals_the_quantized_module(tmp_path, float_llama, kind):
+    """A folder that transformers quantized with bitsandbytes and saved: each quantized weight is
+    dequantized from its codes and stored quant state by bitsandbytes' own functions, as the
+    module from_pretrained loads is read: the same report, bit for bit, stored dtypes included."""
+    quantized = _bitsandbytes_folder(float_llama, tmp_path / "q", kind)
+    report = cPSE.cpse_report(tmp_path / "q")
+    expected = cPSE.cpse_report(quantized)
+    assert_same_report(report, expected)
+    assert [r.weight_dtype for r in report.used] == [r.weight_dtype for r in expected.used]
+    assert report.used[1].weight_dtype == ("Int8Params(torch.int8)" if kind == "int8"
+                                           else f"Params4bit({kind.split()[0]})")
+
+
+def test_bitsandbytes_state_is_checked(tmp_path, float_llama):
+    """Quant states that do not fit their codes are refused before bitsandbytes' kernels see them."""
+    _bitsandbytes_folder(float_llama, tmp_path / "q4", "nf4 double")
+    path = tmp_path / "q4" / "model.safetensors"
+    tensors = dict(open_checkpoint_tensors(path))
+    weight = "model.layers.0.self_attn.q_proj.weight"
+    state = f"{weight}.quant_state.bitsandbytes__nf4"
+    cases = {
+        "not json": ({state: torch.tensor(list(b"{bad"), dtype=torch.uint8)}, "quant state is not valid JSON"),
+        "shape": ({state: _packed({"quant_type": "nf4", "blocksize": 64, "dtype": "float32", "shape": [64, 128],
+                                   "nested_blocksize": 256, "nested_dtype": "float32", "nested_offset": 0.1})},
+                  rf"4-bit weight '{weight}' of shape \(64, 128\) needs 4096 bytes of codes, found 2048 bytes"),
+        "fields": ({state: _packed({"quant_type": "nf4", "blocksize": 64, "dtype": "int8", "shape": [64, 64]})},
+                   "is not a nf4 state of a 2-D weight"),
+        "absmax": ({f"{weight}.absmax": torch.zeros(3, dtype=torch.uint8)},
+                   rf"needs {weight}.absmax, 64 values of uint8; found 3 of uint8"),
+    }
+    for edit, match in cases.values():
+        write_safetensors(path, {**tensors, **edit})
+        with pytest.raises(ValueError, match=match):
+            cPSE.cpse_report(tmp_path / "q4")
+    _bitsandbytes_folder(float_llama, tmp_path / "q8", "int8")
+    path = tmp_path / "q8" / "model.safetensors"
+    tensors = dict(open_checkpoint_tensors(path))
+    write_safetensors(path, {**tensors, "model.layers.0.mlp.up_proj.SCB": torch.ones(5)})
+    with pytest.raises(ValueError, match=r"up_proj.SCB' in .*: bitsandbytes 8-bit row scales need an int8 matrix"):
+        cPSE.cpse_report(tmp_path / "q8")
+
+
+def _packed(state):
+    return torch.tensor(list(json.dumps(state).encode()), dtype=torch.uint8)
+
+
+def open_checkpoint_tensors(path):
+    ckpt = _checkpoint.open_checkpoint(path)
+    return {name: ckpt.read(name).clone() for name in ckpt.entries}

@@ -39,9 +39,13 @@ per-expert tensors merged into fused 3-D parameters. A matrix of one expert then
 that expert's tensors; other conversions run on one layer's tensors at a time. The result is
 that of the model ``from_pretrained`` loads from the folder.
 
-A quantized checkpoint (``quantization_config`` in config.json, or tensor names only quantized
-checkpoints use: bitsandbytes, GPTQ / AWQ, fp8 scales, torchao) is refused with a ValueError
-naming the method: load it with its quantization library and pass the module.
+A bitsandbytes-quantized checkpoint (4-bit with its quant state, 8-bit with its row scales
+``SCB``), as transformers saves it, is read with bitsandbytes installed: each weight is
+dequantized by bitsandbytes' own functions, as the module ``from_pretrained`` loads is read,
+its quant state checked against its codes first. Any other quantized checkpoint
+(``quantization_config`` in config.json, or tensor names only quantized checkpoints use:
+GPTQ / AWQ, fp8 scales, torchao) is refused with a ValueError naming the method: load it with
+its quantization library and pass the module.
 
 Without a definition (no ``arch``, no ``config.json`` or no transformers), the layers are the
 floating-point tensors of two or more dimensions, in the natural order of their names
@@ -62,6 +66,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import importlib.util
 import json
 import math
 import os
@@ -558,18 +563,27 @@ class _Conversion:
 @dataclasses.dataclass(frozen=True)
 class _Source:
     """Where the values of one parameter of the definition come from: the checkpoint tensor
-    ``entry`` (under the parameter's name, or a name transformers renames), or the output
-    ``output`` of a conversion of several tensors (``entry`` is then the first of them)."""
+    ``entry`` (under the parameter's name, or a name transformers renames), the output
+    ``output`` of a conversion of several tensors (``entry`` is then the first of them), or a
+    bitsandbytes-quantized weight dequantized (``quantized``; ``entry`` holds its codes)."""
 
     entry: TensorEntry
     shape: tuple[int, ...]
     conversion: _Conversion | None = None
     output: str = ""
+    quantized: _Bitsandbytes | None = None
 
     def entries(self, ckpt: Checkpoint) -> list[TensorEntry]:
+        """The tensors whose values are read as they are (none for a quantized weight)."""
+        if self.quantized is not None:
+            return []
         if self.conversion is None:
             return [self.entry]
         return [ckpt.entries[k] for keys in self.conversion.keys.values() for k in keys]
+
+    @property
+    def stored(self) -> str:
+        return self.quantized.stored if self.quantized is not None else f"torch.{self.entry.dtype}"
 
     @property
     def where(self) -> str:
@@ -579,6 +593,8 @@ class _Source:
         return f"{self.entry.where} and {n - 1} more, which transformers converts into {self.output!r},"
 
     def read(self, ckpt: Checkpoint, expert: int | None = None) -> Any:
+        if self.quantized is not None:
+            return self.quantized.read(ckpt)
         if self.conversion is None:
             return ckpt.read(self.entry.name)
         value = self.conversion.run(ckpt.read, expert)[self.output]
@@ -619,8 +635,7 @@ def _lazy(ckpt: Checkpoint, sources: tuple[_Source, ...], plan: LayerMatrix, sha
     """``plan`` with its matrix read from ``ckpt`` when needed, and the stored dtype."""
     complex_ = any(e.dtype.startswith("complex") for s in sources for e in s.entries(ckpt))
     load = functools.partial(_load_matrix, ckpt, sources, plan, _expert_of(plan, sources))
-    return dataclasses.replace(plan, matrix=LazyMatrix(shape, complex_, load),
-                               weight_dtype=f"torch.{sources[0].entry.dtype}")
+    return dataclasses.replace(plan, matrix=LazyMatrix(shape, complex_, load), weight_dtype=sources[0].stored)
 
 
 def _by_natural_order(ckpt: Checkpoint, include: Any,
@@ -671,6 +686,129 @@ def _definition(ckpt: Checkpoint, arch: Any) -> Any:
         return None
     with torch.device("meta"):
         return transformers_model(ckpt.config.parent)
+
+
+# --- bitsandbytes-quantized weights ---------------------------------------------------------------
+
+#: A bitsandbytes 4-bit weight's packed quant state: ``<weight>.quant_state.bitsandbytes__<type>``.
+_BNB4_STATE = re.compile(r"^(.+)\.quant_state\.bitsandbytes__(nf4|fp4)$")
+#: Largest packed quant state read (a JSON object of a few fields).
+MAX_QUANT_STATE_BYTES = 2**16
+_FLOAT_NAMES = ("float32", "float16", "bfloat16")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Bitsandbytes:
+    """A bitsandbytes-quantized weight in a checkpoint, as transformers saves it: 4-bit (the
+    packed codes ``weight``, the quant state ``state`` and its tensors ``tensors``: item ->
+    key) or 8-bit (``state`` None: int8 ``weight`` and its row scales ``tensors["SCB"]``).
+    Dequantized by bitsandbytes' own functions, as its modules are read."""
+
+    weight: str
+    tensors: dict[str, str]
+    state: dict[str, Any] | None = None
+
+    @property
+    def stored(self) -> str:
+        return f"Params4bit({self.state['quant_type']})" if self.state is not None else "Int8Params(torch.int8)"
+
+    def keys(self, ckpt: Checkpoint) -> list[str]:
+        """Every tensor of the weight: its codes, quant state and format (``weight_format``)."""
+        return [self.weight, *self.tensors.values(),
+                *(k for k in ckpt.entries if k.startswith((f"{self.weight}.", f"{self.weight}_format")))]
+
+    def read(self, ckpt: Checkpoint) -> Any:
+        import bitsandbytes.functional as bnbf
+
+        torch = require_torch(NEEDS_TORCH)
+        values = {item: ckpt.read(key) for item, key in self.tensors.items()}
+        if self.state is None:
+            return bnbf.int8_vectorwise_dequant(ckpt.read(self.weight), values["SCB"])
+        state = bnbf.QuantState.from_dict({**self.state, **values}, device=torch.device("cpu"))
+        return bnbf.dequantize_4bit(ckpt.read(self.weight), state)
+
+
+def _quant_state(ckpt: Checkpoint, key: str, quant_type: str) -> dict[str, Any]:
+    """The validated JSON of a 4-bit weight's packed quant state."""
+    entry = ckpt.entries[key]
+    if entry.nbytes > MAX_QUANT_STATE_BYTES or entry.dtype != "uint8":
+        raise ValueError(f"{entry.where} is not a bitsandbytes quant state: {entry.nbytes} bytes of {entry.dtype}")
+    try:
+        state = json.loads(bytes(ckpt.read(key).numpy()).decode("utf-8"))
+    except (ValueError, RecursionError) as err:
+        raise ValueError(f"{entry.where}: the bitsandbytes quant state is not valid JSON: {str(err)[:200]}") from None
+    nested = ("nested_blocksize", "nested_dtype", "nested_offset")
+    ok = (isinstance(state, dict) and set(state) in ({"quant_type", "blocksize", "dtype", "shape"},
+                                                     {"quant_type", "blocksize", "dtype", "shape", *nested})
+          and state["quant_type"] == quant_type and state["dtype"] in _FLOAT_NAMES
+          and _is_count(state["blocksize"]) and state["blocksize"] > 0
+          and isinstance(state["shape"], list) and len(state["shape"]) == 2
+          and all(_is_count(n) for n in state["shape"])
+          and ("nested_dtype" not in state or (state["nested_dtype"] in _FLOAT_NAMES
+                                               and _is_count(state["nested_blocksize"])
+                                               and state["nested_blocksize"] > 0
+                                               and isinstance(state["nested_offset"], (int, float)))))
+    if not ok:
+        raise ValueError(f"{entry.where}: the bitsandbytes quant state {str(state)[:200]} is not a {quant_type} "
+                         "state of a 2-D weight (quant_type, blocksize, dtype, shape, and the nested_* fields or none)")
+    return state
+
+
+def _bitsandbytes_4bit(ckpt: Checkpoint, weight: str, state: dict[str, Any]) -> _Bitsandbytes:
+    """A 4-bit weight, its tensors checked against its quant state (bitsandbytes' kernels
+    trust the sizes)."""
+    nested = "nested_dtype" in state
+    n = math.prod(state["shape"])
+    blocks = -(-n // state["blocksize"])
+    items = {"absmax": (blocks, "uint8" if nested else "float32"), "quant_map": (16, "float32")}
+    if nested:
+        items.update(nested_absmax=(-(-blocks // state["nested_blocksize"]), "float32"),
+                     nested_quant_map=(256, "float32"))
+    codes = ckpt.entries.get(weight)
+    if codes is None or codes.nbytes != -(-n // 2):
+        raise ValueError(f"{ckpt.label!r}: the bitsandbytes 4-bit weight {weight!r} of shape {tuple(state['shape'])} "
+                         f"needs {-(-n // 2)} bytes of codes, found "
+                         f"{'none' if codes is None else f'{codes.nbytes} bytes'}")
+    tensors = {}
+    for item, (count, dtype) in items.items():
+        e = ckpt.entries.get(f"{weight}.{item}")
+        if e is None or math.prod(e.shape) != count or e.dtype != dtype:
+            raise ValueError(f"{ckpt.label!r}: the bitsandbytes 4-bit weight {weight!r} needs {weight}.{item}, "
+                             f"{count} values of {dtype}; found "
+                             f"{'none' if e is None else f'{math.prod(e.shape)} of {e.dtype}'}")
+        tensors[item] = e.name
+    return _Bitsandbytes(weight, tensors, state)
+
+
+def _bitsandbytes_sources(ckpt: Checkpoint) -> dict[str, _Source]:
+    """The bitsandbytes-quantized weights of a checkpoint as the float parameters they stand
+    for (a 4-bit weight by its quant state; an int8 ``<module>.weight`` with the row scales
+    ``<module>.SCB``); a ValueError if bitsandbytes is not installed to dequantize them."""
+    marked = [k for k in ckpt.entries if _BNB4_STATE.match(k) or k.endswith(".SCB")]
+    if marked and not _has_bitsandbytes():
+        raise _quantized_error(ckpt, "bitsandbytes", f"it holds the tensor {marked[0]!r}, and bitsandbytes is not "
+                                                     "installed to dequantize it")
+    out = {}
+    for key in marked:
+        e = ckpt.entries[key]
+        if (match := _BNB4_STATE.match(key)) is not None:
+            weight = match.group(1)
+            state = _quant_state(ckpt, key, match.group(2))
+            out[weight] = _Source(ckpt.entries.get(weight, e), tuple(state["shape"]),
+                                  quantized=_bitsandbytes_4bit(ckpt, weight, state))
+        else:
+            weight = key.removesuffix("SCB") + "weight"
+            codes = ckpt.entries.get(weight)
+            if codes is None or codes.dtype != "int8" or len(codes.shape) != 2 or e.shape != codes.shape[:1] \
+                    or e.dtype != "float32":
+                raise ValueError(f"{e.where}: bitsandbytes 8-bit row scales need an int8 matrix {weight!r} with "
+                                 "one float32 scale per row")
+            out[weight] = _Source(codes, codes.shape, quantized=_Bitsandbytes(weight, {"SCB": key}))
+    return out
+
+
+def _has_bitsandbytes() -> bool:
+    return importlib.util.find_spec("bitsandbytes") is not None
 
 
 def _transformers_sources(ckpt: Checkpoint, model: Any) -> tuple[dict[str, _Source], list[str]] | None:
@@ -759,10 +897,12 @@ def _planned(ckpt: Checkpoint, model: Any, what: str, include: Any,
         if not m.sources or m.transform is None:
             raise ValueError(f"layer {m.name} ({m.layer_type}) of arch={what} is not read from a parameter "
                              "(a quantized module?): it cannot be read from a checkpoint")
-    found, missing = _locate(plan, {k: _Source(e, e.shape) for k, e in ckpt.entries.items()})
+    quantized = _bitsandbytes_sources(ckpt)
+    found, missing = _locate(plan, {**{k: _Source(e, e.shape) for k, e in ckpt.entries.items()}, **quantized})
     known = set(expected) | set(ckpt.aliases)
+    known |= {k for q in quantized.values() if q.quantized for k in q.quantized.keys(ckpt)}
     extra = [k for k, e in ckpt.entries.items() if len(e.shape) >= 2 and k not in known]
-    converted = _transformers_sources(ckpt, model) if missing or extra else None
+    converted = _transformers_sources(ckpt, model) if (missing or extra) and not quantized else None
     if converted is not None:
         found_converted, missing_converted = _locate(plan, converted[0])
         extra_converted = [k for k in converted[1] if len(ckpt.entries[k].shape) >= 2 and k not in ckpt.aliases]
@@ -818,24 +958,26 @@ def _quantization_config(ckpt: Checkpoint) -> str | None:
 
 
 def _refuse_quantized(ckpt: Checkpoint, names: Collection[str] = ()) -> None:
-    """A ValueError if ``ckpt`` is a quantized checkpoint: its config.json has a
-    ``quantization_config``, or one of ``names`` (its tensors) is a name only quantized
-    checkpoints give (bitsandbytes' ``absmax``, ``quant_map``,
-    ``quant_state.*``, ``SCB``; GPTQ / AWQ ``qweight``, ``qzeros``; fp8 scales; torchao ``qdata``)."""
+    """A ValueError if ``ckpt`` is a quantized checkpoint that is not read: its config.json has
+    a ``quantization_config`` (bitsandbytes' is read when bitsandbytes is installed:
+    :func:`_bitsandbytes_sources`), or one of ``names`` (its tensors) is a name only
+    quantized checkpoints give (bitsandbytes' ``absmax``, ``quant_map``, ``quant_state.*``,
+    ``SCB``; GPTQ / AWQ ``qweight``, ``qzeros``; fp8 scales; torchao ``qdata``)."""
     method = _quantization_config(ckpt)
-    where = "its config.json has a quantization_config"
-    if method is None:
-        hit = next(((key, name) for key in names
-                    for pattern, name in _QUANTIZED_NAMES if pattern.search(key)), None)
-        if hit is None:
-            return
-        method, where = hit[1], f"it holds the tensor {hit[0]!r}"
-    raise ValueError(f"{ckpt.label!r} is a quantized checkpoint ({method}: {where}): its weights are stored as "
-                     "quantized codes with their quantization state, which bristol does not dequantize from the "
-                     "file. To measure it, load the model with its quantization library (a Hugging Face folder: "
-                     "transformers' from_pretrained, with the package of that method installed) and pass the "
-                     "module: cPSE reads quantized layers (torch.ao, torchao, bitsandbytes) dequantized, with "
-                     "their stored dtype in the report")
+    if method is not None and not (method.startswith("bitsandbytes") and _has_bitsandbytes()):
+        raise _quantized_error(ckpt, method, "its config.json has a quantization_config")
+    hit = next(((key, name) for key in names for pattern, name in _QUANTIZED_NAMES if pattern.search(key)), None)
+    if hit is not None:
+        raise _quantized_error(ckpt, hit[1], f"it holds the tensor {hit[0]!r}")
+
+
+def _quantized_error(ckpt: Checkpoint, method: str, where: str) -> ValueError:
+    return ValueError(f"{ckpt.label!r} is a quantized checkpoint ({method}: {where}): its weights are stored as "
+                      "quantized codes with their quantization state, which bristol does not dequantize from "
+                      "the file. To measure it, load the model with its quantization library (a Hugging Face "
+                      "folder: transformers' from_pretrained, with the package of that method installed) and "
+                      "pass the module: cPSE reads quantized layers (torch.ao, torchao, bitsandbytes) "
+                      "dequantized, with their stored dtype in the report")
 
 
 def _kind(ckpt: Checkpoint) -> str:
@@ -876,7 +1018,8 @@ def checkpoint_matrices(path: str | os.PathLike, arch: Any = None, *, allow_pick
         As :func:`open_checkpoint`; the definition and the file do not match, also after
         transformers' conversion rules for a transformers definition (the names are
         listed); a needed tensor is not floating-point or has another shape; a quantized
-        checkpoint (the method is named).
+        checkpoint other than bitsandbytes' (the method is named), or a bitsandbytes quant
+        state that does not fit its codes.
     """
     ckpt = open_checkpoint(path, allow_pickle=allow_pickle)
     if not isinstance(ckpt, Checkpoint):
