@@ -606,7 +606,8 @@ def _expert_of(plan: LayerMatrix, sources: tuple[_Source, ...]) -> int | None:
     :attr:`_Conversion.per_expert` output (then only expert ``e``'s tensors need reading);
     None otherwise. Found by applying the transform to index tensors (expanded views, no copy
     for the views the layer policy takes): its output must be the constant ``e``, and
-    ``E - 1 - e`` for the indices reversed."""
+    ``E - 1 - e`` for the indices reversed (a view with all strides 0 is constant without
+    looking at its elements)."""
     torch = require_torch(NEEDS_TORCH)
     if len(sources) != 1 or sources[0].conversion is None or not sources[0].conversion.per_expert:
         return None
@@ -617,7 +618,7 @@ def _expert_of(plan: LayerMatrix, sources: tuple[_Source, ...]) -> int | None:
     found = []
     for order in (torch.arange(n, dtype=torch.int32), torch.arange(n - 1, -1, -1, dtype=torch.int32)):
         out = plan.transform(order.view(n, *[1] * (len(shape) - 1)).expand(shape))  # type: ignore[misc]
-        if out.ndim != 2 or out.numel() == 0 or out.min() != out.max():
+        if out.ndim != 2 or out.numel() == 0 or (any(out.stride()) and out.min() != out.max()):
             return None
         found.append(int(out.flatten()[0]))
     return found[0] if found[1] == n - 1 - found[0] else None
