@@ -72,6 +72,7 @@ import math
 import os
 import re
 import struct
+import sys
 import warnings
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
@@ -819,6 +820,8 @@ def _transformers_sources(ckpt: Checkpoint, model: Any) -> tuple[dict[str, _Sour
     ones), applied to the keys in its order; and the keys it would not load. None when
     ``model`` is not a transformers model or transformers has no such rules (before 5)."""
     torch = require_torch(NEEDS_TORCH)
+    if "transformers" not in sys.modules:  # a transformers model has imported it; others need not
+        return None
     try:
         from transformers import PreTrainedModel
         from transformers.conversion_mapping import get_model_conversion_mapping
