@@ -24,7 +24,8 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 _CODES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
-          torch.int64: "I64", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL", torch.complex64: "C64"}
+          torch.int64: "I64", torch.int32: "I32", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL",
+          torch.complex64: "C64"}
 
 
 def write_safetensors(path, tensors, header_edit=None):

@@ -32,6 +32,21 @@ two or more dimensions in the file that the definition does not have means the d
 not the checkpoint's model: both are a ValueError listing the names. Other differences (a
 bias or buffer missing, a 1-D extra) are ignored.
 
+When a transformers definition's names are not the file's, transformers' own conversion rules
+for the model (``get_model_conversion_mapping``, applied as ``from_pretrained`` applies them)
+map the file's tensors to the parameters: renamed keys, a base-model prefix added or dropped,
+per-expert tensors merged into fused 3-D parameters. A matrix of one expert then reads only
+that expert's tensors; other conversions run on one layer's tensors at a time. The result is
+that of the model ``from_pretrained`` loads from the folder.
+
+A bitsandbytes-quantized checkpoint (4-bit with its quant state, 8-bit with its row scales
+``SCB``), as transformers saves it, is read with bitsandbytes installed: each weight is
+dequantized by bitsandbytes' own functions, as the module ``from_pretrained`` loads is read,
+its quant state checked against its codes first. Any other quantized checkpoint
+(``quantization_config`` in config.json, or tensor names only quantized checkpoints use:
+GPTQ / AWQ, fp8 scales, torchao) is refused with a ValueError naming the method: load it with
+its quantization library and pass the module.
+
 Without a definition (no ``arch``, no ``config.json`` or no transformers), the layers are the
 floating-point tensors of two or more dimensions, in the natural order of their names
 (numbers compared as numbers: ``layers.2`` before ``layers.10``), each as stored:
@@ -48,21 +63,25 @@ the file.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
+import importlib.util
 import json
 import math
 import os
 import re
 import struct
+import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 from .._torch import require_torch
 from ._layers import LayerMatrix, SkippedWeight, _as_rows, _select, plan_layer_matrices
 from ._loading import (
+    MAX_CONFIG_BYTES,
     NEEDS_TORCH,
     _load_file,
     _torchvision_names,
@@ -506,17 +525,119 @@ def _is_float(dtype: str) -> bool:
     return dtype.startswith(("float", "bfloat", "complex"))
 
 
-def _load_matrix(ckpt: Checkpoint, keys: tuple[str, ...], plan: LayerMatrix) -> Any:
+@dataclasses.dataclass
+class _Conversion:
+    """Checkpoint tensors that one of transformers' ``WeightConverter`` rules turns into
+    parameters of the definition ``model`` (e.g. per-expert weights stacked into one 3-D
+    parameter), collected as ``from_pretrained`` collects them: source pattern -> keys, in its
+    key order; ``first`` is the first target parameter."""
+
+    converter: Any
+    first: str
+    model: Any
+    keys: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+
+    def run(self, read: Callable[[str], Any], expert: int | None = None) -> dict[str, Any]:
+        """transformers' conversion of the tensors ``read`` returns, by target parameter name;
+        with ``expert``, of that expert's tensors alone (:attr:`per_expert` conversions: the
+        outputs are then that expert's slices, leading dimension 1)."""
+        converter = copy.deepcopy(self.converter)  # it collects its tensors: one copy per use
+        converter.collected_tensors = {pattern: [functools.partial(read, k) for k in
+                                                 (keys if expert is None else keys[expert:expert + 1])]
+                                       for pattern, keys in self.keys.items()}
+        outputs = converter.convert(self.first, model=self.model, config=self.model.config)
+        return {name: t[0] if isinstance(t, list) else t for name, t in outputs.items()}
+
+    @property
+    def per_expert(self) -> bool:
+        """Whether slice ``e`` of every output is the conversion of the ``e``-th tensors alone:
+        the operations stack the tensors of each pattern along dimension 0 (``MergeModulelist``)
+        and then only join or interleave along other dimensions."""
+        from transformers.core_model_loading import Concatenate, Interleave, MergeModulelist
+
+        first, *rest = self.converter.operations
+        counts = {len(keys) for keys in self.keys.values()}
+        return (isinstance(first, MergeModulelist) and first.dim == 0 and len(counts) == 1
+                and all(type(op) in (Concatenate, Interleave) and op.dim != 0 for op in rest))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Source:
+    """Where the values of one parameter of the definition come from: the checkpoint tensor
+    ``entry`` (under the parameter's name, or a name transformers renames), the output
+    ``output`` of a conversion of several tensors (``entry`` is then the first of them), or a
+    bitsandbytes-quantized weight dequantized (``quantized``; ``entry`` holds its codes)."""
+
+    entry: TensorEntry
+    shape: tuple[int, ...]
+    conversion: _Conversion | None = None
+    output: str = ""
+    quantized: _Bitsandbytes | None = None
+
+    def entries(self, ckpt: Checkpoint) -> list[TensorEntry]:
+        """The tensors whose values are read as they are (none for a quantized weight)."""
+        if self.quantized is not None:
+            return []
+        if self.conversion is None:
+            return [self.entry]
+        return [ckpt.entries[k] for keys in self.conversion.keys.values() for k in keys]
+
+    @property
+    def stored(self) -> str:
+        return self.quantized.stored if self.quantized is not None else f"torch.{self.entry.dtype}"
+
+    @property
+    def where(self) -> str:
+        if self.conversion is None:
+            return self.entry.where
+        n = sum(len(keys) for keys in self.conversion.keys.values())
+        return f"{self.entry.where} and {n - 1} more, which transformers converts into {self.output!r},"
+
+    def read(self, ckpt: Checkpoint, expert: int | None = None) -> Any:
+        if self.quantized is not None:
+            return self.quantized.read(ckpt)
+        if self.conversion is None:
+            return ckpt.read(self.entry.name)
+        value = self.conversion.run(ckpt.read, expert)[self.output]
+        return value if expert is None else value.expand(self.shape)
+
+
+def _expert_of(plan: LayerMatrix, sources: tuple[_Source, ...]) -> int | None:
+    """The expert ``e`` whose slice alone ``plan.transform`` takes from its one source, a
+    :attr:`_Conversion.per_expert` output (then only expert ``e``'s tensors need reading);
+    None otherwise. Found by applying the transform to index tensors (expanded views, no copy
+    for the views the layer policy takes): its output must be the constant ``e``, and
+    ``E - 1 - e`` for the indices reversed (a view with all strides 0 is constant without
+    looking at its elements)."""
+    torch = require_torch(NEEDS_TORCH)
+    if len(sources) != 1 or sources[0].conversion is None or not sources[0].conversion.per_expert:
+        return None
+    shape = sources[0].shape
+    n = shape[0]
+    if any(len(keys) != n for keys in sources[0].conversion.keys.values()):
+        return None
+    found = []
+    for order in (torch.arange(n, dtype=torch.int32), torch.arange(n - 1, -1, -1, dtype=torch.int32)):
+        out = plan.transform(order.view(n, *[1] * (len(shape) - 1)).expand(shape))  # type: ignore[misc]
+        if out.ndim != 2 or out.numel() == 0 or (any(out.stride()) and out.min() != out.max()):
+            return None
+        found.append(int(out.flatten()[0]))
+    return found[0] if found[1] == n - 1 - found[0] else None
+
+
+def _load_matrix(ckpt: Checkpoint, sources: tuple[_Source, ...], plan: LayerMatrix, expert: int | None) -> Any:
     """The values of one planned matrix: its source tensors read and transformed (NaN / Inf are
-    refused by :func:`bristol.cPSE._pse.gram_spectra` in its scaling pass, naming the layer)."""
-    return plan.transform(*(ckpt.read(k) for k in keys))  # type: ignore[misc]
+    refused by :func:`bristol.cPSE._pse.gram_spectra` in its scaling pass, naming the layer);
+    with ``expert``, only that expert's tensors are read, expanded to the parameter's shape
+    (a view: the transform takes that expert's slice)."""
+    return plan.transform(*(s.read(ckpt, expert) for s in sources))  # type: ignore[misc]
 
 
-def _lazy(ckpt: Checkpoint, keys: tuple[str, ...], plan: LayerMatrix, shape: tuple[int, int]) -> LayerMatrix:
+def _lazy(ckpt: Checkpoint, sources: tuple[_Source, ...], plan: LayerMatrix, shape: tuple[int, int]) -> LayerMatrix:
     """``plan`` with its matrix read from ``ckpt`` when needed, and the stored dtype."""
-    complex_ = any(ckpt.entries[k].dtype.startswith("complex") for k in keys)
-    lazy = LazyMatrix(shape, complex_, functools.partial(_load_matrix, ckpt, keys, plan))
-    return dataclasses.replace(plan, matrix=lazy, weight_dtype=f"torch.{ckpt.entries[keys[0]].dtype}")
+    complex_ = any(e.dtype.startswith("complex") for s in sources for e in s.entries(ckpt))
+    load = functools.partial(_load_matrix, ckpt, sources, plan, _expert_of(plan, sources))
+    return dataclasses.replace(plan, matrix=LazyMatrix(shape, complex_, load), weight_dtype=sources[0].stored)
 
 
 def _by_natural_order(ckpt: Checkpoint, include: Any,
@@ -541,7 +662,7 @@ def _by_natural_order(ckpt: Checkpoint, include: Any,
         else:
             plan = LayerMatrix(name, kind, e.shape, None, sources=(name,), transform=_as_rows,
                                shared_with=tuple(shared.get(name, ())))
-            mats.append(_lazy(ckpt, (name,), plan, (rows, cols)))
+            mats.append(_lazy(ckpt, (_Source(e, e.shape),), plan, (rows, cols)))
     warnings.warn(f"cPSE of {ckpt.label!r} without a model definition: the layers are its floating-point tensors "
                   "of >= 2 dimensions in the natural order of their names (layers.2 before layers.10), each as "
                   "stored (shape[0] x prod(shape[1:]), no transpose); pass arch= (--arch) or a model folder with "
@@ -569,46 +690,298 @@ def _definition(ckpt: Checkpoint, arch: Any) -> Any:
         return transformers_model(ckpt.config.parent)
 
 
+# --- bitsandbytes-quantized weights ---------------------------------------------------------------
+
+#: A bitsandbytes 4-bit weight's packed quant state: ``<weight>.quant_state.bitsandbytes__<type>``.
+_BNB4_STATE = re.compile(r"^(.+)\.quant_state\.bitsandbytes__(nf4|fp4)$")
+#: Largest packed quant state read (a JSON object of a few fields).
+MAX_QUANT_STATE_BYTES = 2**16
+_FLOAT_NAMES = ("float32", "float16", "bfloat16")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Bitsandbytes:
+    """A bitsandbytes-quantized weight in a checkpoint, as transformers saves it: 4-bit (the
+    packed codes ``weight``, the quant state ``state`` and its tensors ``tensors``: item ->
+    key) or 8-bit (``state`` None: int8 ``weight`` and its row scales ``tensors["SCB"]``).
+    Dequantized by bitsandbytes' own functions, as its modules are read."""
+
+    weight: str
+    tensors: dict[str, str]
+    state: dict[str, Any] | None = None
+
+    @property
+    def stored(self) -> str:
+        return f"Params4bit({self.state['quant_type']})" if self.state is not None else "Int8Params(torch.int8)"
+
+    def keys(self, ckpt: Checkpoint) -> list[str]:
+        """Every tensor of the weight: its codes, quant state and format (``weight_format``)."""
+        return [self.weight, *self.tensors.values(),
+                *(k for k in ckpt.entries if k.startswith((f"{self.weight}.", f"{self.weight}_format")))]
+
+    def read(self, ckpt: Checkpoint) -> Any:
+        import bitsandbytes.functional as bnbf
+
+        torch = require_torch(NEEDS_TORCH)
+        values = {item: ckpt.read(key) for item, key in self.tensors.items()}
+        if self.state is None:
+            return bnbf.int8_vectorwise_dequant(ckpt.read(self.weight), values["SCB"])
+        state = bnbf.QuantState.from_dict({**self.state, **values}, device=torch.device("cpu"))
+        return bnbf.dequantize_4bit(ckpt.read(self.weight), state)
+
+
+def _quant_state(ckpt: Checkpoint, key: str, quant_type: str) -> dict[str, Any]:
+    """The validated JSON of a 4-bit weight's packed quant state."""
+    entry = ckpt.entries[key]
+    if entry.nbytes > MAX_QUANT_STATE_BYTES or entry.dtype != "uint8":
+        raise ValueError(f"{entry.where} is not a bitsandbytes quant state: {entry.nbytes} bytes of {entry.dtype}")
+    try:
+        state = json.loads(bytes(ckpt.read(key).numpy()).decode("utf-8"))
+    except (ValueError, RecursionError) as err:
+        raise ValueError(f"{entry.where}: the bitsandbytes quant state is not valid JSON: {str(err)[:200]}") from None
+    nested = ("nested_blocksize", "nested_dtype", "nested_offset")
+    ok = (isinstance(state, dict) and set(state) in ({"quant_type", "blocksize", "dtype", "shape"},
+                                                     {"quant_type", "blocksize", "dtype", "shape", *nested})
+          and state["quant_type"] == quant_type and state["dtype"] in _FLOAT_NAMES
+          and _is_count(state["blocksize"]) and state["blocksize"] > 0
+          and isinstance(state["shape"], list) and len(state["shape"]) == 2
+          and all(_is_count(n) for n in state["shape"])
+          and ("nested_dtype" not in state or (state["nested_dtype"] in _FLOAT_NAMES
+                                               and _is_count(state["nested_blocksize"])
+                                               and state["nested_blocksize"] > 0
+                                               and isinstance(state["nested_offset"], (int, float)))))
+    if not ok:
+        raise ValueError(f"{entry.where}: the bitsandbytes quant state {str(state)[:200]} is not a {quant_type} "
+                         "state of a 2-D weight (quant_type, blocksize, dtype, shape, and the nested_* fields or none)")
+    return state
+
+
+def _bitsandbytes_4bit(ckpt: Checkpoint, weight: str, state: dict[str, Any]) -> _Bitsandbytes:
+    """A 4-bit weight, its tensors checked against its quant state (bitsandbytes' kernels
+    trust the sizes)."""
+    nested = "nested_dtype" in state
+    n = math.prod(state["shape"])
+    blocks = -(-n // state["blocksize"])
+    items = {"absmax": (blocks, "uint8" if nested else "float32"), "quant_map": (16, "float32")}
+    if nested:
+        items.update(nested_absmax=(-(-blocks // state["nested_blocksize"]), "float32"),
+                     nested_quant_map=(256, "float32"))
+    codes = ckpt.entries.get(weight)
+    if codes is None or codes.nbytes != -(-n // 2):
+        raise ValueError(f"{ckpt.label!r}: the bitsandbytes 4-bit weight {weight!r} of shape {tuple(state['shape'])} "
+                         f"needs {-(-n // 2)} bytes of codes, found "
+                         f"{'none' if codes is None else f'{codes.nbytes} bytes'}")
+    tensors = {}
+    for item, (count, dtype) in items.items():
+        e = ckpt.entries.get(f"{weight}.{item}")
+        if e is None or math.prod(e.shape) != count or e.dtype != dtype:
+            raise ValueError(f"{ckpt.label!r}: the bitsandbytes 4-bit weight {weight!r} needs {weight}.{item}, "
+                             f"{count} values of {dtype}; found "
+                             f"{'none' if e is None else f'{math.prod(e.shape)} of {e.dtype}'}")
+        tensors[item] = e.name
+    return _Bitsandbytes(weight, tensors, state)
+
+
+def _bitsandbytes_sources(ckpt: Checkpoint) -> dict[str, _Source]:
+    """The bitsandbytes-quantized weights of a checkpoint as the float parameters they stand
+    for (a 4-bit weight by its quant state; an int8 ``<module>.weight`` with the row scales
+    ``<module>.SCB``); a ValueError if bitsandbytes is not installed to dequantize them."""
+    marked = [k for k in ckpt.entries if _BNB4_STATE.match(k) or k.endswith(".SCB")]
+    if marked and not _has_bitsandbytes():
+        raise _quantized_error(ckpt, "bitsandbytes", f"it holds the tensor {marked[0]!r}, and bitsandbytes is not "
+                                                     "installed to dequantize it")
+    out = {}
+    for key in marked:
+        e = ckpt.entries[key]
+        if (match := _BNB4_STATE.match(key)) is not None:
+            weight = match.group(1)
+            state = _quant_state(ckpt, key, match.group(2))
+            out[weight] = _Source(ckpt.entries.get(weight, e), tuple(state["shape"]),
+                                  quantized=_bitsandbytes_4bit(ckpt, weight, state))
+        else:
+            weight = key.removesuffix("SCB") + "weight"
+            codes = ckpt.entries.get(weight)
+            if codes is None or codes.dtype != "int8" or len(codes.shape) != 2 or e.shape != codes.shape[:1] \
+                    or e.dtype != "float32":
+                raise ValueError(f"{e.where}: bitsandbytes 8-bit row scales need an int8 matrix {weight!r} with "
+                                 "one float32 scale per row")
+            out[weight] = _Source(codes, codes.shape, quantized=_Bitsandbytes(weight, {"SCB": key}))
+    return out
+
+
+def _has_bitsandbytes() -> bool:
+    return importlib.util.find_spec("bitsandbytes") is not None
+
+
+def _transformers_sources(ckpt: Checkpoint, model: Any) -> tuple[dict[str, _Source], list[str]] | None:
+    """The parameters of ``model`` as transformers' ``from_pretrained`` fills them from the
+    checkpoint: its conversion rules for the model (``get_model_conversion_mapping``: keys
+    renamed, a ``base_model_prefix`` added or dropped, per-expert weights merged into fused
+    ones), applied to the keys in its order; and the keys it would not load. None when
+    ``model`` is not a transformers model or transformers has no such rules (before 5)."""
+    torch = require_torch(NEEDS_TORCH)
+    if "transformers" not in sys.modules:  # a transformers model has imported it; others need not
+        return None
+    try:
+        from transformers import PreTrainedModel
+        from transformers.conversion_mapping import get_model_conversion_mapping
+        from transformers.core_model_loading import WeightConverter, WeightRenaming, dot_natural_key, rename_source_key
+    except ImportError:
+        return None
+    if not isinstance(model, PreTrainedModel):
+        return None
+    transforms = get_model_conversion_mapping(model)
+    renamings = [t for t in transforms if isinstance(t, WeightRenaming)]
+    converters = [t for t in transforms if isinstance(t, WeightConverter)]
+    by_pattern = {pattern: c for c in converters for pattern in c.source_patterns}
+    meta, prefix = model.state_dict(), model.base_model_prefix
+    sources: dict[str, _Source] = {}
+    conversions: dict[str, _Conversion] = {}
+    unused = []
+    for key in sorted(ckpt.entries, key=dot_natural_key):
+        renamed, pattern = rename_source_key(key, renamings, converters, prefix, meta)
+        if renamed not in meta and key in meta:  # as from_pretrained: a key of the model is not renamed
+            renamed, pattern = rename_source_key(key, [], [], base_model_prefix=prefix, meta_state_dict=meta)
+        if renamed not in meta:
+            unused.append(key)
+        elif pattern is not None:
+            conversion = conversions.setdefault(renamed, _Conversion(by_pattern[pattern], renamed, model))
+            conversion.keys.setdefault(pattern, []).append(key)
+        elif renamed not in sources:
+            sources[renamed] = _Source(ckpt.entries[key], ckpt.entries[key].shape)
+
+    def meta_tensor(key):
+        e = ckpt.entries[key]
+        return torch.empty(e.shape, dtype=getattr(torch, e.dtype), device="meta")
+
+    for conversion in conversions.values():
+        try:  # the output shapes, from the declared ones: nothing is read
+            outputs = conversion.run(meta_tensor)
+        except Exception as err:  # transformers' operations fail in many ways on tensors that do not fit
+            keys = [k for ks in conversion.keys.values() for k in ks]
+            raise ValueError(f"the {_kind(ckpt)} {ckpt.label!r}: transformers' conversion of the tensors "
+                             f"{_listed(keys)} into {conversion.first!r} fails: {type(err).__name__}: "
+                             f"{str(err)[:200]}") from None
+        first = ckpt.entries[next(iter(conversion.keys.values()))[0]]
+        for name, t in outputs.items():
+            sources.setdefault(name, _Source(first, tuple(t.shape), conversion, name))
+    return sources, unused
+
+
+def _listed(names: list[str]) -> str:
+    return f"{', '.join(names[:8])}{', ...' if len(names) > 8 else ''} ({len(names)})"
+
+
+def _locate(plan: list[LayerMatrix], sources: Mapping[str, _Source]) -> tuple[list[tuple[_Source, ...]], list[str]]:
+    """Each planned matrix's sources (a tied parameter under any of its names), and the
+    parameter names not found."""
+    found, missing = [], []
+    for m in plan:
+        located = []
+        for source in m.sources:
+            got = next((sources[n] for n in (source, *m.shared_with) if n in sources), None)
+            if got is None:
+                missing.append(source)
+            else:
+                located.append(got)
+        found.append(tuple(located))
+    return found, list(dict.fromkeys(missing))
+
+
 def _planned(ckpt: Checkpoint, model: Any, what: str, include: Any,
              exclude: Any) -> tuple[list[LayerMatrix], list[SkippedWeight]]:
     """The policy's matrices of ``model`` (a definition), each read lazily from ``ckpt``; a tied
-    parameter is read under whichever of its names (``shared_with``) the file holds."""
+    parameter is read under whichever of its names (``shared_with``) the file holds. When the
+    file's names are not the definition's, transformers' own conversion rules for the model
+    map them (:func:`_transformers_sources`)."""
     plan, skipped = plan_layer_matrices(model, include=include, exclude=exclude)
     expected = {**{k: tuple(v.shape) for k, v in model.state_dict().items()},
                 **{k: tuple(p.shape) for k, p in model.named_parameters(remove_duplicate=False)}}
-    missing: list[str] = []
-    found: list[tuple[str, ...]] = []
     for m in plan:
         if not m.sources or m.transform is None:
             raise ValueError(f"layer {m.name} ({m.layer_type}) of arch={what} is not read from a parameter "
                              "(a quantized module?): it cannot be read from a checkpoint")
-        located = []
-        for source in m.sources:
-            names = (source, *m.shared_with)
-            key = next((n for n in names if n in ckpt.entries), None)
-            if key is None:
-                missing.append(source)
-            located.append(key or source)
-        found.append(tuple(located))
+    quantized = _bitsandbytes_sources(ckpt)
+    found, missing = _locate(plan, {**{k: _Source(e, e.shape) for k, e in ckpt.entries.items()}, **quantized})
     known = set(expected) | set(ckpt.aliases)
+    known |= {k for q in quantized.values() if q.quantized for k in q.quantized.keys(ckpt)}
     extra = [k for k, e in ckpt.entries.items() if len(e.shape) >= 2 and k not in known]
+    converted = _transformers_sources(ckpt, model) if (missing or extra) and not quantized else None
+    if converted is not None:
+        found_converted, missing_converted = _locate(plan, converted[0])
+        extra_converted = [k for k in converted[1] if len(ckpt.entries[k].shape) >= 2 and k not in ckpt.aliases]
+        found, missing, extra = found_converted, missing_converted, extra_converted
     if missing or extra:
-        def listed(names):
-            return f"{', '.join(names[:8])}{', ...' if len(names) > 8 else ''} ({len(names)})"
-        parts = ([f"tensors the layers need are missing: {listed(missing)}"] if missing else []) + \
-            ([f"the file has weights the model does not: {listed(extra)}"] if extra else [])
-        raise ValueError(f"the {_kind(ckpt)} {ckpt.label!r} does not fit arch={what}: {'; '.join(parts)}")
+        _refuse_quantized(ckpt, [k for k in ckpt.entries if k not in known])
+        parts = ([f"tensors the layers need are missing: {_listed(missing)}"] if missing else []) + \
+            ([f"the file has weights the model does not: {_listed(extra)}"] if extra else [])
+        tried = (" (after transformers' conversion rules for the model: renamed keys, merged experts)"
+                 if converted is not None else "")
+        raise ValueError(f"the {_kind(ckpt)} {ckpt.label!r} does not fit arch={what}{tried}: {'; '.join(parts)}")
     out = []
-    for m, keys in zip(plan, found):
-        for source, key in zip(m.sources, keys):
-            e = ckpt.entries[key]
-            if not _is_float(e.dtype):
-                raise ValueError(f"{e.where} has the dtype {e.dtype}: layer {m.name} needs a floating-point weight")
-            want = expected.get(source)
-            if want is not None and e.shape != want:
-                raise ValueError(f"{e.where} has the shape {e.shape}; layer {m.name} of arch={what} expects {want}")
-        out.append(_lazy(ckpt, keys, m, m.matrix_shape))
+    for m, sources in zip(plan, found):
+        for name, source in zip(m.sources, sources):
+            for e in source.entries(ckpt):
+                if not _is_float(e.dtype):
+                    _refuse_quantized(ckpt, [k for k in ckpt.entries if k not in known])
+                    raise ValueError(f"{e.where} has the dtype {e.dtype}: layer {m.name} needs a floating-point "
+                                     "weight")
+            want = expected.get(name)
+            if want is not None and source.shape != want:
+                raise ValueError(f"{source.where} has the shape {source.shape}; layer {m.name} of arch={what} "
+                                 f"expects {want}")
+        out.append(_lazy(ckpt, sources, m, m.matrix_shape))
     return out, skipped
+
+
+#: Tensor names only quantized checkpoints hold, and the method they belong to.
+_QUANTIZED_NAMES = (
+    (re.compile(r"\.(absmax|quant_map|nested_absmax|nested_quant_map|quant_state\.bitsandbytes__\w+)$"),
+     "bitsandbytes 4-bit"),
+    (re.compile(r"\.(SCB|weight_format)$"), "bitsandbytes 8-bit"),
+    (re.compile(r"(^|\.)(qweight|qzeros|g_idx)$"), "GPTQ or AWQ"),
+    (re.compile(r"\.weight_scale_inv$"), "fp8 with block-wise scales"),
+    (re.compile(r"\.(weight_scale|input_scale|weight_packed|weight_zero_point|weight_global_scale)$"),
+     "compressed-tensors or fp8"),
+    (re.compile(r"(:|_)qdata$"), "torchao"),
+)
+
+
+def _quantization_config(ckpt: Checkpoint) -> str | None:
+    """The method named by the folder's config.json ``quantization_config`` (None: none)."""
+    if ckpt.config is None:
+        return None
+    config = read_json_file(ckpt.config, "config.json", MAX_CONFIG_BYTES)
+    quant = config.get("quantization_config") if isinstance(config, dict) else None
+    if not quant:
+        return None
+    method = quant.get("quant_method", "unnamed") if isinstance(quant, dict) else "unnamed"
+    bits = [b for b, flag in (("4-bit", "load_in_4bit"), ("8-bit", "load_in_8bit"))
+            if isinstance(quant, dict) and quant.get(flag) is True]
+    return f"{str(method)[:40]} {' '.join(bits)}".strip()
+
+
+def _refuse_quantized(ckpt: Checkpoint, names: Collection[str] = ()) -> None:
+    """A ValueError if ``ckpt`` is a quantized checkpoint that is not read: its config.json has
+    a ``quantization_config`` (bitsandbytes' is read when bitsandbytes is installed:
+    :func:`_bitsandbytes_sources`), or one of ``names`` (its tensors) is a name only
+    quantized checkpoints give (bitsandbytes' ``absmax``, ``quant_map``, ``quant_state.*``,
+    ``SCB``; GPTQ / AWQ ``qweight``, ``qzeros``; fp8 scales; torchao ``qdata``)."""
+    method = _quantization_config(ckpt)
+    if method is not None and not (method.startswith("bitsandbytes") and _has_bitsandbytes()):
+        raise _quantized_error(ckpt, method, "its config.json has a quantization_config")
+    hit = next(((key, name) for key in names for pattern, name in _QUANTIZED_NAMES if pattern.search(key)), None)
+    if hit is not None:
+        raise _quantized_error(ckpt, hit[1], f"it holds the tensor {hit[0]!r}")
+
+
+def _quantized_error(ckpt: Checkpoint, method: str, where: str) -> ValueError:
+    return ValueError(f"{ckpt.label!r} is a quantized checkpoint ({method}: {where}): its weights are stored as "
+                      "quantized codes with their quantization state, which bristol does not dequantize from "
+                      "the file. To measure it, load the model with its quantization library (a Hugging Face "
+                      "folder: transformers' from_pretrained, with the package of that method installed) and "
+                      "pass the module: cPSE reads quantized layers (torch.ao, torchao, bitsandbytes) "
+                      "dequantized, with their stored dtype in the report")
 
 
 def _kind(ckpt: Checkpoint) -> str:
@@ -646,8 +1019,11 @@ def checkpoint_matrices(path: str | os.PathLike, arch: Any = None, *, allow_pick
     Raises
     ------
     ValueError
-        As :func:`open_checkpoint`; the definition and the file do not match (the names
-        are listed), a needed tensor is not floating-point or has another shape.
+        As :func:`open_checkpoint`; the definition and the file do not match, also after
+        transformers' conversion rules for a transformers definition (the names are
+        listed); a needed tensor is not floating-point or has another shape; a quantized
+        checkpoint other than bitsandbytes' (the method is named), or a bitsandbytes quant
+        state that does not fit its codes.
     """
     ckpt = open_checkpoint(path, allow_pickle=allow_pickle)
     if not isinstance(ckpt, Checkpoint):
@@ -655,8 +1031,10 @@ def checkpoint_matrices(path: str | os.PathLike, arch: Any = None, *, allow_pick
             raise ValueError(f"arch (--arch) is only for loading a state_dict; {str(path)!r} holds a whole module, "
                              "so it would be ignored")
         return ckpt
+    _refuse_quantized(ckpt)
     model = _definition(ckpt, arch)
     if model is None:
+        _refuse_quantized(ckpt, list(ckpt.entries))
         return _by_natural_order(ckpt, include, exclude)
     what = arch_label(arch) if arch is not None else f"{model.__class__.__name__} of config.json"
     return _planned(ckpt, model, what, include, exclude)
