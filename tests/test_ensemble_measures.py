@@ -1,6 +1,8 @@
 """Measures of an ensemble given by its specification (bristol.spectral._ensemble_measures):
 the counts path and the eigenvalue path give identical results, equal to the measures of the
 sampled eigenvalues; chunks, streams and workers do not change a bit; the cost model chooses."""
+import re
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,7 @@ from bristol.spectral import (
     thirumalai_mountain,
     thirumalai_mountain_of_ensemble,
 )
-from bristol.spectral._ensemble_measures import _COUNTS_COST, _EIGEN_COST, KERNELS, _chunk_counts
+from bristol.spectral._ensemble_measures import _COUNTS_COST, _EIGEN_COST, KERNELS, KINDS, _chunk_counts
 from bristol.theory import circular_number_variance, semicircle_radius
 
 from helpers import assert_mean
@@ -193,6 +195,16 @@ def test_the_choice_flips_once_where_the_modelled_costs_cross(kernel, kind, bins
     assert ensemble_method(last + 1, bins, kind=kind, chunk_members=members, kernel=kernel) == "counts"
     more = ensemble_method(last + 1, bins, kind=kind, chunk_members=members + 1, kernel=kernel)
     assert more == "counts", "more members per chunk never make the counts dearer"
+
+
+def test_the_documented_constants_are_the_ones_used():
+    """The table in ensemble_method's Notes states the constants the model takes."""
+    rows = [line.split() for line in ensemble_method.__doc__.splitlines()]
+    table = {(r[0], r[1]): tuple(float(v) for v in r[2:]) for r in rows if len(r) == 7 and r[0] in KERNELS}
+    assert table == {(kernel, kind): _COUNTS_COST[kernel][kind] for kernel in KERNELS for kind in KINDS}
+    notes = " ".join(ensemble_method.__doc__.split())
+    eigen = re.findall(r"\(([-+.e\d]+), ([-+.e\d]+)\) \((circular|gaussian)\)", notes)
+    assert {kind: (float(c), float(h)) for c, h, kind in eigen} == _EIGEN_COST
 
 
 def test_a_tie_takes_the_eigenvalues(monkeypatch):

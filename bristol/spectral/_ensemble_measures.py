@@ -60,7 +60,7 @@ KERNELS = ("numba", "numpy", "torch-cpu", "torch-gpu")
 #: a call (the loop's own cost), per step and member (drawing the model), per step, member and edge
 #: (the recursion), per member and edge (setting up and reading out the lanes).
 _COUNTS_COST = {
-    "numba": {"circular": (4.5e-3, 6.5e-7, 0.0, 1.2e-9, 6.6e-8), "gaussian": (1.1e-2, 7.2e-7, 0.0, 1.1e-9, 0.0)},
+    "numba": {"circular": (1e-4, 6.5e-7, 0.0, 1.2e-9, 6.6e-8), "gaussian": (1e-4, 7.2e-7, 0.0, 1.1e-9, 0.0)},
     "numpy": {"circular": (0.0, 4.3e-5, 0.0, 1.3e-8, 0.0), "gaussian": (0.0, 6.1e-6, 3.5e-7, 2.6e-9, 0.0)},
     "torch-cpu": {"circular": (0.0, 1.5e-4, 0.0, 2.8e-8, 0.0), "gaussian": (0.0, 1.8e-5, 4.1e-7, 3.4e-9, 1.9e-7)},
     "torch-gpu": {"circular": (1.6e-2, 8.3e-4, 0.0, 1e-9, 9.3e-8), "gaussian": (1.2e-3, 7.3e-5, 2.3e-8, 1e-9, 2.5e-8)},
@@ -194,8 +194,8 @@ def ensemble_method(
     ============  ========  =======  =======  =======  =======  =======
     kernel        ensemble  o        s        d        e        g
     ============  ========  =======  =======  =======  =======  =======
-    numba         circular  4.5e-3   6.5e-7   0        1.2e-9   6.6e-8
-    numba         gaussian  1.1e-2   7.2e-7   0        1.1e-9   0
+    numba         circular  1e-4     6.5e-7   0        1.2e-9   6.6e-8
+    numba         gaussian  1e-4     7.2e-7   0        1.1e-9   0
     numpy         circular  0        4.3e-5   0        1.3e-8   0
     numpy         gaussian  0        6.1e-6   3.5e-7   2.6e-9   0
     torch-cpu     circular  0        1.5e-4   0        2.8e-8   0
@@ -204,27 +204,29 @@ def ensemble_method(
     torch-gpu     gaussian  1.2e-3   7.3e-5   2.3e-8   1e-9     2.5e-8
     ============  ========  =======  =======  =======  =======  =======
 
-    and (c, h) = (4.4e-8, 6.5e-6) for the circular eigenvalue path, (1.1e-8, 1.3e-6) for the
-    Gaussian one. The torch-gpu row was fitted the same way on an NVIDIA H200 (N = 64 ... 1024,
+    and for the eigenvalue path (c, h) = (4.4e-8, 6.5e-6) (circular), (1.1e-8, 1.3e-6)
+    (gaussian). The torch-gpu row was fitted the same way on an NVIDIA H200 (N = 64 ... 1024,
     E = 33 and 65 537, best of 2): each step is a sequence of small kernel launches, whose
     cost s does not grow with the lanes up to 330 000 of them, so e fitted 0; the model takes
     the conservative 1e-9, the bound the timings' noise leaves (it errs towards the eigenvalue
     path, which the measures run on the CPU).
-    The model agrees with direct timings within a factor of about 2 (the machine is shared);
-    numba's o is the start of its parallel region while other jobs hold the cores (about 0.1 ms
-    on one thread). At the paper's ``delta_rad = 1e-4`` and N = 1024 (62 832 phase bins) the
-    eigenvalue path stays the cheaper one on every CPU kernel: measured 0.03 s per member
-    against 0.09 s (numba), 1.0-1.4 s (numpy loop) and 3-4 s (torch on the CPU); for the Gaussian
-    ensemble (20 002 bins) numba's counts and the eigenvalues take about the same time (0.01-0.03
-    s). Where numba runs, the counts path wins from far fewer members per edge: at
-    ``delta_rad = 1e-3`` and N = 1024 (5 members per chunk) counts take 0.005 s per member with
-    numba against 0.03 s for the eigenvalues and 0.2 s with the numpy loop (docs/theory.md,
-    section 8.4).
+    Numba's o, the start of its parallel region, was fitted between 0 and 1.1e-2 in different
+    runs (up to a time slice while other jobs hold the cores); the model takes 1e-4, its cost
+    with the cores free (one thread: 9e-5), as where they are not both paths take milliseconds.
+    The model agrees with direct timings within a factor of about 2 (the machine is shared and
+    repeated runs differ by as much). At the paper's ``delta_rad = 1e-4`` and N = 1024 (62 832
+    phase bins) the eigenvalue path stays the cheaper one on every kernel: measured 0.03 s per
+    member against 0.09-0.16 s (numba), 1.0-4.3 s (numpy loop), 3-6 s (torch on the CPU) and
+    0.44 s (torch on the H200); for the Gaussian ensemble (20 002 bins) numba's counts and the
+    eigenvalues take about the same time (0.01-0.03 s). With numba the counts path wins at ten
+    times as many bins as with the numpy loop: at ``delta_rad = 1e-3`` and N = 1024 (5 members
+    per chunk) counts take 0.005 s per member with numba, 0.2 s with the numpy loop, the
+    eigenvalues 0.03 s (docs/theory.md, section 8.4).
 
     Examples
     --------
     >>> from bristol.spectral import ensemble_method
-    >>> ensemble_method(1024, 62832), ensemble_method(1024, 32)
+    >>> ensemble_method(1024, 62832), ensemble_method(4096, 32)
     ('eigenvalues', 'counts')
     >>> [ensemble_method(1024, 6284, chunk_members=5, kernel=k) for k in ("numba", "numpy")]
     ['counts', 'eigenvalues']
