@@ -18,7 +18,7 @@ from bristol.spectral import (
     thirumalai_mountain,
     thirumalai_mountain_of_ensemble,
 )
-from bristol.spectral._ensemble_measures import _COUNTS_COST, _EIGEN_COST, KERNELS, KINDS, _chunk_counts
+from bristol.spectral._ensemble_measures import _COUNTS_COST, _EIGEN_COST, _KERNELS, KINDS, _chunk_counts
 from bristol.theory import circular_number_variance, semicircle_radius
 
 from helpers import assert_mean
@@ -119,7 +119,7 @@ def test_approach_streams_per_size_and_seeds_per_chunk():
 # ensemble_method's Notes), seconds per member, on this project's 2-core machine and an H200.
 
 
-@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("kernel", _KERNELS)
 def test_issue_example_takes_the_eigenvalues_on_every_kernel(kernel):
     """delta_rad = 1e-4 at N = 1024: eigenvalues 0.03 s per member; counts 0.09 s (numba), 1.0-1.4 s
     (numpy loop), 3-4 s (torch, CPU), 0.44 s (torch, H200)."""
@@ -136,7 +136,7 @@ def test_the_choice_depends_on_the_kernel():
     with the numpy loop, 0.15 s with torch on the CPU; eigenvalues 0.03 s. At delta_rad = 0.2 the
     GPU's counts take 0.16 s per member (a launch-bound step), numba's 0.003 s."""
     bins = ensemble_bin_edges(1024, 2.0, delta_rad=1e-3).size - 1
-    choice = {kernel: ensemble_method(1024, bins, chunk_members=5, kernel=kernel) for kernel in KERNELS}
+    choice = {kernel: ensemble_method(1024, bins, chunk_members=5, kernel=kernel) for kernel in _KERNELS}
     assert choice == {"numba": "counts", "numpy": "eigenvalues", "torch-cpu": "eigenvalues",
                       "torch-gpu": "eigenvalues"}
     assert ensemble_method(1024, 32, chunk_members=5, kernel="numba") == "counts"
@@ -178,7 +178,7 @@ def test_torch_devices_name_the_torch_kernels():
         assert _counts._kernel("cuda") == "torch-gpu"
 
 
-@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("kernel", _KERNELS)
 @pytest.mark.parametrize("kind, bins", [("circular", 62832), ("circular", 32), ("gaussian", 20002), ("gaussian", 12)])
 @pytest.mark.parametrize("members", [1, 5])
 def test_the_choice_flips_once_where_the_modelled_costs_cross(kernel, kind, bins, members):
@@ -200,8 +200,8 @@ def test_the_choice_flips_once_where_the_modelled_costs_cross(kernel, kind, bins
 def test_the_documented_constants_are_the_ones_used():
     """The table in ensemble_method's Notes states the constants the model takes."""
     rows = [line.split() for line in ensemble_method.__doc__.splitlines()]
-    table = {(r[0], r[1]): tuple(float(v) for v in r[2:]) for r in rows if len(r) == 7 and r[0] in KERNELS}
-    assert table == {(kernel, kind): _COUNTS_COST[kernel][kind] for kernel in KERNELS for kind in KINDS}
+    table = {(r[0], r[1]): tuple(float(v) for v in r[2:]) for r in rows if len(r) == 7 and r[0] in _KERNELS}
+    assert table == {(kernel, kind): _COUNTS_COST[kernel][kind] for kernel in _KERNELS for kind in KINDS}
     notes = " ".join(ensemble_method.__doc__.split())
     eigen = re.findall(r"\(([-+.e\d]+), ([-+.e\d]+)\) \((circular|gaussian)\)", notes)
     assert {kind: (float(c), float(h)) for c, h, kind in eigen} == _EIGEN_COST

@@ -55,7 +55,7 @@ _METHODS = ("auto", "counts", "eigenvalues")
 # Cost model (seconds) of ensemble_method; its Notes say how the constants were measured
 # (benchmarks/bench_ensemble_measures.py measures them again).
 #: The counting kernels, as bristol.ensembles._counts._kernel names them.
-KERNELS = ("numba", "numpy", "torch-cpu", "torch-gpu")
+_KERNELS = ("numba", "numpy", "torch-cpu", "torch-gpu")
 #: (o, s, d, e, g) of the counts path, by kernel and kind: seconds per call, per recursion step of
 #: a call (the loop's own cost), per step and member (drawing the model), per step, member and edge
 #: (the recursion), per member and edge (setting up and reading out the lanes).
@@ -235,7 +235,7 @@ def ensemble_method(
     n = check_int("n", n)
     n_bins = check_int("n_bins", n_bins)
     chunk_members = check_int("chunk_members", chunk_members)
-    kernel = _kernel() if kernel is None else check_choice("kernel", kernel, KERNELS)
+    kernel = _kernel() if kernel is None else check_choice("kernel", kernel, _KERNELS)
     counts, eigen = _costs(kind, n, n_bins + 1, chunk_members, kernel)
     return "counts" if counts < eigen else "eigenvalues"
 
