@@ -1,10 +1,12 @@
 """Measures of an ensemble given by its specification (bristol.spectral._ensemble_measures):
 the counts path and the eigenvalue path give identical results, equal to the measures of the
 sampled eigenvalues; chunks, streams and workers do not change a bit; the cost model chooses."""
+import re
+
 import numpy as np
 import pytest
 
-from bristol.ensembles import circular_ensemble_eigphases, gaussian_ensemble_eigvals
+from bristol.ensembles import _counts, circular_ensemble_eigphases, gaussian_ensemble_eigvals
 from bristol.spectral import (
     approach_to_ergodicity,
     approach_to_ergodicity_of_ensemble,
@@ -16,7 +18,7 @@ from bristol.spectral import (
     thirumalai_mountain,
     thirumalai_mountain_of_ensemble,
 )
-from bristol.spectral._ensemble_measures import _chunk_counts
+from bristol.spectral._ensemble_measures import _COUNTS_COST, _EIGEN_COST, _KERNELS, KINDS, _chunk_counts
 from bristol.theory import circular_number_variance, semicircle_radius
 
 from helpers import assert_mean
@@ -112,21 +114,106 @@ def test_approach_streams_per_size_and_seeds_per_chunk():
                           consecutive_distances(omegas))
 
 
-def test_auto_takes_the_cheaper_path_and_says_so(capsys):
-    assert ensemble_method(1024, 62832) == "eigenvalues", "delta_rad = 1e-4 at N = 1024: the eigenvalues"
-    assert ensemble_method(1024, 32) == "counts"
-    assert ensemble_method(10**6, 62832) == "counts"
-    assert ensemble_method(4, 32) == "eigenvalues"
-    assert ensemble_method(1024, 62832, kind="gaussian") == "eigenvalues"
-    assert ensemble_method(1024, 12, kind="gaussian") == "counts"
-    # the documented crossover at delta_rad = 1e-4 (circular): about N = 31 000
-    assert ensemble_method(20000, 62832) == "eigenvalues" and ensemble_method(50000, 62832) == "counts"
-    assert ensemble_method(40, 32, chunk_members=5) == "counts" and ensemble_method(40, 32) == "eigenvalues"
-    for n, path in ((256, "counts"), (4, "eigenvalues")):
-        counts_of_ensemble(n, 2.0, 4, verbose=1, random_state=0)
-        assert f"{path}: circular beta=2 N={n}" in capsys.readouterr().err
+# ---- the cost model (ensemble_method): constants per counting kernel ---------------------------
+# The cases below were timed side by side (benchmarks/bench_ensemble_measures.py and the timings in
+# ensemble_method's Notes), seconds per member, on this project's 2-core machine and an H200.
+
+
+@pytest.mark.parametrize("kernel", _KERNELS)
+def test_issue_example_takes_the_eigenvalues_on_every_kernel(kernel):
+    """delta_rad = 1e-4 at N = 1024: eigenvalues 0.03 s per member; counts 0.09 s (numba), 1.0-1.4 s
+    (numpy loop), 3-4 s (torch, CPU), 0.44 s (torch, H200)."""
+    bins = ensemble_bin_edges(1024, 2.0, delta_rad=1e-4).size - 1
+    assert bins == 62832
+    for members in (1, 5, 40):
+        assert ensemble_method(1024, bins, chunk_members=members, kernel=kernel) == "eigenvalues"
+    assert ensemble_method(10**6, bins, kernel=kernel) == "counts", "O(N B) beats O(N^2) at last"
+    assert ensemble_method(4, 32, kernel=kernel) == "eigenvalues", "a 4 x 4 matrix costs nothing"
+
+
+def test_the_choice_depends_on_the_kernel():
+    """delta_rad = 1e-3 at N = 1024, 5 members per chunk: counts 0.005 s per member with numba, 0.2 s
+    with the numpy loop, 0.15 s with torch on the CPU; eigenvalues 0.03 s. At delta_rad = 0.2 the
+    GPU's counts take 0.16 s per member (a launch-bound step), numba's 0.003 s."""
+    bins = ensemble_bin_edges(1024, 2.0, delta_rad=1e-3).size - 1
+    choice = {kernel: ensemble_method(1024, bins, chunk_members=5, kernel=kernel) for kernel in _KERNELS}
+    assert choice == {"numba": "counts", "numpy": "eigenvalues", "torch-cpu": "eigenvalues",
+                      "torch-gpu": "eigenvalues"}
+    assert ensemble_method(1024, 32, chunk_members=5, kernel="numba") == "counts"
+    assert ensemble_method(1024, 32, chunk_members=5, kernel="torch-gpu") == "eigenvalues"
+    for kernel in ("numba", "numpy"):  # 0.0016 s and 0.005 s per member against 0.012 s
+        assert ensemble_method(1024, 2002, kind="gaussian", chunk_members=5, kernel=kernel) == "counts"
+
+
+def test_auto_uses_the_kernel_that_will_run(monkeypatch):
+    """Without a kernel, the one circular_counts runs on the CPU: numba where it imports, else numpy."""
+    bins = ensemble_bin_edges(1024, 2.0, delta_rad=1e-3).size - 1
+    monkeypatch.setattr(_counts, "_compiled", lambda: None)  # numba absent
+    assert _counts._kernel() == "numpy"
+    assert ensemble_method(1024, bins, chunk_members=5) == "eigenvalues"
+    monkeypatch.setattr(_counts, "_compiled", lambda: {})  # numba present (kernels not needed here)
+    assert _counts._kernel() == "numba"
+    assert ensemble_method(1024, bins, chunk_members=5) == "counts"
+
+
+def test_the_measures_take_the_path_of_the_kernel_that_runs(monkeypatch, capsys):
+    """counts_of_ensemble's auto path, as its progress label names it, follows the kernel."""
+    pytest.importorskip("numba")
+    assert _counts._kernel() == "numba"
+    kwargs = dict(delta_rad=1e-3, chunk_size=5, verbose=1, random_state=0)
+    with_numba = counts_of_ensemble(1024, 2.0, 5, **kwargs)
+    assert "counts: circular beta=2 N=1024" in capsys.readouterr().err
+    monkeypatch.setattr(_counts, "_compiled", lambda: None)
+    without = counts_of_ensemble(1024, 2.0, 5, **kwargs)
+    assert "eigenvalues: circular beta=2 N=1024" in capsys.readouterr().err
+    assert np.array_equal(with_numba.values, without.values)
     counts_of_ensemble(64, 2.0, 4, random_state=0)
     assert capsys.readouterr().err == "", "verbose=0 is silent"
+
+
+def test_torch_devices_name_the_torch_kernels():
+    pytest.importorskip("torch")
+    assert _counts._kernel("cpu") == "torch-cpu"
+    if __import__("torch").cuda.is_available():
+        assert _counts._kernel("cuda") == "torch-gpu"
+
+
+@pytest.mark.parametrize("kernel", _KERNELS)
+@pytest.mark.parametrize("kind, bins", [("circular", 62832), ("circular", 32), ("gaussian", 20002), ("gaussian", 12)])
+@pytest.mark.parametrize("members", [1, 5])
+def test_the_choice_flips_once_where_the_modelled_costs_cross(kernel, kind, bins, members):
+    """eigen - counts = c N^2 + (h - (s/m + d + (E + 1) e)) N - (o/m + (E + 1) g): one positive root N*;
+    the eigenvalues below it, the counts above (Notes of ensemble_method)."""
+    o, s, d, e, g = _COUNTS_COST[kernel][kind]
+    c, h = _EIGEN_COST[kind]
+    lanes = bins + 2  # E + 1 for E = B + 1 edges
+    b, a = h - (s / members + d + lanes * e), -(o / members + lanes * g)
+    root = (-b + np.sqrt(b * b - 4 * c * a)) / (2 * c)
+    last = int(np.floor(root))
+    assert last >= 1
+    assert ensemble_method(last, bins, kind=kind, chunk_members=members, kernel=kernel) == "eigenvalues"
+    assert ensemble_method(last + 1, bins, kind=kind, chunk_members=members, kernel=kernel) == "counts"
+    more = ensemble_method(last + 1, bins, kind=kind, chunk_members=members + 1, kernel=kernel)
+    assert more == "counts", "more members per chunk never make the counts dearer"
+
+
+def test_the_documented_constants_are_the_ones_used():
+    """The table in ensemble_method's Notes states the constants the model takes."""
+    rows = [line.split() for line in ensemble_method.__doc__.splitlines()]
+    table = {(r[0], r[1]): tuple(float(v) for v in r[2:]) for r in rows if len(r) == 7 and r[0] in _KERNELS}
+    assert table == {(kernel, kind): _COUNTS_COST[kernel][kind] for kernel in _KERNELS for kind in KINDS}
+    notes = " ".join(ensemble_method.__doc__.split())
+    eigen = re.findall(r"\(([-+.e\d]+), ([-+.e\d]+)\) \((circular|gaussian)\)", notes)
+    assert {kind: (float(c), float(h)) for c, h, kind in eigen} == _EIGEN_COST
+
+
+def test_a_tie_takes_the_eigenvalues(monkeypatch):
+    monkeypatch.setitem(_COUNTS_COST, "numpy", {"circular": (0.0, 0.0, 0.0, 1.0, 0.0)})
+    monkeypatch.setitem(_EIGEN_COST, "circular", (1.0, 0.0))
+    # counts (B + 2) N, eigenvalues N^2: equal at N = B + 2
+    assert ensemble_method(12, 10, kernel="numpy") == "eigenvalues"
+    assert ensemble_method(13, 10, kernel="numpy") == "counts"
+    assert ensemble_method(11, 10, kernel="numpy") == "eigenvalues"
 
 
 def test_omega_matches_the_exact_number_variance():
@@ -163,6 +250,8 @@ def test_validation_names_the_argument():
         approach_to_ergodicity_of_ensemble([8, 16], 2.0, 4, seeds=[1], random_state=1)
     with pytest.raises(ValueError, match="n_bins"):
         ensemble_method(8, 0)
+    with pytest.raises(ValueError, match="kernel"):
+        ensemble_method(8, 4, kernel="cuda")
 
 
 def test_memory_is_refused_up_front(monkeypatch):

@@ -286,6 +286,14 @@ def _run(kind: str, arrays: list[NDArray[Any]], device: DeviceLike) -> None:
     (vector if kernels is None else kernels[kind])(*arrays)
 
 
+def _kernel(device: DeviceLike = None) -> str:
+    """The kernel :func:`_run` takes for ``device``: "torch-cpu" or "torch-gpu" (any other torch
+    device) with one, else "numba" where numba imports, else "numpy" (for cost models)."""
+    if device is not None:
+        return "torch-cpu" if resolve_device(device).type == "cpu" else "torch-gpu"
+    return "numpy" if _compiled() is None else "numba"
+
+
 def check_edges(edges: ArrayLike) -> NDArray[np.float64]:
     """Validate bin edges: a 1-D, finite, strictly increasing array of at least 2 reals.
 

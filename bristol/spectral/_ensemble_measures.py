@@ -11,8 +11,9 @@ two paths that give identical counts for the same ``random_state``:
 * ``"eigenvalues"``: :func:`~bristol.ensembles.circular_eigphases` /
   :func:`~bristol.ensembles.gaussian_eigvals`, O(N^2) per member, then ``numpy.histogram``.
 
-``method="auto"`` takes the cheaper one by the cost model of :func:`ensemble_method` (constants
-measured on this project's 2-core machine, one BLAS thread per chunk). Both paths draw the same
+``method="auto"`` takes the cheaper one by the cost model of :func:`ensemble_method`, with the
+constants of the kernel that runs the counts (numba where it imports, else the numpy loop; measured
+on this project's 2-core machine, one BLAS thread per chunk). Both paths draw the same
 random numbers in every chunk and the counts agree with ``numpy.histogram`` (docs/theory.md,
 sections 8.3 and 8.4), so the results do not depend on the path, on ``n_jobs`` or on the backend.
 
@@ -32,6 +33,7 @@ from numpy.typing import NDArray
 from .._random import RandomState, spawn_seed_sequences
 from .._validation import check_choice, check_int, check_memory, check_positive_real
 from ..ensembles import circular_counts, circular_eigphases, gaussian_counts, gaussian_eigvals
+from ..ensembles._counts import _kernel
 from ..parallel import ChunkedSample, check_verbose, n_workers, plan_chunks, run_chunks
 from ..theory import semicircle_radius
 from ._binning import moments_of_counts, uniform_edges
@@ -50,18 +52,21 @@ __all__ = [
 KINDS = ("circular", "gaussian")
 _METHODS = ("auto", "counts", "eigenvalues")
 
-# Cost model (seconds), fitted to timings of circular_counts / gaussian_counts and
-# circular_eigphases / gaussian_eigvals on this project's machine (2 cores used by other jobs too, one BLAS
-# thread, numpy kernels of bristol 0.3.0; N = 256 .. 4096, 1 and 5 members, 33 and 1025 edges;
-# benchmarks/bench_ensemble_measures.py measures them again). A chunk of m members, E edges:
-#   counts:      N (STEP + EDGE m (E + 1))      (one vectorised step per k, over members and edges)
-#   eigenvalues: EIGEN m N^2
-#: Seconds per recursion step of a chunk (the Python loop's own cost), by kind.
-_COUNTS_STEP_S = {"circular": 1.0e-5, "gaussian": 4.0e-6}
-#: Seconds per recursion step, member and phase (edge) carried.
-_COUNTS_EDGE_S = {"circular": 5.5e-8, "gaussian": 5.0e-9}
-#: Seconds per member and N^2 of the eigenvalue path (the histogram is negligible).
-_EIGEN_S = {"circular": 1.1e-7, "gaussian": 1.3e-8}
+# Cost model (seconds) of ensemble_method; its Notes say how the constants were measured
+# (benchmarks/bench_ensemble_measures.py measures them again).
+#: The counting kernels, as bristol.ensembles._counts._kernel names them.
+_KERNELS = ("numba", "numpy", "torch-cpu", "torch-gpu")
+#: (o, s, d, e, g) of the counts path, by kernel and kind: seconds per call, per recursion step of
+#: a call (the loop's own cost), per step and member (drawing the model), per step, member and edge
+#: (the recursion), per member and edge (setting up and reading out the lanes).
+_COUNTS_COST = {
+    "numba": {"circular": (1e-4, 6.5e-7, 0.0, 1.2e-9, 6.6e-8), "gaussian": (1e-4, 7.2e-7, 0.0, 1.1e-9, 0.0)},
+    "numpy": {"circular": (0.0, 4.3e-5, 0.0, 1.3e-8, 0.0), "gaussian": (0.0, 6.1e-6, 3.5e-7, 2.6e-9, 0.0)},
+    "torch-cpu": {"circular": (0.0, 1.5e-4, 0.0, 2.8e-8, 0.0), "gaussian": (0.0, 1.8e-5, 4.1e-7, 3.4e-9, 1.9e-7)},
+    "torch-gpu": {"circular": (1.6e-2, 8.3e-4, 0.0, 1e-9, 9.3e-8), "gaussian": (1.2e-3, 7.3e-5, 2.3e-8, 1e-9, 2.5e-8)},
+}
+#: (c, h) of the eigenvalue path, by kind: seconds per member and N^2, per member and N (one BLAS thread).
+_EIGEN_COST = {"circular": (4.4e-8, 6.5e-6), "gaussian": (1.1e-8, 1.3e-6)}
 
 # Memory (bytes) per member of a chunk while it runs, and per (member, bin) of the result.
 #: counts path: per matrix entry (the model and its draws) and per member and edge (the recursion).
@@ -132,13 +137,17 @@ def ensemble_bin_edges(n: int, beta: float, *, delta_rad: float = 0.2, kind: str
     return np.concatenate(([-outer], inner, [outer]))
 
 
-def _costs(kind: str, n: int, n_edges: int, chunk_members: int) -> tuple[float, float]:
-    """Modelled seconds per member of the counts and eigenvalue paths."""
-    counts = n * (_COUNTS_STEP_S[kind] / chunk_members + _COUNTS_EDGE_S[kind] * (n_edges + 1))
-    return counts, _EIGEN_S[kind] * n * n
+def _costs(kind: str, n: int, n_edges: int, chunk_members: int, kernel: str) -> tuple[float, float]:
+    """Modelled seconds per member of the counts path on ``kernel`` and of the eigenvalue path."""
+    call, step, member, edge, lane = _COUNTS_COST[kernel][kind]
+    square, linear = _EIGEN_COST[kind]
+    counts = (call + n * step) / chunk_members + n * member + (n_edges + 1) * (n * edge + lane)
+    return counts, n * (square * n + linear)
 
 
-def ensemble_method(n: int, n_bins: int, *, kind: str = "circular", chunk_members: int = 1) -> str:
+def ensemble_method(
+    n: int, n_bins: int, *, kind: str = "circular", chunk_members: int = 1, kernel: str | None = None
+) -> str:
     r"""The cheaper path to the counts per bin of N x N members: ``"counts"`` or ``"eigenvalues"``.
 
     Parameters
@@ -151,42 +160,83 @@ def ensemble_method(n: int, n_bins: int, *, kind: str = "circular", chunk_member
         The ensemble.
     chunk_members : int, default 1
         Members counted together (a chunk): the counts path's loop over k is shared by them.
+    kernel : {"numba", "numpy", "torch-cpu", "torch-gpu"}, optional
+        The kernel that would run the counts path, whose constants the model takes. None (the
+        default): the one :func:`~bristol.ensembles.circular_counts` and
+        :func:`~bristol.ensembles.gaussian_counts` run on the CPU, as the measures of an
+        ensemble call them -- ``"numba"`` where numba imports (``pip install 'bristol[fast]'``),
+        else ``"numpy"``. ``"torch-cpu"`` / ``"torch-gpu"``: those functions with
+        ``device="cpu"`` / a GPU device.
 
     Returns
     -------
     str
         ``"counts"`` when its modelled time per member is below that of the eigenvalue path,
-        else ``"eigenvalues"``.
+        else ``"eigenvalues"`` (also on a tie).
 
     Raises
     ------
     TypeError, ValueError
         For non-integer or out-of-range ``n``, ``n_bins``, ``chunk_members``, or an unknown
-        ``kind``.
+        ``kind`` or ``kernel``.
 
     Notes
     -----
     Per member, for E = B + 1 edges and m members per chunk, the counts path costs
-    :math:`N (s/m + e (E + 1))` and the eigenvalue path :math:`c N^2` seconds, with
-    (s, e, c) = (1e-5, 5.5e-8, 1.1e-7) for the circular ensemble and (4e-6, 5e-9, 1.3e-8) for the
-    Gaussian one, measured on this project's 2-core machine with one BLAS thread (numpy kernels;
-    ``benchmarks/bench_ensemble_measures.py`` measures them again). The counts path wins when
-    :math:`E + 1 \lesssim (c/e) N`: about 2N edges for either ensemble. At ``delta_rad = 1e-4``
-    (62 832 bins) the eigenvalue path is the cheaper one up to N of about 31 000 (circular;
-    Gaussian 24 000), at ``delta_rad = 0.2`` (32 bins) the counts path from N of about 35 (5
-    members per chunk) to 110 (one) (docs/theory.md, section 8.4).
+    :math:`(o + s N)/m + d N + (E + 1)(e N + g)` seconds -- o per call, s per recursion step of
+    a call, d per step and member, e per step, member and edge, g per member and edge -- and the
+    eigenvalue path :math:`c N^2 + h N` (histogram included). The constants were fitted
+    (non-negative least squares in relative error) to the two paths timed side by side in one
+    run of ``python benchmarks/bench_ensemble_measures.py`` on this project's 2-core machine
+    (shared with other jobs; one BLAS thread, numba on its 2 threads): N = 64 ... 4096, m = 1
+    and 5, E = 33 and 16 385, beta = 2, best of 3.
+
+    ============  ========  =======  =======  =======  =======  =======
+    kernel        ensemble  o        s        d        e        g
+    ============  ========  =======  =======  =======  =======  =======
+    numba         circular  1e-4     6.5e-7   0        1.2e-9   6.6e-8
+    numba         gaussian  1e-4     7.2e-7   0        1.1e-9   0
+    numpy         circular  0        4.3e-5   0        1.3e-8   0
+    numpy         gaussian  0        6.1e-6   3.5e-7   2.6e-9   0
+    torch-cpu     circular  0        1.5e-4   0        2.8e-8   0
+    torch-cpu     gaussian  0        1.8e-5   4.1e-7   3.4e-9   1.9e-7
+    torch-gpu     circular  1.6e-2   8.3e-4   0        1e-9     9.3e-8
+    torch-gpu     gaussian  1.2e-3   7.3e-5   2.3e-8   1e-9     2.5e-8
+    ============  ========  =======  =======  =======  =======  =======
+
+    and for the eigenvalue path (c, h) = (4.4e-8, 6.5e-6) (circular), (1.1e-8, 1.3e-6)
+    (gaussian). The torch-gpu row was fitted the same way on an NVIDIA H200 (N = 64 ... 1024,
+    E = 33 and 65 537, best of 2): each step is a sequence of small kernel launches, whose
+    cost s does not grow with the lanes up to 330 000 of them, so e fitted 0; the model takes
+    the conservative 1e-9, the bound the timings' noise leaves (it errs towards the eigenvalue
+    path, which the measures run on the CPU).
+    Numba's o, the start of its parallel region, was fitted between 0 and 1.1e-2 in different
+    runs (up to a time slice while other jobs hold the cores); the model takes 1e-4, its cost
+    with the cores free (one thread: 9e-5), as where they are not both paths take milliseconds.
+    The model agrees with direct timings within a factor of about 2 (the machine is shared and
+    repeated runs differ by as much). At the paper's ``delta_rad = 1e-4`` and N = 1024 (62 832
+    phase bins) the eigenvalue path stays the cheaper one on every kernel: measured 0.03 s per
+    member against 0.09-0.16 s (numba), 1.0-4.3 s (numpy loop), 3-6 s (torch on the CPU) and
+    0.44 s (torch on the H200); for the Gaussian ensemble (20 002 bins) numba's counts and the
+    eigenvalues take about the same time (0.01-0.03 s). With numba the counts path wins at ten
+    times as many bins as with the numpy loop: at ``delta_rad = 1e-3`` and N = 1024 (5 members
+    per chunk) counts take 0.005 s per member with numba, 0.2 s with the numpy loop, the
+    eigenvalues 0.03 s (docs/theory.md, section 8.4).
 
     Examples
     --------
     >>> from bristol.spectral import ensemble_method
-    >>> ensemble_method(1024, 62832), ensemble_method(1024, 32)
+    >>> ensemble_method(1024, 62832), ensemble_method(4096, 32)
     ('eigenvalues', 'counts')
+    >>> [ensemble_method(1024, 6284, chunk_members=5, kernel=k) for k in ("numba", "numpy")]
+    ['counts', 'eigenvalues']
     """
     kind = _check_kind(kind)
     n = check_int("n", n)
     n_bins = check_int("n_bins", n_bins)
     chunk_members = check_int("chunk_members", chunk_members)
-    counts, eigen = _costs(kind, n, n_bins + 1, chunk_members)
+    kernel = _kernel() if kernel is None else check_choice("kernel", kernel, _KERNELS)
+    counts, eigen = _costs(kind, n, n_bins + 1, chunk_members, kernel)
     return "counts" if counts < eigen else "eigenvalues"
 
 
