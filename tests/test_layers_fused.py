@@ -291,7 +291,13 @@ def _mobilevit_v2():
     return t.MobileViTV2Model(t.MobileViTV2Config(image_size=32, patch_size=2, width_multiplier=0.25))
 
 
-_MODELS = [_codegen, _minimax, _dbrx, _jetmoe, _mpt, _modernbert, _big_code, _big_code_heads, _mobilevit_v2]
+def _deberta():
+    t = _transformers()
+    return t.DebertaModel(t.DebertaConfig(num_hidden_layers=1, hidden_size=32, intermediate_size=48,
+                                          num_attention_heads=4, vocab_size=96, max_position_embeddings=16))
+
+
+_MODELS = [_deberta, _codegen, _minimax, _dbrx, _jetmoe, _mpt, _modernbert, _big_code, _big_code_heads, _mobilevit_v2]
 
 
 @pytest.mark.parametrize("build", _MODELS, ids=[b.__name__[1:] for b in _MODELS])
@@ -301,6 +307,7 @@ def test_transformers_matrices_rebuild_and_plan_on_meta(build):
 
 #: (model, projection, the parts its forward unpacks in order, what the forward applies first)
 _TRANSFORMERS_CASES = [
+    (_deberta, "encoder.layer.0.attention.self.in_proj", "qkv", None),  # per head [q k v]
     (_codegen, "transformer.h.0.attn.qkv_proj", "qvk", None),  # query, value, key = qkv.split(local_dim)
     (_minimax, "model.layers.0.self_attn.qkv_proj", "qkv", F.silu),  # act_fn(qkv_proj(x)), split per head
     (_dbrx, "transformer.blocks.0.norm_attn_norm.attn.Wqkv", "qkv", None),
@@ -332,6 +339,60 @@ def test_mobilevit_v2_qkv_proj_in_its_conv_wrapper():
     pixels = torch.randn(1, 3, 64, 64, dtype=torch.float64)
     name = "encoder.layer.2.transformer.layer.0.attention.qkv_proj.convolution"
     _assert_parts_unpacked(model, name, lambda: model(pixel_values=pixels), "qkv")  # query: 1 row, skipped
+
+
+def _blip_vision():
+    t = _transformers()
+    return t.BlipVisionModel(t.BlipVisionConfig(hidden_size=32, intermediate_size=48, num_hidden_layers=1,
+                                                num_attention_heads=4, image_size=32, patch_size=8))
+
+
+def _vitdet():
+    t = _transformers()
+    return t.VitDetModel(t.VitDetConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=4, image_size=32,
+                                        patch_size=8, pretrain_image_size=32))
+
+
+def _qwen2_vl_vision():
+    _transformers()
+    from transformers.models.qwen2_vl import modeling_qwen2_vl as qwen
+
+    return qwen.Qwen2VisionTransformerPretrainedModel(qwen.Qwen2VLVisionConfig(
+        depth=1, embed_dim=32, hidden_size=32, num_heads=4, mlp_ratio=2, patch_size=2, temporal_patch_size=2,
+        spatial_merge_size=2))
+
+
+def _exaone_vision():
+    _transformers()
+    from transformers.models.exaone4_5 import modeling_exaone4_5 as exaone
+
+    return exaone.Exaone4_5_VisionModel(exaone.Exaone4_5_VisionConfig(
+        depth=1, hidden_size=32, intermediate_size=48, num_heads=4, num_key_value_heads=2, patch_size=2,
+        temporal_patch_size=2, spatial_merge_size=2, out_hidden_size=32, window_size=8, fullatt_block_indexes=(0,)))
+
+
+def _pixels():
+    return {"pixel_values": torch.randn(1, 3, 32, 32, dtype=torch.float64)}
+
+
+def _patches():  # one 4 x 4 grid of 2 x 2 x 2 patches
+    return {"hidden_states": torch.randn(16, 24, dtype=torch.float64), "grid_thw": torch.tensor([[1, 4, 4]])}
+
+
+_VISION_CASES = [(_blip_vision, "encoder.layers.0.self_attn.qkv", _pixels),
+                 (_vitdet, "encoder.layer.0.attention.qkv", _pixels),
+                 (_qwen2_vl_vision, "blocks.0.attn.qkv", _patches),
+                 (_exaone_vision, "blocks.0.attn.qkv", _patches)]
+
+
+@pytest.mark.parametrize("build,name,inputs", _VISION_CASES, ids=[c[0].__name__[1:] for c in _VISION_CASES])
+def test_transformers_vision_qkv_parts_are_what_the_forward_unpacks(build, name, inputs):
+    torch.manual_seed(0)
+    model = build().double().eval()
+    with torch.no_grad():
+        model.get_submodule(name).bias.zero_()
+    _assert_parts_unpacked(model, name, lambda: model(**inputs()), "qkv")
+    _check_rebuilt_and_planned(build)
 
 
 def test_codegen_parts_listed_q_k_v():

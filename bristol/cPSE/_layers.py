@@ -30,7 +30,10 @@ fused q/k/v projections            split into q, k, v (names ``"...c_attn[q]"``,
                                    rows, Falcon's multi-query and grouped layouts), CodeGen
                                    ``qkv_proj`` (4 model-parallel shards of [q v k]), MiniMax
                                    lightning attention ``qkv_proj`` (per head), JetMoe ``kv_proj``
-                                   (k, v), MobileViTV2 ``qkv_proj``; timm's fused ``qkv`` / ``kv`` /
+                                   (k, v), DeBERTa ``in_proj`` (per head), MobileViTV2
+                                   ``qkv_proj``, the vision towers' ``qkv``
+                                   (Qwen2/2.5/3-VL, GLM-4V, BLIP, SAM, VitDet, Hiera, ... in
+                                   ``_PLAIN_QKV``; Exaone 4.5's grouped query); timm's fused ``qkv`` / ``kv`` /
                                    ``qk`` of 50 attention modules (ViT, Swin (v1, v2, v2-cr), BEiT,
                                    EVA, CaiT, XCiT, Twins, PVT-v2, CoaT, NesT, MViTv2, FastViT,
                                    MaxViT (head-first: per head), LeViT, EfficientFormer, TinyViT
@@ -380,8 +383,25 @@ def _equal(parts: Sequence[str]) -> Callable[[Any, int], _Layout]:
     return lambda parent, rows: _blocks(parts, rows)
 
 
+#: transformers vision attention modules whose ``qkv`` Linear output is reshaped as (..., 3,
+#: num_heads, head_dim): [q; k; v].
+_PLAIN_QKV = ("BlipAttention", "Blip2Attention", "CohereCompassVisionAttention", "DeepseekOcr2SamVisionAttention",
+              "Dots3NoteVisionAttention", "Ernie4_5_VLMoeVisionAttention", "Florence2VisionChannelAttention",
+              "Florence2VisionWindowAttention", "Glm4vVisionAttention", "Glm4vMoeVisionAttention",
+              "Glm5NextVisionAttention", "GlmImageVisionAttention", "GlmOcrVisionAttention", "GotOcr2VisionAttention",
+              "HieraMaskUnitAttention", "InstructBlipAttention", "InstructBlipVideoAttention", "MgpstrAttention",
+              "PPFormulaNetVisionAttention", "PPOCRV5MobileRecAttention", "PPOCRV5ServerRecAttention",
+              "PPOCRV6SmallRecAttention", "Qwen2_5_VLVisionAttention", "VisionAttention", "Qwen3_5VisionAttention",
+              "Qwen3_5MoeVisionAttention", "Qwen3OmniMoeVisionAttention", "Qwen3VLVisionAttention",
+              "Qwen3VLMoeVisionAttention", "Qwen4ExpVisionAttention", "SamVisionAttention", "Sam2MultiScaleAttention",
+              "SamHQVisionAttention", "SegGptAttention", "SLANeXtVisionAttention", "TimesformerSelfAttention",
+              "UnlimitedOcrSamVisionAttention", "VitDetAttention")
+
 #: transformers: (attention class name, projection) -> layout, read from each forward pass.
 _TRANSFORMERS_LAYOUTS: dict[tuple[str, str], Callable[[Any, int], _Layout | None]] = {
+    **{(cls, "qkv"): _equal("qkv") for cls in _PLAIN_QKV},
+    ("Exaone4_5_VisionAttention", "qkv"):  # grouped query: q_dim | kv_dim | kv_dim
+        lambda parent, rows: _blocks("qkv", rows, (parent.q_dim, parent.kv_dim, parent.kv_dim)),
     **{(cls, "query_key_value"): _per_head for cls in ("GPTNeoXAttention", "GPTNeoXJapaneseAttention",
                                                        "BloomAttention", "PersimmonAttention")},
     ("FalconAttention", "query_key_value"): _falcon,
@@ -394,6 +414,9 @@ _TRANSFORMERS_LAYOUTS: dict[tuple[str, str], Callable[[Any, int], _Layout | None
     ("JetMoeAttention", "kv_proj"): _equal("kv"),
     ("ModernBertMLP", "Wi"): _equal(("gate", "up")),  # act(first half) * second half, as act(gate) * up
     ("GPTBigCodeAttention", "c_attn"): _big_code,
+    # DeBERTa (v1): in_proj(x).view(..., heads, -1).chunk(3): per head [q k v]
+    ("DisentangledSelfAttention", "in_proj"):
+        lambda parent, rows: _blocks("qkv", rows, groups=parent.num_attention_heads),
     ("MobileViTV2LinearSelfAttention", "qkv_proj"):
         lambda parent, rows: _blocks("qkv", rows, (1, parent.embed_dim, parent.embed_dim)),
 }
