@@ -231,7 +231,8 @@ def test_timm_models_with_wrapped_projections_rebuild_and_plan_on_meta():
     }
     for make in build.values():
         _, mats = _check_rebuilt_and_planned(make)
-        assert any(n.endswith("[q]") for n in mats) and not any(n.endswith(".qkv") for n in mats)
+        assert any(n.endswith(".qkv.linear[q]") or n.endswith(".qkv.conv[q]") for n in mats)
+        assert not any(n.endswith(("qkv.linear", "kv.linear", "qkv.conv", ".qkv")) for n in mats)
 
 
 # --- transformers: fused attention projections ------------------------------------------------------
