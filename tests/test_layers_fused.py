@@ -14,14 +14,13 @@ from test_layers_models import (  # noqa: E402
     _check_rebuilt_and_planned,
     _transformers,
 )
-from torch.overrides import TorchFunctionMode  # noqa: E402
 
 from bristol.cPSE import _layers  # noqa: E402
 
 # --- timm: the parts a forward pass unpacks ------------------------------------------------------
 
 
-class _Unpacked(TorchFunctionMode):
+class _Unpacked(torch.overrides.TorchFunctionMode):
     """Records the tuples of tensors that ``split`` / ``unbind`` / ``chunk`` return in a forward
     pass, and the tensors taken by integer index from one tensor (``qkv[0], qkv[1], qkv[2]``)."""
 
@@ -394,6 +393,17 @@ def test_transformers_vision_qkv_parts_are_what_the_forward_unpacks(build, name,
         model.get_submodule(name).bias.zero_()
     _assert_parts_unpacked(model, name, lambda: model(**inputs()), "qkv")
     _check_rebuilt_and_planned(build)
+
+
+def test_layoutlmv2_qkv_linear_is_what_its_attention_unpacks():
+    t = _transformers()
+    from transformers.models.layoutlmv2 import modeling_layoutlmv2
+
+    torch.manual_seed(0)
+    config = t.LayoutLMv2Config(hidden_size=32, num_attention_heads=4, intermediate_size=48, num_hidden_layers=1)
+    attention = modeling_layoutlmv2.LayoutLMv2SelfAttention(config).eval()  # float32: it masks in float32
+    x, zeros = torch.randn(1, 5, 32), torch.zeros(1, 4, 5, 5)
+    _assert_parts_unpacked(attention, "qkv_linear", lambda: attention(x, zeros[:, :1, :1], zeros, zeros), "qkv")
 
 
 def test_codegen_parts_listed_q_k_v():

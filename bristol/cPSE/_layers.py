@@ -25,15 +25,16 @@ fused q/k/v projections            split into q, k, v (names ``"...c_attn[q]"``,
                                    GPT-2 ``c_attn`` (cross-attention: k, v), GPT-BigCode ``c_attn``
                                    (multi-query, or per-head interleaved), Phi-3 ``qkv_proj`` and
                                    Dbrx ``Wqkv`` (grouped-query sizes from ``num_key_value_heads``
-                                   and ``head_dim``), MPT and ModernBERT ``Wqkv``, GPT-NeoX, Bloom,
+                                   and ``head_dim``), MPT and ModernBERT ``Wqkv``, LayoutLMv2
+                                   ``qkv_linear``, GPT-NeoX, Bloom,
                                    Persimmon and Falcon ``query_key_value`` (per-head interleaved
                                    rows, Falcon's multi-query and grouped layouts), CodeGen
                                    ``qkv_proj`` (4 model-parallel shards of [q v k]), MiniMax
                                    lightning attention ``qkv_proj`` (per head), JetMoe ``kv_proj``
                                    (k, v), DeBERTa ``in_proj`` (per head), MobileViTV2
-                                   ``qkv_proj``, the vision towers' ``qkv``
-                                   (Qwen2/2.5/3-VL, GLM-4V, BLIP, SAM, VitDet, Hiera, ... in
-                                   ``_PLAIN_QKV``; Exaone 4.5's grouped query); timm's fused ``qkv`` / ``kv`` /
+                                   ``qkv_proj``, the vision towers' ``qkv`` (Qwen2/2.5/3-VL,
+                                   GLM-4V, BLIP, SAM, VitDet, Hiera, ... in ``_PLAIN_QKV``;
+                                   Exaone 4.5's grouped query); timm's fused ``qkv`` / ``kv`` /
                                    ``qk`` of 50 attention modules (ViT, Swin (v1, v2, v2-cr), BEiT,
                                    EVA, CaiT, XCiT, Twins, PVT-v2, CoaT, NesT, MViTv2, FastViT,
                                    MaxViT (head-first: per head), LeViT, EfficientFormer, TinyViT
@@ -339,6 +340,7 @@ def _grouped_query(parent, rows: int) -> _Layout:
 
 
 def _falcon(parent, rows: int) -> _Layout:
+    """Falcon ``query_key_value``: grouped (new decoder architecture), multi-query, or per head."""
     heads, kv, size = parent.num_heads, parent.num_kv_heads, parent.head_dim
     if parent.new_decoder_architecture:  # per key/value head: its queries, k, v
         return "qkv", kv, (heads // kv, 1, 1), size
@@ -407,6 +409,7 @@ _TRANSFORMERS_LAYOUTS: dict[tuple[str, str], Callable[[Any, int], _Layout | None
     ("FalconAttention", "query_key_value"): _falcon,
     ("DbrxAttention", "Wqkv"): _grouped_query,
     ("MptAttention", "Wqkv"): _equal("qkv"),
+    ("LayoutLMv2SelfAttention", "qkv_linear"): _equal("qkv"),  # fast_qkv: chunk(3)
     ("ModernBertAttention", "Wqkv"): _equal("qkv"),
     ("MiniMaxLightningAttention", "qkv_proj"): _per_head,
     # CodeGen: 4 model-parallel shards (mp_num), each [q v k] of embed_dim / mp_num rows
