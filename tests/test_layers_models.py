@@ -234,22 +234,33 @@ def test_neox_and_bloom_per_head_interleaved_query_key_value():
 
 # --- mixture of experts --------------------------------------------------------------------------
 
-def _expert_output(mats, name, e, x, gate=None):
+def _expert_output(mats, name, e, x, gate, parts=("gate_proj", "up_proj", "down_proj")):
     """One expert's output computed from the policy's matrices: down(act(gate x) * up x)."""
-    g, u = (x @ mats[f"{name}[{e}].{p}"].matrix.T for p in ("gate_proj", "up_proj"))
-    return gate(g, u) @ mats[f"{name}[{e}].down_proj"].matrix.T
+    g, u = (x @ mats[f"{name}[{e}].{p}"].matrix.T for p in parts[:2])
+    return gate(g, u) @ mats[f"{name}[{e}].{parts[2]}"].matrix.T
+
+
+def _routed_to(experts, x, e):
+    """The experts module's output with every token routed to expert ``e`` with weight 1."""
+    return experts(x, torch.full((len(x), 1), e), torch.ones(len(x), 1))
+
+
+def _assert_experts_reproduced(model, name, experts, gate, parts=("gate_proj", "up_proj", "down_proj")):
+    """Each expert's output from the policy's matrices ``name[e].<parts>`` is the experts module's
+    with every token routed to it; the matrices by name."""
+    mats, _ = _by_name(model)
+    x = torch.randn(4, mats[f"{name}[0].{parts[0]}"].matrix_shape[1])
+    for e in range(experts.num_experts):
+        theirs = _routed_to(experts, x, e).reshape(len(x), -1)
+        assert torch.allclose(_expert_output(mats, name, e, x, gate, parts), theirs, atol=1e-5)
+    return mats
 
 
 def test_mixtral_experts_are_per_expert_linears_in_the_modules_own_forward():
     torch.manual_seed(0)
     model = _mixtral()
-    mats, _ = _by_name(model)
-    experts, x = model.model.layers[0].mlp.experts, torch.randn(4, 32)
-    name = "model.layers.0.mlp.experts"
-    for e in range(3):
-        theirs = experts(x, torch.full((4, 1), e), torch.ones(4, 1))
-        mine = _expert_output(mats, name, e, x, lambda g, u: experts.act_fn(g) * u)
-        assert torch.allclose(mine, theirs, atol=1e-5)
+    experts, name = model.model.layers[0].mlp.experts, "model.layers.0.mlp.experts"
+    mats = _assert_experts_reproduced(model, name, experts, lambda g, u: experts.act_fn(g) * u)
     assert mats[f"{name}[2].down_proj"].matrix_shape == (32, 24) and mats[f"{name}[0].up_proj"].note == "expert 0 of 3"
     router = mats["model.layers.0.mlp.gate"]
     assert router.matrix_shape == (3, 32) and torch.equal(router.matrix, model.model.layers[0].mlp.gate.weight)
@@ -270,7 +281,7 @@ def test_gpt_oss_transposed_interleaved_experts():
     name, x = "model.layers.0.mlp.experts", torch.randn(4, 32)
     bias_up, bias_down = experts.gate_up_proj_bias.detach(), experts.down_proj_bias.detach()
     for e in range(3):
-        theirs = experts(x, torch.full((4, 1), e), torch.ones(4, 1))
+        theirs = _routed_to(experts, x, e)
 
         def gate(g, u, e=e):
             gate_up = torch.stack([g, u], dim=-1).flatten(-2) + bias_up[e]  # interleaved back

@@ -20,20 +20,40 @@ RNN / LSTM / GRU                   every weight_ih / weight_hh (and _reverse) sp
                                    gate matrices (LSTM i, f, g, o; GRU r, z, n; RNN one), each
                                    hidden x input; LSTM projections weight_hr as proj x hidden
 transformers Conv1D                weight stored (in, out): used as its transpose, out x in
-fused q/k/v projections            split into q, k, v (names ``"...c_attn[q]"``), each out x in,
-                                   as the attention module splits them: GPT-2 ``c_attn``
-                                   (cross-attention: k, v), Phi-3 ``qkv_proj`` (grouped-query
-                                   sizes from ``num_key_value_heads`` and ``head_dim``), GPT-NeoX,
-                                   Bloom, Persimmon and Falcon ``query_key_value`` (per-head
-                                   interleaved rows, Falcon's multi-query and grouped layouts),
-                                   timm ``Attention.qkv`` and Swin ``WindowAttention.qkv``
-fused gate/up projections          transformers MLPs' ``gate_up_proj`` Linear split into gate, up
+fused q/k/v projections            split into q, k, v (names ``"...c_attn[q]"``, listed q, k, v),
+                                   each out x in, as the attention module's forward splits them:
+                                   GPT-2 ``c_attn`` (cross-attention: k, v), GPT-BigCode ``c_attn``
+                                   (multi-query, or per-head interleaved), Phi-3 ``qkv_proj`` and
+                                   Dbrx ``Wqkv`` (grouped-query sizes from ``num_key_value_heads``
+                                   and ``head_dim``), MPT and ModernBERT ``Wqkv``, LayoutLMv2
+                                   ``qkv_linear``, GPT-NeoX, Bloom,
+                                   Persimmon and Falcon ``query_key_value`` (per-head interleaved
+                                   rows, Falcon's multi-query and grouped layouts), CodeGen
+                                   ``qkv_proj`` (4 model-parallel shards of [q v k]), MiniMax
+                                   lightning attention ``qkv_proj`` (per head), JetMoe ``kv_proj``
+                                   (k, v), DeBERTa ``in_proj`` (per head), MobileViTV2
+                                   ``qkv_proj``, the vision towers' ``qkv`` (Qwen2/2.5/3-VL,
+                                   GLM-4V, BLIP, SAM, VitDet, Hiera, ... in ``_PLAIN_QKV``;
+                                   Exaone 4.5's grouped query); timm's fused ``qkv`` / ``kv`` /
+                                   ``qk`` of 50 attention modules (ViT, Swin (v1, v2, v2-cr), BEiT,
+                                   EVA, CaiT, XCiT, Twins, PVT-v2, CoaT, NesT, MViTv2, FastViT,
+                                   MaxViT (head-first: per head), LeViT, EfficientFormer, TinyViT
+                                   (per head, key and value sizes), EfficientViT (MIT), SHViT,
+                                   MobileViT, halo / bottleneck / lambda layers, ...; the list is
+                                   ``_TIMM_LAYOUTS``), also inside a norm wrapper (LeViT's
+                                   ``LinearNorm``); a 1-row part (MobileViT's query) is skipped
+fused gate/up projections          transformers MLPs' ``gate_up_proj`` Linear, ModernBERT's ``Wi``,
+                                   split into gate, up (the part the activation takes is the gate);
+                                   timm's parallel-scaling ViT blocks' ``in_proj`` into mlp, q, k, v
 mixture of experts (transformers)  each 3-D expert weight (E, out, in), or (E, in, out) where the
                                    module says ``is_transposed``, gives E matrices out x in,
                                    ``"...experts[3].down_proj"``; ``gate_up_proj`` is split into
                                    ``gate_proj`` and ``up_proj`` (concatenated or interleaved
-                                   rows, as ``is_concatenated`` says); the router's weight
-                                   (num_experts, hidden) is used as a Linear
+                                   rows, as ``is_concatenated`` says); Dbrx's 2-D (E * ffn, d)
+                                   ``w1``, ``v1``, ``w2`` give ``"...mlp[3].w1"`` (w2 transposed,
+                                   d x ffn); JetMoe's (E, out, in) experts ``"...input_linear[3]"``
+                                   (the MLP's split into ``gate_proj``, ``up_proj``); the router's
+                                   weight (num_experts, hidden) is used as a Linear
 PEFT LoRA layers                   one matrix, the base layer's under its own rule, of the
                                    effective weight W + sum_a scaling[a] B_a A_a over the active
                                    adapters (``note`` says so); lora_A / lora_B never become
@@ -257,7 +277,7 @@ def _module_matrices(name: str, module, own: dict[str, Any], quantized: bool, pa
     if type(module).__name__ == "Conv1D" and isinstance(w, require_torch(NEEDS_TORCH).Tensor) and w.ndim == 2:
         # transformers' Conv1D
         return _split_fused(_matrix(name, kind, w, _transposed, weight_source), attr, parent), ["weight"]
-    experts = _expert_matrices(name, module, kind, own)
+    experts = _expert_matrices(name, module, kind, own, parent, attr)
     if experts is not None:
         return experts
     if _is_router(module, own):
@@ -300,103 +320,288 @@ def _group_block(groups: int, counts: tuple[int, ...], size: int, index: int) ->
     return lambda w: w.reshape(groups, width, -1)[:, start:stop].reshape(groups * (stop - start), -1)
 
 
-#: timm attention modules whose ``qkv`` Linear gives (3, num_heads, head_dim) outputs: q, k, v blocks.
-_TIMM_QKV = {"timm.layers.attention.Attention", "timm.models.swin_transformer.WindowAttention"}
-#: transformers attention modules whose ``query_key_value`` Linear interleaves per head: [q k v] groups.
-_PER_HEAD_QKV = {"GPTNeoXAttention", "GPTNeoXJapaneseAttention", "BloomAttention", "PersimmonAttention"}
+#: A fused projection's layout for :func:`_group_block`: (part names in row order, groups, rows
+#: of each part per group in units of size, size).
+_Layout = tuple[Sequence[str], int, tuple[int, ...], int]
 
 
-def _fused_layout(attr: str, parent, rows: int) -> tuple[Sequence[str], int, tuple[int, ...], int] | None:
-    """How the ``rows`` output rows of the projection ``parent.<attr>`` split into named
-    parts as the parent's forward pass splits them: (part letters or names, groups, counts,
-    size) for :func:`_group_block`; None for a projection that is not a known fusion."""
+def _blocks(parts: Sequence[str], rows: int, sizes: Sequence[int] | None = None, groups: int = 1) -> _Layout:
+    """``rows`` as ``groups`` groups of the parts in order, ``sizes[i]`` rows of part i per group
+    (equal shares of the rows when None)."""
+    if sizes is None:
+        return parts, groups, (1,) * len(parts), rows // max(groups * len(parts), 1)
+    return parts, groups, tuple(int(s) for s in sizes), 1
+
+
+def _grouped_query(parent, rows: int) -> _Layout:
+    """q (num_heads) | k (num_key_value_heads) | v (num_key_value_heads) heads of head_dim rows."""
+    kv, size = parent.num_key_value_heads, parent.head_dim
+    return "qkv", 1, (rows // size - 2 * kv, kv, kv), size
+
+
+def _falcon(parent, rows: int) -> _Layout:
+    """Falcon ``query_key_value``: grouped (new decoder architecture), multi-query, or per head."""
+    heads, kv, size = parent.num_heads, parent.num_kv_heads, parent.head_dim
+    if parent.new_decoder_architecture:  # per key/value head: its queries, k, v
+        return "qkv", kv, (heads // kv, 1, 1), size
+    if parent.multi_query:  # all queries | one k | one v
+        return "qkv", 1, (heads, 1, 1), size
+    return "qkv", heads, (1, 1, 1), size
+
+
+def _per_head(parent, rows: int) -> _Layout:
+    """[q k v] interleaved per head: head_dim (or head_size) rows each."""
+    size = getattr(parent, "head_dim", None) or parent.head_size
+    return _blocks("qkv", rows, groups=rows // (3 * size))
+
+
+def _per_head_keys_values(parent, rows: int) -> _Layout:
+    """Per head [q k v] of key_dim, key_dim and val_dim rows (LeViT, EfficientFormer, TinyViT)."""
+    return _blocks("qkv", rows, (parent.key_dim, parent.key_dim, parent.val_dim), parent.num_heads)
+
+
+def _head_first(parent, rows: int) -> _Layout:
+    """timm MaxViT / Attention2d: per head [q k v] when ``head_first``, else [q; k; v]."""
+    return _blocks("qkv", rows, groups=parent.num_heads if parent.head_first else 1)
+
+
+def _in_split(parent, rows: int) -> _Layout:
+    """timm ViT parallel-scaling blocks: [mlp fc1; q; k; v] of the sizes ``in_split``."""
+    return _blocks(("mlp", "q", "k", "v"), rows, parent.in_split)
+
+
+def _big_code(parent, rows: int) -> _Layout | None:
+    """GPT-BigCode ``c_attn``: multi-query [q; k; v] of embed_dim, kv_dim, kv_dim rows, else per
+    head [q k v]; cross-attention's (k, v of one head's size) is not split."""
+    if parent.is_cross_attention:
+        return None
+    if parent.multi_query:
+        return _blocks("qkv", rows, (parent.embed_dim, parent.kv_dim, parent.kv_dim))
+    return _blocks("qkv", rows, groups=parent.num_heads)
+
+
+def _equal(parts: Sequence[str]) -> Callable[[Any, int], _Layout]:
+    """[q; k; v] (or the named parts) as equal row blocks."""
+    return lambda parent, rows: _blocks(parts, rows)
+
+
+#: transformers vision attention modules whose ``qkv`` Linear output is reshaped as (..., 3,
+#: num_heads, head_dim): [q; k; v].
+_PLAIN_QKV = ("BlipAttention", "Blip2Attention", "CohereCompassVisionAttention", "DeepseekOcr2SamVisionAttention",
+              "Dots3NoteVisionAttention", "Ernie4_5_VLMoeVisionAttention", "Florence2VisionChannelAttention",
+              "Florence2VisionWindowAttention", "Glm4vVisionAttention", "Glm4vMoeVisionAttention",
+              "Glm5NextVisionAttention", "GlmImageVisionAttention", "GlmOcrVisionAttention", "GotOcr2VisionAttention",
+              "HieraMaskUnitAttention", "InstructBlipAttention", "InstructBlipVideoAttention", "MgpstrAttention",
+              "PPFormulaNetVisionAttention", "PPOCRV5MobileRecAttention", "PPOCRV5ServerRecAttention",
+              "PPOCRV6SmallRecAttention", "Qwen2_5_VLVisionAttention", "VisionAttention", "Qwen3_5VisionAttention",
+              "Qwen3_5MoeVisionAttention", "Qwen3OmniMoeVisionAttention", "Qwen3VLVisionAttention",
+              "Qwen3VLMoeVisionAttention", "Qwen4ExpVisionAttention", "SamVisionAttention", "Sam2MultiScaleAttention",
+              "SamHQVisionAttention", "SegGptAttention", "SLANeXtVisionAttention", "TimesformerSelfAttention",
+              "UnlimitedOcrSamVisionAttention", "VitDetAttention")
+
+#: transformers: (attention class name, projection) -> layout, read from each forward pass.
+_TRANSFORMERS_LAYOUTS: dict[tuple[str, str], Callable[[Any, int], _Layout | None]] = {
+    **{(cls, "qkv"): _equal("qkv") for cls in _PLAIN_QKV},
+    ("Exaone4_5_VisionAttention", "qkv"):  # grouped query: q_dim | kv_dim | kv_dim
+        lambda parent, rows: _blocks("qkv", rows, (parent.q_dim, parent.kv_dim, parent.kv_dim)),
+    **{(cls, "query_key_value"): _per_head for cls in ("GPTNeoXAttention", "GPTNeoXJapaneseAttention",
+                                                       "BloomAttention", "PersimmonAttention")},
+    ("FalconAttention", "query_key_value"): _falcon,
+    ("DbrxAttention", "Wqkv"): _grouped_query,
+    ("MptAttention", "Wqkv"): _equal("qkv"),
+    ("LayoutLMv2SelfAttention", "qkv_linear"): _equal("qkv"),  # fast_qkv: chunk(3)
+    ("ModernBertAttention", "Wqkv"): _equal("qkv"),
+    ("MiniMaxLightningAttention", "qkv_proj"): _per_head,
+    # CodeGen: 4 model-parallel shards (mp_num), each [q v k] of embed_dim / mp_num rows
+    ("CodeGenAttention", "qkv_proj"): lambda parent, rows: _blocks("qvk", rows, groups=parent.mp_num),
+    ("JetMoeAttention", "kv_proj"): _equal("kv"),
+    ("ModernBertMLP", "Wi"): _equal(("gate", "up")),  # act(first half) * second half, as act(gate) * up
+    ("GPTBigCodeAttention", "c_attn"): _big_code,
+    # DeBERTa (v1): in_proj(x).view(..., heads, -1).chunk(3): per head [q k v]
+    ("DisentangledSelfAttention", "in_proj"):
+        lambda parent, rows: _blocks("qkv", rows, groups=parent.num_attention_heads),
+    ("MobileViTV2LinearSelfAttention", "qkv_proj"):
+        lambda parent, rows: _blocks("qkv", rows, (1, parent.embed_dim, parent.embed_dim)),
+}
+
+#: timm (module path under ``timm.``, projection) -> layout, read from each forward pass: the
+#: plain concatenation [q; k; v] ([k; v], [q; k]) of equal blocks, reshaped as (3, num_heads,
+#: head_dim) or chunked in 3, is the default of the first group.
+_TIMM_LAYOUTS: dict[str, Callable[[Any, int], _Layout]] = {
+    **{f"{path}.{attr}": _equal(attr) for path, attr in (
+        ("layers.attention.Attention", "qkv"), ("layers.attention.AttentionRope", "qkv"),
+        ("layers.attention_pool.AttentionPoolLatent", "kv"), ("layers.attention_pool2d.AttentionPool2d", "qkv"),
+        ("layers.attention_pool2d.RotAttentionPool2d", "qkv"), ("layers.diff_attention.DiffAttention", "qkv"),
+        ("models.beit.Attention", "qkv"), ("models.cait.TalkingHeadAttn", "qkv"),
+        ("models.coat.FactorAttnConvRelPosEnc", "qkv"), ("models.convit.GPSA", "qk"), ("models.convit.MHSA", "qkv"),
+        ("models.davit.ChannelAttention", "qkv"), ("models.davit.ChannelAttentionV2", "qkv"),
+        ("models.davit.WindowAttention", "qkv"), ("models.edgenext.CrossCovarianceAttn", "qkv"),
+        ("models.eva.EvaAttention", "qkv"), ("models.fastvit.Attention", "qkv"),
+        ("models.hiera.MaskUnitAttention", "qkv"), ("models.hieradet_sam2.MultiScaleAttention", "qkv"),
+        ("models.metaformer.Attention", "qkv"), ("models.mvitv2.MultiScaleAttention", "qkv"),
+        ("models.nest.Attention", "qkv"), ("models.pvt_v2.Attention", "kv"),
+        ("models.swin_transformer.WindowAttention", "qkv"), ("models.swin_transformer_v2.WindowAttention", "qkv"),
+        ("models.swin_transformer_v2_cr.WindowMultiHeadAttention", "qkv"), ("models.tnt.Attention", "qk"),
+        ("models.twins.GlobalSubSampleAttn", "kv"), ("models.twins.LocallyGroupedAttn", "qkv"),
+        ("models.vision_transformer_relpos.RelPosAttention", "qkv"), ("models.vision_transformer_sam.Attention", "qkv"),
+        ("models.visformer.Attention", "qkv"), ("models.volo.Attention", "qkv"), ("models.volo.ClassAttention", "kv"),
+        ("models.xcit.XCA", "qkv"))},
+    "models.gcvit.WindowAttentionGlobal.qkv": lambda parent, rows: _blocks("kv" if parent.use_global else "qkv", rows),
+    "layers.attention2d.Attention2d.qkv": _head_first,
+    "models.maxxvit.Attention2d.qkv": _head_first,
+    "models.maxxvit.AttentionCl.qkv": _head_first,
+    "models.vision_transformer.ParallelScalingBlock.in_proj": _in_split,
+    "models.vision_transformer.DiffParallelScalingBlock.in_proj": _in_split,
+    "layers.bottleneck_attn.BottleneckAttn.qkv":
+        lambda parent, rows: _blocks("qkv", rows, (parent.dim_out_qk, parent.dim_out_qk, parent.dim_out_v)),
+    "layers.lambda_layer.LambdaLayer.qkv":
+        lambda parent, rows: _blocks("qkv", rows, (parent.num_heads * parent.dim_qk, parent.dim_qk, parent.dim_v)),
+    "models.shvit.SHSA.qkv": lambda parent, rows: _blocks("qkv", rows, (parent.qk_dim, parent.qk_dim, parent.pdim)),
+    "models.mobilevit.LinearSelfAttention.qkv_proj":
+        lambda parent, rows: _blocks("qkv", rows, (1, parent.embed_dim, parent.embed_dim)),
+    "layers.halo_attn.HaloAttn.kv":
+        lambda parent, rows: _blocks("kv", rows, (parent.dim_head_qk, parent.dim_head_v), parent.num_heads),
+    "models.levit.Attention.qkv": _per_head_keys_values,
+    "models.levit.AttentionDownsample.kv":
+        lambda parent, rows: _blocks("kv", rows, (parent.key_dim, parent.val_dim), parent.num_heads),
+    "models.efficientformer.Attention.qkv": _per_head_keys_values,
+    "models.tiny_vit.Attention.qkv": _per_head_keys_values,
+    "models.efficientvit_mit.LiteMLA.qkv": lambda parent, rows: _blocks("qkv", rows, groups=rows // (3 * parent.dim)),
+}
+
+#: Modules wrapping a projection with a norm (timm): the wrapped child's name. The projection is
+#: split as its wrapper is by the wrapper's parent (LeViT's ``qkv = LinearNorm(...)``).
+_NORM_WRAPPERS = {"timm.models.levit.LinearNorm": "linear", "timm.models.levit.ConvNorm": "linear",
+                  "timm.models.shvit.Conv2dNorm": "c", "timm.models.efficientvit_mit.ConvNormAct": "conv",
+                  "transformers.models.mobilevitv2.modeling_mobilevitv2.MobileViTV2ConvLayer": "convolution"}
+
+#: Order in which split parts are listed: q, k, v whatever their order in the rows.
+_PART_RANK = {"q": 1, "k": 2, "v": 3}
+
+
+def _fusion_site(modules: dict[str, Any], name: str) -> tuple[Any, str]:
+    """(parent, attribute) that say how the module ``name`` splits: its parent and its own name,
+    or, for the child of a norm wrapper, the wrapper's parent and the wrapper's name."""
+    if not name:
+        return None, ""
+    parent_name, _, attr = name.rpartition(".")
+    parent = modules[parent_name]
+    path = f"{type(parent).__module__}.{type(parent).__qualname__}"
+    if parent_name and _NORM_WRAPPERS.get(path) == attr:
+        grandparent, _, wrapper = parent_name.rpartition(".")
+        return modules[grandparent], wrapper
+    return parent, attr
+
+
+def _fused_layout(attr: str, parent, rows: int) -> _Layout | None:
+    """How the ``rows`` output rows of the projection ``parent.<attr>`` split into named parts as
+    the parent's forward pass splits them; None for a projection that is not a known fusion."""
     if parent is None:
         return None
     cls, path = type(parent).__name__, f"{type(parent).__module__}.{type(parent).__qualname__}"
-    from_transformers = path.startswith("transformers.")
-    if attr == "c_attn" and from_transformers and hasattr(parent, "split_size"):
+    if path.startswith("timm."):
+        layout = _TIMM_LAYOUTS.get(f"{path[len('timm.'):]}.{attr}")
+        return None if layout is None else layout(parent, rows)
+    if not path.startswith("transformers."):
+        return None
+    if (cls, attr) in _TRANSFORMERS_LAYOUTS:
+        return _TRANSFORMERS_LAYOUTS[cls, attr](parent, rows)
+    if attr == "c_attn" and hasattr(parent, "split_size"):
         # GPT-2 family: q | k | v blocks of split_size rows (cross-attention: k | v, q in q_attn)
         parts = {3: "qkv", 2: "kv"}.get(rows // parent.split_size, "")
         return (parts, 1, (1,) * len(parts), parent.split_size) if parts else None
-    if (attr == "qkv_proj" and from_transformers
-            and hasattr(parent, "num_key_value_heads") and hasattr(parent, "head_dim")):
-        # Phi-3: q (num_heads) | k (num_key_value_heads) | v (num_key_value_heads) heads
-        kv, size = parent.num_key_value_heads, parent.head_dim
-        return "qkv", 1, (rows // size - 2 * kv, kv, kv), size
-    if attr == "query_key_value" and from_transformers and cls == "FalconAttention":
-        heads, kv, size = parent.num_heads, parent.num_kv_heads, parent.head_dim
-        if parent.new_decoder_architecture:  # per key/value head: its queries, k, v
-            return "qkv", kv, (heads // kv, 1, 1), size
-        if parent.multi_query:  # all queries | one k | one v
-            return "qkv", 1, (heads, 1, 1), size
-        return "qkv", heads, (1, 1, 1), size
-    if attr == "query_key_value" and from_transformers and cls in _PER_HEAD_QKV:
-        size = getattr(parent, "head_dim", None) or parent.head_size
-        return "qkv", rows // (3 * size), (1, 1, 1), size
-    if attr == "qkv" and path in _TIMM_QKV:
-        return "qkv", 1, (1, 1, 1), rows // 3
-    if attr == "gate_up_proj" and from_transformers:
-        return ("gate", "up"), 1, (1, 1), rows // 2  # Phi-3 / GLM MLPs: gate, up = chunk(2)
+    if attr == "qkv_proj" and hasattr(parent, "num_key_value_heads") and hasattr(parent, "head_dim"):
+        return _grouped_query(parent, rows)  # Phi-3
+    if attr == "gate_up_proj":
+        return _equal(("gate", "up"))(parent, rows)  # Phi-3 / GLM MLPs: gate, up = chunk(2)
     return None
 
 
 def _split_fused(m: LayerMatrix, attr: str, parent) -> list[LayerMatrix]:
-    """``m`` split into q, k, v (or gate, up) when its module ``parent.<attr>`` is a known fused
-    projection whose layout accounts for all its rows; ``[m]`` otherwise."""
+    """``m`` split into q, k, v (or gate, up; listed q, k, v whatever their row order) when its
+    module ``parent.<attr>`` is a known fused projection whose layout accounts for all its rows;
+    ``[m]`` otherwise."""
     layout = _fused_layout(attr, parent, m.matrix_shape[0])
     if layout is None:
         return [m]
     parts, groups, counts, size = layout
-    if min(counts) < 1 or size < 1 or groups * sum(counts) * size != m.matrix_shape[0]:
+    if min(counts) < 1 or size < 1 or groups < 1 or groups * sum(counts) * size != m.matrix_shape[0]:
         return [m]
     what = "/".join(parts)
-    return [_derived(m, f"{m.name}[{p}]", _group_block(groups, counts, size, i), f"{p} of a fused {what} projection")
-            for i, p in enumerate(parts)]
+    listed = sorted(range(len(parts)), key=lambda i: _PART_RANK.get(parts[i], 0))
+    return [_derived(m, f"{m.name}[{parts[i]}]", _group_block(groups, counts, size, i),
+                     f"{parts[i]} of a fused {what} projection") for i in listed]
 
 
 #: 3-D expert weights of transformers' mixture-of-experts modules and the matrices of each expert.
 _EXPERT_PARTS = {"gate_up_proj": ("gate_proj", "up_proj"), "up_proj": ("up_proj",), "down_proj": ("down_proj",)}
 #: (is_transposed, is_concatenated) of experts modules without transformers' experts decorator.
 _UNDECORATED_EXPERTS = {"Llama4TextExperts": (True, True), "Step3p7Experts": (False, True)}
+#: Experts modules with their own layout: class name -> (attribute giving the number of experts,
+#: {parameter: stored transposed}). Dbrx keeps (E * ffn, hidden) 2-D, expert e the rows
+#: e * ffn ... (e + 1) * ffn (w1: gate, v1: up, w2: down transposed); JetMoe (E, out, in).
+_OWN_EXPERTS = {"DbrxExpertGLU": ("moe_num_experts", {"w1": False, "v1": False, "w2": True}),
+                "JetMoeParallelExperts": ("num_experts", {"weight": False})}
+#: JetMoe's MLP input experts: gate and up concatenated (``chunk(2)``); its attention experts'
+#: input_linear (the query) and every output_linear are one matrix per expert.
+_EXPERT_SPLITS = {("JetMoeMoE", "input_linear"): ("gate_proj", "up_proj")}
 
 
-def _expert_layout(module) -> tuple[bool, bool] | None:
-    """(is_transposed, is_concatenated) of a transformers experts module: the attributes its
+def _expert_layout(module, parent, attr: str) -> tuple[int, dict[str, tuple[Sequence[str], bool]], bool] | None:
+    """(number of experts, {parameter: (its matrices per expert, stored transposed)}, gate and up
+    rows concatenated) of a transformers experts module: the attributes its
     ``use_experts_implementation`` decorator sets (stored (E, in, out) when transposed, else
-    (E, out, in); gate and up rows concatenated or interleaved); None for other modules."""
+    (E, out, in); gate and up concatenated or interleaved), or its own layout; None for other
+    modules. A part named ``""`` is the expert's whole matrix, named ``"...[e]"``."""
     if not type(module).__module__.startswith("transformers."):
         return None
+    cls = type(module).__name__
+    if cls in _OWN_EXPERTS:
+        count, stored = _OWN_EXPERTS[cls]
+        split = _EXPERT_SPLITS.get((type(parent).__name__, attr))
+        return getattr(module, count), {p: (split or ("" if p == "weight" else p,), transposed)
+                                        for p, transposed in stored.items()}, True
     if isinstance(getattr(module, "is_transposed", None), bool):
-        return module.is_transposed, bool(getattr(module, "is_concatenated", True))
-    return _UNDECORATED_EXPERTS.get(type(module).__name__)
+        transposed, concatenated = module.is_transposed, bool(getattr(module, "is_concatenated", True))
+    elif cls in _UNDECORATED_EXPERTS:
+        transposed, concatenated = _UNDECORATED_EXPERTS[cls]
+    else:
+        return None
+    weights: dict[str, tuple[Sequence[str], bool]] = {p: (parts, transposed) for p, parts in _EXPERT_PARTS.items()
+               if getattr(getattr(module, p, None), "ndim", 0) == 3}
+    return (getattr(module, next(iter(weights))).shape[0], weights, concatenated) if weights else None
 
 
-def _expert_block(expert: int, transposed: bool, index: int, parts: int, concatenated: bool) -> Callable[[Any], Any]:
-    """The out x in matrix of part ``index`` of ``parts`` (gate, up) of one expert of a 3-D weight."""
+def _expert_block(experts: int, expert: int, transposed: bool, index: int, parts: int,
+                  concatenated: bool) -> Callable[[Any], Any]:
+    """The out x in matrix of part ``index`` of ``parts`` (gate, up) of one expert of a weight
+    holding ``experts`` experts: (E, out, in), (E, in, out) if transposed, or 2-D (E * out, in)."""
     def block(w):
-        m = w[expert].T if transposed else w[expert]
+        m = w.reshape(experts, -1, w.shape[-1])[expert]
+        m = m.T if transposed else m
         if parts == 1:
             return m
         return m.chunk(parts, dim=0)[index] if concatenated else m[index::parts]
     return block
 
 
-def _expert_matrices(name: str, module, kind: str, own: dict[str, Any]):
+def _expert_matrices(name: str, module, kind: str, own: dict[str, Any], parent, attr: str):
     """Per-expert matrices of a transformers experts module, expert by expert (gate, up, down),
     and the weights consumed; None for other modules."""
-    layout = _expert_layout(module)
-    weights = {p: w for p, w in own.items() if p in _EXPERT_PARTS and w.ndim == 3}
-    if layout is None or not weights:
+    layout = _expert_layout(module, parent, attr)
+    if layout is None:
         return None
-    transposed, concatenated = layout
-    experts = next(iter(weights.values())).shape[0]
+    experts, layouts, concatenated = layout
+    weights = {p: w for p, w in own.items() if p in layouts}
+    if not weights:
+        return None
     mats = []
     for e in range(experts):
         for pname, w in weights.items():
-            parts = _EXPERT_PARTS[pname]
+            parts, transposed = layouts[pname]
             for i, part in enumerate(parts):
-                m = _matrix(f"{name}[{e}].{part}", kind, w, _expert_block(e, transposed, i, len(parts), concatenated),
-                            _qualified(name, pname))
+                block = _expert_block(experts, e, transposed, i, len(parts), concatenated)
+                m = _matrix(f"{name}[{e}]" + (f".{part}" if part else ""), kind, w, block, _qualified(name, pname))
                 m.note = f"expert {e} of {experts}"
                 mats.append(m)
     return mats, list(weights)
@@ -439,14 +644,13 @@ def _lora_transform(base: Callable[..., Any], embedding: bool, fan_in_fan_out: b
     return merged
 
 
-def _lora_matrices(name: str, module, parent) -> list[LayerMatrix]:
+def _lora_matrices(name: str, module, parent, attr: str) -> list[LayerMatrix]:
     """The base layer's matrices of a PEFT LoRA layer under the policy, each on the effective
     weight W + sum (alpha / r) B A of the active adapters (the merged view), named by the LoRA
     layer; the factors never become matrices."""
     base = module.get_base_layer()
     prefix = _qualified(name, "base_layer")
-    found, _ = _module_matrices(prefix, base, dict(base.named_parameters(recurse=False)), False, parent,
-                                name.rpartition(".")[2])
+    found, _ = _module_matrices(prefix, base, dict(base.named_parameters(recurse=False)), False, parent, attr)
     if module.merged or module.disable_adapters:
         state = "merged into the base weight" if module.merged else "disabled"
         return [_renamed(m, prefix, name, _type_name(module), f"LoRA adapters {state}: base weight") for m in found]
@@ -815,7 +1019,7 @@ def _apply_policy(model: Any, check: bool) -> tuple[list[LayerMatrix], list[str]
     for name, module in modules.items():
         if wrapped and name.startswith(wrapped):
             continue
-        parent = modules[name.rpartition(".")[0]] if name else None
+        parent, attr = _fusion_site(modules, name)
         lora = _is_lora(module)
         own, quantized = (dict(module.named_parameters()), False) if lora else _own_weights(module)
         qualified = {pname: _qualified(name, pname) for pname in own}
@@ -825,11 +1029,11 @@ def _apply_policy(model: Any, check: bool) -> tuple[list[LayerMatrix], list[str]
         table = _is_table(name) and isinstance(module, (nn.Embedding, nn.EmbeddingBag))
         if lora:
             wrapped += (f"{name}.",)
-            found, used = _lora_matrices(name, module, parent), list(own)
+            found, used = _lora_matrices(name, module, parent, attr), list(own)
         elif table:
             found, used = [], []
         else:
-            found, used = _module_matrices(name, module, own, quantized, parent, name.rpartition(".")[2])
+            found, used = _module_matrices(name, module, own, quantized, parent, attr)
         for m in found:
             if min(m.matrix_shape) < 2:
                 skipped.append(SkippedWeight(m.name, m.layer_type, m.weight_shape,
