@@ -53,7 +53,7 @@ def test_one_list_matches_dense(n, beta):
     no fallback on random spectra."""
     pytest.importorskip("numba")
     rng = np.random.default_rng([n, int(beta)])
-    for _ in range(4):
+    for _ in range(3):
         alpha = verblunsky_coefficients(n, beta, (), rng)
         theta = phases_from_one_list(_list(alpha), PHI, alpha)
         assert theta is not None, "the Pruefer counts left a random spectrum to the two-list path"
