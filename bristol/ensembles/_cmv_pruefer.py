@@ -20,12 +20,13 @@ c = arg conj(alpha_{N-1}), O(N) per end point (the counting kernel of
    without an eigenphase and is never chosen. This verifies the whole spectrum exactly (the
    counts are exact up to a shift of the arc ends by a few ulps, docs/theory.md, section 8.3).
 3. Accuracy. A value read where the list is ill-conditioned, |sin a| < ``REFINE_SIN``
-   (d theta / dx = 1 / |sin a| > 10), is refined by bisection on the Pruefer level of its cell,
-   from the bracket theta +- ``READING_TOL`` / |sin a| (checked by two counts; else the cell
-   itself) down to ``BISECT_WIDTH``. The other values keep their reading phi +- arccos(x).
+   (d theta / dx = 1 / |sin a| > 4), is refined by bisection on the Pruefer level of its cell,
+   from the bracket theta +- ``READING_TOL`` / |sin a| (within its cell) down to ``BISECT_WIDTH``;
+   an end the bisection never moved is checked by one count, and a bracket that missed the
+   eigenphase is replaced by the whole cell. The other values keep their reading phi +- arccos(x).
 4. The sorted projections cos(theta_j - phi) must match the list within ``VERIFY_TOL``.
 
-Cost: one banded solve (O(N^2), dominated by LAPACK dsterf) and about 2.7 N Pruefer recursions
+Cost: one banded solve (O(N^2), dominated by LAPACK dsterf) and about 3 N Pruefer recursions
 of N - 1 steps, compiled with numba (``bristol[fast]``), a fraction of a solve. Without numba the
 recursion would cost more than the solve it saves, and :mod:`bristol.ensembles._cmv` keeps the
 two-list path.
