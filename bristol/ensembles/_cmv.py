@@ -18,7 +18,18 @@ For a direction phi, H_phi = (e^{-i phi} C + e^{i phi} C^H) / 2 is Hermitian and
 pentadiagonal, with eigenvalues cos(theta_j - phi): LAPACK's banded Hermitian solver
 (``scipy.linalg.eig_banded``) gives them in O(N^2). One such list fixes each phase only
 up to the mirror image theta -> 2 phi - theta, and is ill-conditioned near theta = phi and
-phi + pi. The banded path first tries two directions, phi_0 and phi_0 + pi/2 (``PAIR_DIRECTIONS``,
+phi + pi.
+
+0. One list (CMV matrices given by their coefficients -- :func:`cmv_eigphases`,
+   :func:`circular_eigphases` -- on the CPU, where numba is installed): the list for
+   phi_0 = ``PAIR_DIRECTIONS[0]`` and Pruefer-phase counts of the 2 N side candidates'
+   cells decide every side exactly and refine the ill-conditioned readings
+   (:mod:`bristol.ensembles._cmv_pruefer`); a matrix they leave open (a degenerate cell, e.g.
+   a spectrum mirror-symmetric about phi_0, or |alpha_k| = 1) gets the second list of
+   ``PAIR_DIRECTIONS`` and continues below. One list and about 3 N Pruefer recursions cost
+   about 0.6-0.7 of two lists.
+
+Otherwise the banded path tries two directions, phi_0 and phi_0 + pi/2 (``PAIR_DIRECTIONS``,
 zones |x| <= 1/sqrt(2), d theta / dx <= sqrt(2)), with steps 1, 2 and 4 below; two lists cannot
 tell an eigenphase from its mirror image when another eigenphase lies at its antipode (within
 rounding), so a value with both candidates supported is decided only when one is within
@@ -58,6 +69,7 @@ faster there.
 from __future__ import annotations
 
 import math
+from types import ModuleType
 from typing import TYPE_CHECKING, overload
 
 import numpy as np
@@ -447,8 +459,20 @@ def _banded_lists(diags: Diagonals, directions: NDArray[np.float64]) -> NDArray[
     )
 
 
-def _pentadiagonal_phases(diags: Diagonals, method: str, device: DeviceLike) -> NDArray[np.float64]:
-    """:func:`pentadiagonal_unitary_eigphases` as a numpy array, whatever ``device`` solves them."""
+def _one_list_solver() -> ModuleType | None:
+    """:mod:`bristol.ensembles._cmv_pruefer` where numba compiles its kernels, else None (without
+    numba the Pruefer recursions would cost more than the list they save)."""
+    from . import _cmv_pruefer, _counts  # imported here: _counts imports this module
+
+    return _cmv_pruefer if _counts._compiled() is not None else None
+
+
+def _pentadiagonal_phases(
+    diags: Diagonals, method: str, device: DeviceLike, alpha: NDArray[np.complex128] | None = None
+) -> NDArray[np.float64]:
+    """:func:`pentadiagonal_unitary_eigphases` as a numpy array, whatever ``device`` solves them;
+    with the Verblunsky coefficients ``alpha`` (shape (..., n)) of CMV matrices, the CPU path
+    tries one list and the Pruefer phase first (module notes, step 0)."""
     method = check_choice("method", method, ("banded", "dense"))
     if device is not None:
         resolve_device(device)
@@ -461,17 +485,25 @@ def _pentadiagonal_phases(diags: Diagonals, method: str, device: DeviceLike) -> 
         return _dense_eigphases(matrix_from_diagonals(diags))
     count = main.size // n
     flat = {k: v.reshape((count, v.shape[-1])) for k, v in diags.items()}
+    one_list = None if alpha is None or device is not None else _one_list_solver()
+    coefficients = None if alpha is None else alpha.reshape((count, n))
     if device is not None:
         from ._device import hermitian_part_eigvalsh
 
         projections = hermitian_part_eigvalsh(flat, DIRECTIONS, device=device)
     else:
-        projections = _banded_lists(flat, PAIR_DIRECTIONS)  # (b, 2, n)
+        projections = _banded_lists(flat, PAIR_DIRECTIONS[:1] if one_list else PAIR_DIRECTIONS)  # (b, 1 or 2, n)
     out = np.empty((count, n))
     for i in range(count):
         lists = projections[i]
-        theta = phases_from_projections(lists)
         single = {k: v[i] for k, v in flat.items()}
+        theta = None
+        if one_list is not None and coefficients is not None:
+            theta = one_list.phases_from_one_list(lists[0], PAIR_DIRECTIONS[0], coefficients[i])
+            if theta is None:  # the Pruefer phase leaves it open: the second list of PAIR_DIRECTIONS
+                lists = np.concatenate([lists, _banded_lists(single, PAIR_DIRECTIONS[1:])])
+        if theta is None:
+            theta = phases_from_projections(lists)
         if theta is None and lists.shape[0] == 2:  # two lists leave a side open: the three of DIRECTIONS
             lists = np.concatenate([lists[:1], _banded_lists(single, DIRECTIONS[1:])])  # phi_0 is shared
             theta = phases_from_projections(lists)
@@ -579,7 +611,8 @@ def cmv_eigphases(
     The eigenphases of the five-diagonal unitary C = L M built from ``alpha`` (module notes;
     docs/theory.md, section 2). Memory: the result plus one block of at most BLOCK_ENTRIES
     (2**16) diagonal entries (banded) or matrix entries (dense, at least one n x n matrix);
-    time O(n^2) per matrix banded, O(n^3) dense.
+    time O(n^2) per matrix banded (one banded solve and Pruefer counts with numba, module notes
+    step 0; else two or more solves), O(n^3) dense.
 
     References
     ----------
@@ -611,7 +644,8 @@ def _cmv_phases(alpha: ArrayLike, method: str, device: DeviceLike) -> NDArray[np
     # the device path keeps the whole batch (_device chunks it on the device)
     step = max(count, 1) if device is not None else _block_rows(n, method == "dense")
     for start in range(0, max(count, 1), step):  # an empty batch still checks the device
-        out[start: start + step] = _pentadiagonal_phases(cmv_diagonals(flat[start: start + step]), method, device)
+        block = flat[start: start + step]
+        out[start: start + step] = _pentadiagonal_phases(cmv_diagonals(block), method, device, block)
     return out.reshape(alpha.shape)
 
 
@@ -689,8 +723,9 @@ def circular_eigphases(
     The Killip-Nenciu model (docs/theory.md, section 2): the eigenphases of the five-diagonal
     CMV matrix of independent Verblunsky coefficients (:func:`verblunsky_coefficients`) have
     the joint density proportional to ``prod_{j<k} |e^{i theta_j} - e^{i theta_k}|^beta``
-    (docs/theory.md, section 1.4). They are found in O(N^2) from two (rarely three or four) Hermitian banded
-    eigenvalue problems (module notes), or densely for N <= ``DENSE_MAX_N``. Memory grows as
+    (docs/theory.md, section 1.4). They are found in O(N^2) from one Hermitian banded eigenvalue
+    problem and Pruefer-phase counts where numba is installed, else from two (rarely three or four)
+    (module notes), or densely for N <= ``DENSE_MAX_N``. Memory grows as
     64 bytes x prod(size) x n (the coefficients, their draws and the result), plus one solver
     block (see :func:`cmv_eigphases`).
 
