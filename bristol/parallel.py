@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +49,7 @@ __all__ = [
     "check_n_jobs",
     "check_verbose",
     "n_workers",
+    "kernel_threads",
     "run_chunks",
     "sample_in_chunks",
 ]
@@ -335,9 +338,37 @@ def n_workers(n_jobs: int | None, n_chunks: int) -> int:
     return min(effective_n_jobs(check_n_jobs(n_jobs)), n_chunks)
 
 
-def _run_chunk(sampler: Sampler, size: int, seed_sequence: np.random.SeedSequence) -> np.ndarray:
-    with threadpool_limits(limits=1):
-        return np.asarray(sampler(size, np.random.default_rng(seed_sequence)))
+#: Per thread: the threads a compiled kernel may use inside the chunk that thread is running.
+_chunk_state = threading.local()
+
+
+def kernel_threads() -> int | None:
+    """The number of threads a compiled (numba) kernel may use in the chunk this thread runs.
+
+    Inside a chunk of :func:`run_chunks` the machine's CPUs are shared among its workers:
+    ``max(1, os.cpu_count() // workers)`` (one on Dask, whose workers share machines we do not
+    see), as BLAS is limited to one thread there; None outside a chunk (no limit).
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> from bristol.parallel import kernel_threads
+    >>> kernel_threads() is None
+    True
+    """
+    return getattr(_chunk_state, "threads", None)
+
+
+def _run_chunk(sampler: Sampler, size: int, seed_sequence: np.random.SeedSequence, threads: int = 1) -> np.ndarray:
+    _chunk_state.threads = threads
+    try:
+        with threadpool_limits(limits=1):
+            return np.asarray(sampler(size, np.random.default_rng(seed_sequence)))
+    finally:
+        del _chunk_state.threads
 
 
 def run_chunks(
@@ -404,7 +435,8 @@ def run_chunks(
     if client is not None:
         chunks = _run_on_dask(client, sampler, plan, show, desc)
         return ChunkedSample(np.concatenate(chunks, axis=0), plan)
-    tasks = (delayed(_run_chunk)(sampler, s, q) for s, q in zip(plan.sizes, plan.seed_sequences))
+    threads = max(1, (os.cpu_count() or 1) // workers)  # compiled kernels' share of the CPUs
+    tasks = (delayed(_run_chunk)(sampler, s, q, threads) for s, q in zip(plan.sizes, plan.seed_sequences))
     with threadpool_limits(limits=1):
         runner = Parallel(n_jobs=workers, backend=backend, return_as="generator")
         try:

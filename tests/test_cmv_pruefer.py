@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.linalg import eig_banded
 
-from bristol.ensembles import _cmv, _cmv_pruefer
+from bristol.ensembles import _cmv, _cmv_pruefer, _counts
 from bristol.ensembles._cmv import (
     PAIR_DIRECTIONS,
     circular_eigphases,
@@ -34,10 +34,10 @@ def _rotated(alpha, angle):
     return alpha * np.exp(-1j * angle * np.arange(1, alpha.size + 1))
 
 
-def test_pruefer_levels_vanish_at_eigenphases_pure_python(monkeypatch):
+def test_pruefer_levels_vanish_at_eigenphases_numpy_loop(monkeypatch):
     """The residual is 0 at the eigenphases and their levels are distinct modulo n, also with the
-    Python loops that run without numba."""
-    monkeypatch.setattr(_cmv_pruefer, "_compiled", lambda: None)
+    numpy loop that runs without numba."""
+    monkeypatch.setattr(_counts, "_compiled", lambda: None)
     alpha = verblunsky_coefficients(12, 2.0, (), np.random.default_rng(1))
     index, rho = pruefer_levels(alpha, _dense(alpha))
     assert np.abs(rho).max() < 1e-11

@@ -1,6 +1,7 @@
 """Random stream chunking: identical bits for any n_jobs and backend; independent chunks."""
 import functools
 import inspect
+import os
 import warnings
 
 import joblib
@@ -332,3 +333,35 @@ def test_sample_in_chunks_and_run_chunks_take_verbose(capsys):
 def test_bad_verbose_refused_naming_it(kwargs, exc, fragment):
     with pytest.raises(exc, match=fragment):
         circular_ensemble_eigphases(4, 2, random_state=1, **kwargs)
+
+
+def _counts_in_a_chunk(size, rng):
+    from bristol.ensembles import circular_counts
+
+    return circular_counts(8, 2.0, [-1.0, 0.0, 1.0], size=size, random_state=rng)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_compiled_kernels_get_their_share_of_the_cpus(monkeypatch, n_jobs):
+    # numba's threads inside a chunk: the CPUs shared among the workers, as BLAS is limited
+    # there; restored after the chunk; no limit outside a job
+    numba = pytest.importorskip("numba")
+    from bristol.ensembles import _counts
+
+    if _counts._compiled() is None:
+        pytest.skip("numba kernels unavailable")
+    default = numba.get_num_threads()
+    seen = []
+
+    def recorder(*arrays):
+        seen.append((parallel.kernel_threads(), numba.get_num_threads()))
+
+    monkeypatch.setattr(_counts, "_compiled", lambda: {"pruefer": recorder, "sturm": recorder})
+    plan = plan_chunks(4, chunk_size=1, random_state=0)
+    run_chunks(_counts_in_a_chunk, plan, n_jobs=n_jobs, backend="threading")
+    share = max(1, (os.cpu_count() or 1) // n_jobs)
+    assert seen == [(share, min(share, default))] * 4
+    assert numba.get_num_threads() == default and parallel.kernel_threads() is None
+    seen.clear()
+    _counts_in_a_chunk(1, np.random.default_rng(0))  # outside a job: numba's own setting
+    assert seen == [(None, default)]

@@ -38,7 +38,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from ._counts import _compiled, _pruefer_lanes
+from ._counts import _run
 
 __all__ = ["GAP_TOL", "READING_TOL", "REFINE_SIN", "BISECT_WIDTH", "VERIFY_TOL", "pruefer_levels",
            "phases_from_one_list"]
@@ -91,11 +91,10 @@ def pruefer_levels(
     >>> bool(np.abs(rho).max() < 1e-12), sorted(index % 4) == [0, 1, 2, 3]
     (True, True)
     """
-    kernels = _compiled()
     c, s = np.cos(theta), np.sin(theta)
     x, y, w = c[None, :].copy(), s[None, :].copy(), np.zeros((1, theta.size), dtype=np.int64)
     ar, ai = np.ascontiguousarray(alpha.real[None, :]), np.ascontiguousarray(alpha.imag[None, :])
-    (_pruefer_lanes if kernels is None else kernels["pruefer"])(ar, ai, c, s, x, y, w)
+    _run("pruefer", [ar, ai, c, s, x, y, w], None)  # numba where it imports, else the numpy loop
     r = np.where((y[0] == 0) & (x[0] < 0), np.pi, np.arctan2(y[0], x[0]))  # arg(u) in (-pi, pi], as w counts
     shift = (r + np.angle(alpha[-1])) / (2 * np.pi)  # (psi - c) / 2 pi - w
     level = np.round(shift)

@@ -45,6 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._random import RandomState, as_generator
 from .._torch import DeviceLike, require_torch, resolve_device, to_device
 from .._validation import SizeLike, check_finite_array, check_int, check_memory, check_positive_real, check_size
+from ..parallel import kernel_threads
 from ._cmv import verblunsky_coefficients
 from ._gaussian import _check_gaussian_beta, tridiagonal_model
 
@@ -271,7 +272,9 @@ def _compiled() -> dict[str, Callable[..., None]] | None:
 def _run(kind: str, arrays: list[NDArray[Any]], device: DeviceLike) -> None:
     """Run the ``kind`` ("pruefer" or "sturm") recursion on ``arrays`` (the arguments of
     :func:`_pruefer_vector` / :func:`_sturm_vector`; the last three or one are updated in
-    place): on ``device`` with torch, else compiled with numba, else with numpy."""
+    place): on ``device`` with torch, else compiled with numba (on at most
+    :func:`bristol.parallel.kernel_threads` threads inside a chunk of a parallel job), else with
+    numpy."""
     vector = _pruefer_vector if kind == "pruefer" else _sturm_vector
     if device is not None:
         torch = require_torch(f"device={device!r}")
@@ -283,7 +286,21 @@ def _run(kind: str, arrays: list[NDArray[Any]], device: DeviceLike) -> None:
             a[...] = t.cpu().numpy()
         return
     kernels = _compiled()
-    (vector if kernels is None else kernels[kind])(*arrays)
+    if kernels is None:
+        vector(*arrays)
+        return
+    limit = kernel_threads()  # inside a chunk of a parallel job: its share of the CPUs
+    if limit is None:
+        kernels[kind](*arrays)
+        return
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(limit, previous))
+    try:
+        kernels[kind](*arrays)
+    finally:
+        numba.set_num_threads(previous)
 
 
 def _kernel(device: DeviceLike = None) -> str:
