@@ -223,6 +223,8 @@ def test_quantization_config_is_refused(tmp_path, monkeypatch):
 BITSANDBYTES = {"fp4": dict(load_in_4bit=True),
                 "nf4 double": dict(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                    bnb_4bit_compute_dtype=torch.bfloat16),
+                "nf4 bf16-storage": dict(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                         bnb_4bit_quant_storage=torch.bfloat16),
                 "int8": dict(load_in_8bit=True)}
 
 
