@@ -363,12 +363,13 @@ def kernel_threads() -> int | None:
 
 
 def _run_chunk(sampler: Sampler, size: int, seed_sequence: np.random.SeedSequence, threads: int = 1) -> np.ndarray:
-    _chunk_state.threads = threads
+    outer = kernel_threads()  # a job run inside a chunk gets it back when it ends
+    _chunk_state.threads = threads if outer is None else min(threads, outer)
     try:
         with threadpool_limits(limits=1):
             return np.asarray(sampler(size, np.random.default_rng(seed_sequence)))
     finally:
-        del _chunk_state.threads
+        _chunk_state.threads = outer
 
 
 def run_chunks(

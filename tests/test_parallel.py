@@ -365,3 +365,17 @@ def test_compiled_kernels_get_their_share_of_the_cpus(monkeypatch, n_jobs):
     seen.clear()
     _counts_in_a_chunk(1, np.random.default_rng(0))  # outside a job: numba's own setting
     assert seen == [(None, default)]
+
+
+def _nested_job(size, rng):
+    inner = run_chunks(lambda k, r: np.full((k, 1), parallel.kernel_threads()), plan_chunks(2, chunk_size=1),
+                       n_jobs=1, backend="threading").values
+    return np.column_stack([inner[:size], np.full((size, 1), parallel.kernel_threads())])
+
+
+def test_kernel_threads_of_a_job_inside_a_chunk():
+    # a job started inside a chunk never raises its share, and the outer chunk gets its own back
+    out = run_chunks(_nested_job, plan_chunks(2, chunk_size=1, random_state=0), n_jobs=2, backend="threading").values
+    share = max(1, (os.cpu_count() or 1) // 2)
+    assert out.tolist() == [[share, share]] * 2
+    assert parallel.kernel_threads() is None
