@@ -44,12 +44,19 @@ def _fallback(fn):
         _counts._compiled = compiled
 
 
-def _case(kind, n, seed, largest_eigen):
+def bin_edges(kind, n):
+    """The benchmark's bins: the delta_rad phase grid (circular), or 33 equal edges over 1.05 x
+    the semicircle of radius sqrt(2 beta N) (Gaussian)."""
     if kind == "circular":
-        counts_fn, values_fn, edges = circular_counts, circular_eigphases, phase_bin_edges(DELTA_RAD)
-    else:
-        radius = 1.05 * math.sqrt(2 * BETA * n)
-        counts_fn, values_fn, edges = gaussian_counts, gaussian_eigvals, np.linspace(-radius, radius, 33)
+        return phase_bin_edges(DELTA_RAD)
+    radius = 1.05 * math.sqrt(2 * BETA * n)
+    return np.linspace(-radius, radius, 33)
+
+
+def _case(kind, n, seed, largest_eigen):
+    counts_fn, values_fn = (circular_counts, circular_eigphases) if kind == "circular" else (gaussian_counts,
+                                                                                          gaussian_eigvals)
+    edges = bin_edges(kind, n)
     counts, t_counts = timed(lambda: counts_fn(n, BETA, edges, size=MEMBERS, random_state=seed))
     row = dict(ensemble=kind, N=n, members=MEMBERS, edges=edges.size, counts_s=t_counts)
     if _counts._compiled() is not None and n <= FALLBACK_MAX_N:

@@ -22,7 +22,6 @@ The JSON is rewritten after each part, so a run stopped at its limit keeps what 
 """
 import argparse
 import json
-import math
 import sys
 import tempfile
 import time
@@ -39,15 +38,14 @@ LAUNCHER = Launcher()
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
+from bench_counts import BETA, MEMBERS, bin_edges  # noqa: E402
 
 from bristol.ensembles import _counts, circular_counts, gaussian_counts  # noqa: E402
-from bristol.spectral import phase_bin_edges  # noqa: E402
 
 LLAMA_7B = dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
                 num_key_value_heads=32, vocab_size=32000, tie_word_embeddings=False)
 TINY = dict(hidden_size=64, intermediate_size=160, num_hidden_layers=2, num_attention_heads=4,
             num_key_value_heads=4, vocab_size=500, tie_word_embeddings=False)
-MEMBERS, BETA, DELTA_RAD = 40, 2.0, 0.2
 
 #: (1b) in a fresh process: imports, then the timed cpse_report on the device.
 REPORT = """
@@ -131,11 +129,7 @@ def counts_part(report, device, deadline, max_n):
             if last is not None and time.perf_counter() + 10 * last > deadline:
                 print(f"{kind} N = {n}: skipped (budget)", flush=True)
                 break
-            if kind == "circular":
-                edges = phase_bin_edges(DELTA_RAD)
-            else:
-                radius = 1.05 * math.sqrt(2 * BETA * n)
-                edges = np.linspace(-radius, radius, 33)
+            edges = bin_edges(kind, n)
             on_device, t_dev = timed(lambda: fn(n, BETA, edges, size=MEMBERS, random_state=n, device=device),
                                      device)
             on_cpu, t_cpu = timed(lambda: fn(n, BETA, edges, size=MEMBERS, random_state=n))
@@ -202,8 +196,7 @@ def cuda_probe_part(report, deadline, sizes):
             if last is not None and time.perf_counter() + 12 * last > deadline:
                 print(f"probe {kind} N = {n}: skipped (budget)", flush=True)
                 break
-            edges = phase_bin_edges(DELTA_RAD) if kind == "circular" else np.linspace(
-                -1.05 * math.sqrt(2 * BETA * n), 1.05 * math.sqrt(2 * BETA * n), 33)
+            edges = bin_edges(kind, n)
             _counts._run = run
             try:
                 fn(3, BETA, [-1.0, 1.0], random_state=0)  # compile outside the timing
