@@ -115,30 +115,34 @@ def checkpoint_part(report, device, shape, folder):
           f"{(r['device_peak_bytes'] or 0) / 2**30:.2f} GiB", flush=True)
 
 
-def counts_part(report, device, deadline, max_n):
-    """(2): device against the default CPU kernel, N = 1e3, 1e4, ... while it fits."""
-    rows = report["counts"] = []
-    backend = "numba" if _counts._compiled() is not None else "numpy loop"
-    report["counts_cpu_backend"] = backend
-    for fn in (circular_counts, gaussian_counts):  # compile / initialise outside the timings
-        fn(3, BETA, [-1.0, 1.0], random_state=0)
-        fn(3, BETA, [-1.0, 1.0], random_state=0, device=device)
+def _side_by_side(rows, label, sizes, deadline, on_device, key):
+    """For each kind and N in ``sizes`` (while 12x the last time still fits before ``deadline``):
+    the counts of MEMBERS members by ``on_device(fn, n, edges)`` (numpy counts) against the default
+    CPU kernel ``fn(n, ...)``, timed side by side and checked equal; rows appended to ``rows``."""
     for kind, fn in (("circular", circular_counts), ("gaussian", gaussian_counts)):
-        n, last = 1000, None
-        while n <= max_n:
-            if last is not None and time.perf_counter() + 10 * last > deadline:
-                print(f"{kind} N = {n}: skipped (budget)", flush=True)
+        on_device(fn, 3, bin_edges(kind, 3))  # compile / initialise outside the timings
+        fn(3, BETA, bin_edges(kind, 3), size=MEMBERS, random_state=0)
+        last = None
+        for n in sizes:
+            if last is not None and time.perf_counter() + 12 * last > deadline:
+                print(f"{label} {kind} N = {n}: skipped (budget)", flush=True)
                 break
             edges = bin_edges(kind, n)
-            on_device, t_dev = timed(lambda: fn(n, BETA, edges, size=MEMBERS, random_state=n, device=device),
-                                     device)
+            on_dev, t_dev = timed(lambda: on_device(fn, n, edges))
             on_cpu, t_cpu = timed(lambda: fn(n, BETA, edges, size=MEMBERS, random_state=n))
-            row = dict(ensemble=kind, N=n, device_s=t_dev, cpu_s=t_cpu,
-                       equal=bool(np.array_equal(on_device.cpu().numpy(), on_cpu)))
+            row = {"ensemble": kind, "N": n, key: t_dev, "cpu_s": t_cpu, "equal": bool(np.array_equal(on_dev, on_cpu))}
             rows.append(row)
             print(row, flush=True)
             last = t_dev + t_cpu
-            n *= 10
+
+
+def counts_part(report, device, deadline, max_n):
+    """(2): torch on the device against the default CPU kernel, N = 1e3, 1e4, ... while it fits."""
+    report["counts_cpu_backend"] = "numba" if _counts._compiled() is not None else "numpy loop"
+    sizes = [10**k for k in range(3, round(np.log10(max_n)) + 1)]
+    _side_by_side(report.setdefault("counts", []), "torch", sizes, deadline,
+                  lambda fn, n, edges: fn(n, BETA, edges, size=MEMBERS, random_state=n, device=device).cpu().numpy(),
+                  "device_s")
 
 
 def _cuda_kernels():
@@ -187,27 +191,16 @@ def _cuda_kernels():
 
 def cuda_probe_part(report, deadline, sizes):
     """(3): counts with the recursion in numba-cuda kernels against the CPU kernel."""
-    rows = report["numba_cuda_probe"] = []
     run = _cuda_kernels()
-    real_run = _counts._run
-    for kind, fn in (("circular", circular_counts), ("gaussian", gaussian_counts)):
-        last = None
-        for n in sizes:
-            if last is not None and time.perf_counter() + 12 * last > deadline:
-                print(f"probe {kind} N = {n}: skipped (budget)", flush=True)
-                break
-            edges = bin_edges(kind, n)
-            _counts._run = run
-            try:
-                fn(3, BETA, [-1.0, 1.0], random_state=0)  # compile outside the timing
-                on_gpu, t_gpu = timed(lambda: fn(n, BETA, edges, size=MEMBERS, random_state=n))
-            finally:
-                _counts._run = real_run
-            on_cpu, t_cpu = timed(lambda: fn(n, BETA, edges, size=MEMBERS, random_state=n))
-            row = dict(ensemble=kind, N=n, numba_cuda_s=t_gpu, cpu_s=t_cpu, equal=bool(np.array_equal(on_gpu, on_cpu)))
-            rows.append(row)
-            print(row, flush=True)
-            last = t_gpu + t_cpu
+
+    def on_gpu(fn, n, edges):
+        real_run, _counts._run = _counts._run, run
+        try:
+            return fn(n, BETA, edges, size=MEMBERS, random_state=n)
+        finally:
+            _counts._run = real_run
+
+    _side_by_side(report.setdefault("numba_cuda_probe", []), "probe", sizes, deadline, on_gpu, "numba_cuda_s")
 
 
 def main():
