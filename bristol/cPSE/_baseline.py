@@ -31,9 +31,8 @@ from .._validation import check_choice, check_int, check_memory, check_positive_
 from ..ensembles import laguerre_eigvals
 from ..parallel import _CHUNK_BYTES, n_workers, plan_chunks, run_chunks
 from ..periodic import periodic_extension
-from ._checkpoint import checkpoint_matrices, is_checkpoint_path
+from ._checkpoint import layers_or_module
 from ._layers import LayerMatrix, extract_layer_matrices, plan_layer_matrices
-from ._loading import resolve_model
 from ._pse import LazyMatrix, cpse_from_d_layers, d_layers, is_complex
 
 __all__ = ["cpse_baseline", "CPSEBaseline", "BaselineZScores", "VARIANCE_RULES", "baseline_for_matrices"]
@@ -472,10 +471,7 @@ def cpse_baseline(model_or_shapes: object, n_draws: int = 20, random_state: Rand
         return _baseline([f"shapes[{i}]" for i in range(len(shapes))], shapes, [False] * len(shapes),
                          _variances(variance, shapes), n_draws, random_state, power, n_jobs, verbose)
     reads_values = isinstance(variance, str) and check_choice("variance", variance, VARIANCE_RULES) != "fan_in"
-    if is_checkpoint_path(model_or_shapes):
-        found = checkpoint_matrices(model_or_shapes, arch, allow_pickle=allow_pickle)  # type: ignore[arg-type]
-    else:
-        found = resolve_model(model_or_shapes, arch=arch, allow_pickle=allow_pickle)
+    found = layers_or_module(model_or_shapes, arch, allow_pickle=allow_pickle)
     if isinstance(found, tuple):  # the layers of a checkpoint, read (for "layer") one at a time
         matrices = found[0]
     else:

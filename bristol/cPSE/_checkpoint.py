@@ -89,6 +89,7 @@ from ._loading import (
     build_arch,
     check_state_dict,
     read_json_file,
+    resolve_model,
     transformers_model,
 )
 from ._pse import LazyMatrix
@@ -1039,3 +1040,39 @@ def checkpoint_matrices(path: str | os.PathLike, arch: Any = None, *, allow_pick
     what = arch_label(arch) if arch is not None else f"{model.__class__.__name__} of config.json"
     return _planned(ckpt, model, what, include, exclude)
 
+
+
+def layers_or_module(
+    model: Any, arch: Any = None, *, allow_pickle: bool = False, include: Any = None, exclude: Any = None,
+    weights: str | None = None,
+) -> tuple[list[LayerMatrix], list[SkippedWeight]] | Any:
+    """What the cPSE functions measure in ``model``: a checkpoint path's layer matrices, read
+    tensor by tensor (:func:`checkpoint_matrices`), or the module anything else (and a torch.save
+    file of a whole module) resolves to (:func:`bristol.cPSE.resolve_model`).
+
+    Parameters
+    ----------
+    model : object
+        A checkpoint path, or what :func:`bristol.cPSE.resolve_model` takes.
+    arch, allow_pickle, include, exclude
+        As in :func:`checkpoint_matrices` (``include`` / ``exclude`` only for a checkpoint; a
+        module's selection is made by the caller).
+    weights : str, optional
+        A torchvision model name's weights (:func:`bristol.cPSE.resolve_model`).
+
+    Returns
+    -------
+    (matrices, skipped) or torch.nn.Module
+
+    Raises
+    ------
+    ValueError
+        ``weights`` with a checkpoint (it brings its own); as :func:`checkpoint_matrices` and
+        :func:`bristol.cPSE.resolve_model`.
+    """
+    if not is_checkpoint_path(model):
+        return resolve_model(model, weights=weights, arch=arch, allow_pickle=allow_pickle)
+    if weights is not None:
+        raise ValueError(f"weights (--weights) is only for a torchvision model name; the checkpoint "
+                         f"{str(model)!r} brings its own weights")
+    return checkpoint_matrices(model, arch, allow_pickle=allow_pickle, include=include, exclude=exclude)

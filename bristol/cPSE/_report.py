@@ -36,7 +36,7 @@ from .._validation import check_finite_array, check_int
 from ..parallel import check_verbose
 from ..periodic import periodic_extension
 from ._baseline import CPSEBaseline, baseline_for_matrices
-from ._checkpoint import checkpoint_matrices, is_checkpoint_path, is_torch_file
+from ._checkpoint import is_checkpoint_path, is_torch_file, layers_or_module
 from ._layers import LayerMatrix, SkippedWeight, _unchecked_layer_matrices, legacy_weight_matrices
 from ._loading import NEEDS_TORCH, resolve_model
 from ._pse import cpse_from_d_layers, gram_spectra, is_complex, scale_exponents, scale_factors, smaller_gram
@@ -497,21 +497,18 @@ def _measured(model: object, *, weights: str | None, arch: object, allow_pickle:
     if legacy and (include is not None or exclude is not None):
         raise ValueError("legacy=True uses bristol 0.2.14's layer selection; include= / exclude= cannot be "
                          "combined with it")
-    if is_checkpoint_path(model) and not legacy and example_input is None:
-        if weights is not None:
-            raise ValueError(f"weights (--weights) is only for a torchvision model name; the checkpoint "
-                             f"{str(model)!r} brings its own weights")
-        found = checkpoint_matrices(model, arch, allow_pickle=allow_pickle,  # type: ignore[arg-type]
-                                    include=include, exclude=exclude)
-        if isinstance(found, tuple):
-            return _matrices_report(*found, device=device, show=show), found[0]
-        net = found
-    else:
+    if legacy or example_input is not None:
         if is_checkpoint_path(model) and not is_torch_file(model):  # type: ignore[arg-type]
             raise ValueError(f"{'legacy=True' if legacy else 'example_input'} needs the model in memory; the "
                              f"checkpoint {str(model)!r} is read tensor by tensor: load it into its module and "
                              "pass the module")
         net = resolve_model(model, weights=weights, arch=arch, allow_pickle=allow_pickle)
+    else:
+        found = layers_or_module(model, arch, allow_pickle=allow_pickle, include=include, exclude=exclude,
+                                 weights=weights)
+        if isinstance(found, tuple):
+            return _matrices_report(*found, device=device, show=show), found[0]
+        net = found
     if legacy:
         if example_input is not None:
             raise ValueError("legacy=True takes the layers in registration order, as bristol 0.2.14; "
